@@ -1,0 +1,32 @@
+// What every handler shares: immutable configuration, the provider table and the logger.
+// Built once in main(); read-only afterwards, so workers use it without locks.
+#pragma once
+
+#include <memory>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "http/message.h"
+#include "http/responder.h"
+#include "net/asio.h"
+#include "net/server.h"
+#include "providers/table.h"
+
+namespace igw {
+
+struct App {
+  std::shared_ptr<const Config> config;
+  ProviderTable providers;
+  const Logger& log;
+};
+
+// The router: path -> handler. Unknown routes get 404.
+net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
+                                   WorkerContext& ctx);
+
+net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
+                                  WorkerContext& ctx);
+net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+
+}  // namespace igw

@@ -1,0 +1,96 @@
+#include "api/chat_body.h"
+
+#include "core/json_text.h"
+#include "http/json_scan.h"
+
+namespace igw {
+
+Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
+  auto members = scanObjectMembers(body);
+  if (!members) return members.status();
+  ChatBodyInfo info;
+  bool have_model = false;
+  for (const auto& m : *members) {
+    if (m.key == "model") {
+      if (m.type != JsonType::kString) return invalidArgument("'model' must be a string");
+      std::string_view raw = body.substr(m.value_begin + 1, m.value_end - m.value_begin - 2);
+      auto decoded = decodeJsonString(raw);
+      if (!decoded) return invalidArgument("'model' is not a valid JSON string");
+      info.model = std::move(decoded.value());
+      info.model_begin = m.value_begin;
+      info.model_end = m.value_end;
+      have_model = true;
+    } else if (m.key == "stream") {
+      if (m.type == JsonType::kTrue) {
+        info.stream = true;
+      } else if (m.type == JsonType::kFalse || m.type == JsonType::kNull) {
+        info.stream = false;
+      } else {
+        return invalidArgument("'stream' must be a boolean");
+      }
+    } else if (m.key == "stream_options") {
+      info.has_stream_options = true;
+      info.stream_options_begin = m.value_begin;
+      info.stream_options_is_object = m.type == JsonType::kObject;
+      if (info.stream_options_is_object) {
+        auto inner = scanObjectMembers(body.substr(m.value_begin, m.value_end - m.value_begin));
+        if (!inner) return inner.status();
+        for (const auto& im : *inner) {
+          if (im.key == "include_usage") info.include_usage_set = true;
+        }
+      }
+    }
+  }
+  if (!have_model || info.model.empty()) {
+    return invalidArgument("missing required field 'model' (e.g. \"model\": \"openai/gpt-4o\")");
+  }
+  return info;
+}
+
+std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,
+                            std::string_view upstream_model, bool request_usage) {
+  std::string out;
+  out.reserve(body.size() + upstream_model.size() + 48);
+  bool inject_top = request_usage && !info.has_stream_options;
+  bool inject_inner =
+      request_usage && info.has_stream_options && info.stream_options_is_object &&
+      !info.include_usage_set;
+
+  size_t pos = 0;
+  auto copy_to = [&](size_t end) {
+    out.append(body.data() + pos, end - pos);
+    pos = end;
+  };
+  if (inject_top) {
+    // Right after the opening brace: the object is non-empty because it has "model".
+    size_t brace = body.find('{');
+    copy_to(brace + 1);
+    out += "\"stream_options\":{\"include_usage\":true},";
+  }
+  // Edits are applied in offset order.
+  size_t model_at = info.model_begin;
+  size_t so_at = inject_inner ? info.stream_options_begin : std::string_view::npos;
+  auto splice_model = [&] {
+    copy_to(model_at);
+    appendJsonString(out, upstream_model);
+    pos = info.model_end;
+  };
+  auto splice_so = [&] {
+    copy_to(so_at + 1);  // after '{'
+    // An empty object needs no trailing comma.
+    size_t next = body.find_first_not_of(" \t\r\n", so_at + 1);
+    out += next != std::string_view::npos && body[next] == '}' ? "\"include_usage\":true"
+                                                              : "\"include_usage\":true,";
+  };
+  if (so_at != std::string_view::npos && so_at < model_at) {
+    splice_so();
+    splice_model();
+  } else {
+    splice_model();
+    if (so_at != std::string_view::npos) splice_so();
+  }
+  copy_to(body.size());
+  return out;
+}
+
+}  // namespace igw

@@ -1,0 +1,33 @@
+// What the chat route needs from a request body, found without a DOM, and the in-place splice
+// that forwards the body with only the model renamed (and usage requested when streaming).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace igw {
+
+struct ChatBodyInfo {
+  std::string model;         // decoded value of "model"
+  bool stream = false;       // "stream": true
+  size_t model_begin = 0;    // span of the model *value* (including quotes)
+  size_t model_end = 0;
+  bool has_stream_options = false;
+  bool stream_options_is_object = false;
+  bool include_usage_set = false;  // stream_options.include_usage present (any value)
+  size_t stream_options_begin = 0;  // span of the stream_options value
+};
+
+// Validates the whole body and extracts routing fields. 400-class errors say what to fix:
+// not JSON, not an object, missing/empty/non-string model, non-boolean stream.
+Result<ChatBodyInfo> inspectChatBody(std::string_view body);
+
+// Returns the body to send upstream: the model value replaced by `upstream_model` and, when
+// `request_usage`, stream_options.include_usage=true added unless the client set it already.
+// Every other byte is preserved, unknown fields included.
+std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,
+                            std::string_view upstream_model, bool request_usage);
+
+}  // namespace igw

@@ -1,0 +1,76 @@
+// ANY /proxy/{provider}/{path...}: raw passthrough to the provider's base URL with the
+// provider's credentials; the caller's credentials and hop-by-hop headers never go upstream.
+#include <algorithm>
+
+#include "api/app.h"
+#include "api/chat_body.h"
+#include "api/relay.h"
+#include "http/path.h"
+
+namespace igw {
+
+namespace {
+
+bool forwardRequestHeader(std::string_view name) {
+  static constexpr std::string_view kDrop[] = {
+      // hop-by-hop and framing (we set our own)
+      "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+      "trailer", "upgrade", "content-length", "expect",
+      // the caller's credentials: never forwarded to a provider
+      "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key",
+      "anthropic-version"};
+  return std::none_of(std::begin(kDrop), std::end(kDrop),
+                      [&](std::string_view d) { return iequals(d, name); });
+}
+
+}  // namespace
+
+net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx) {
+  std::string_view rest = req.path().substr(std::string_view("/proxy/").size());
+  size_t slash = rest.find('/');
+  std::string_view id = rest.substr(0, slash);
+  std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  const ProviderSpec* spec = findProviderSpec(id);
+  if (spec == nullptr) {
+    co_await respondError(res, 400,
+                          "unknown provider '" + std::string(id) +
+                              "'; valid providers: " + std::string(providerIdList()),
+                          "unknown_provider");
+    co_return;
+  }
+  const ProviderEntry& provider = app.providers.get(*spec);
+  if (Status s = ProviderTable::checkUsable(provider); !s) {
+    co_await respondError(res, s);
+    co_return;
+  }
+  auto path = sanitizeProxyPath(tail);
+  if (!path) {
+    co_await respondError(res, path.status());
+    co_return;
+  }
+  std::string target = *path;
+  if (!req.query().empty()) {
+    target += '?';
+    target += req.query();
+  }
+
+  UpstreamRequest up;
+  up.method = req.method;
+  up.url = ProviderTable::endpoint(provider, target);
+  for (auto& h : req.headers) {
+    if (forwardRequestHeader(h.name)) up.headers.push_back(std::move(h));
+  }
+  ProviderTable::addAuth(provider, up.headers);
+  // Streams get idle-between-chunks deadlines instead of the whole-exchange timeout.
+  const std::string* accept = findHeader(up.headers, "Accept");
+  bool wants_sse = accept != nullptr && accept->find("text/event-stream") != std::string::npos;
+  if (!wants_sse && !req.body.empty() && req.body.front() == '{') {
+    auto info = inspectChatBody(req.body);
+    wants_sse = info && info->stream;
+  }
+  up.stream = wants_sse;
+  up.body = std::move(req.body);
+  co_await relay(app, ctx, res, provider, up, RelayMode::kProxy);
+}
+
+}  // namespace igw

@@ -1,0 +1,24 @@
+// Sending a provider request and relaying the answer to the client: upstream failures mapped to
+// OpenAI-shaped errors, streams forwarded event by event with an error event on mid-stream
+// failure, and the upstream request aborted the moment the client disconnects.
+#pragma once
+
+#include "api/app.h"
+#include "net/upstream.h"
+
+namespace igw {
+
+net::awaitable<void> respondError(Responder& res, const Status& status);
+net::awaitable<void> respondError(Responder& res, int http_status, std::string_view message,
+                                  std::string_view code = {});
+
+enum class RelayMode {
+  kChat,   // OpenAI chat: errors normalised, SSE re-framed event by event
+  kProxy,  // raw passthrough: status, headers and bytes as the provider sent them
+};
+
+net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
+                           const ProviderEntry& provider, const UpstreamRequest& req,
+                           RelayMode mode);
+
+}  // namespace igw

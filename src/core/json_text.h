@@ -1,0 +1,18 @@
+// Minimal JSON string helpers shared by the logger, the error writer and the request scanner.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace igw {
+
+// Appends `s` as a quoted JSON string (with escapes) to `out`.
+void appendJsonString(std::string& out, std::string_view s);
+
+// Decodes the contents of a JSON string literal *without* its quotes (escapes resolved,
+// \uXXXX including surrogate pairs to UTF-8). Fails on malformed escapes.
+Result<std::string> decodeJsonString(std::string_view raw);
+
+}  // namespace igw

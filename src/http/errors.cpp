@@ -1,0 +1,92 @@
+#include "http/errors.h"
+
+#include "core/json_text.h"
+#include "http/json_scan.h"
+
+namespace igw {
+
+int httpStatus(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kUnauthenticated: return 401;
+    case Code::kPermissionDenied: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kPayloadTooLarge: return 413;
+    case Code::kRateLimited: return 429;
+    case Code::kInternal: return 500;
+    case Code::kUnavailable: return 502;
+    case Code::kServiceUnavailable: return 503;
+    case Code::kDeadlineExceeded: return 504;
+  }
+  return 500;
+}
+
+std::string_view errorType(int status) {
+  switch (status) {
+    case 400: case 413: case 422: case 431: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    case 502: return "upstream_error";
+    case 503: return "overloaded_error";
+    case 504: return "timeout_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+std::string errorJson(std::string_view message, std::string_view type, std::string_view code) {
+  std::string out = "{\"error\":{\"message\":";
+  appendJsonString(out, message);
+  out += ",\"type\":";
+  appendJsonString(out, type);
+  out += ",\"code\":";
+  if (code.empty()) {
+    out += "null";
+  } else {
+    appendJsonString(out, code);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string errorJson(const Status& s) {
+  return errorJson(s.message(), errorType(httpStatus(s.code())));
+}
+
+namespace {
+
+std::string stringMember(std::string_view obj, std::string_view key) {
+  auto members = scanObjectMembers(obj);
+  if (!members) return {};
+  for (const auto& m : *members) {
+    if (m.key != key) continue;
+    std::string_view v = obj.substr(m.value_begin, m.value_end - m.value_begin);
+    if (m.type == JsonType::kString) {
+      auto d = decodeJsonString(v.substr(1, v.size() - 2));
+      return d ? std::move(d.value()) : std::string();
+    }
+    if (m.type == JsonType::kObject) return std::string(v);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string upstreamErrorMessage(std::string_view body) {
+  std::string err = stringMember(body, "error");
+  if (!err.empty() && err.front() == '{') {
+    std::string msg = stringMember(err, "message");
+    if (!msg.empty()) return msg;
+  } else if (!err.empty()) {
+    return err;
+  }
+  std::string msg = stringMember(body, "message");
+  if (!msg.empty()) return msg;
+  std::string raw(body.substr(0, 500));
+  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.pop_back();
+  return raw.empty() ? "(empty body)" : raw;
+}
+
+}  // namespace igw

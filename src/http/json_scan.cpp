@@ -1,0 +1,214 @@
+#include "http/json_scan.h"
+
+#include "core/json_text.h"
+
+namespace igw {
+
+namespace {
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view t) : t_(t) {}
+
+  Status fail(const char* what) const {
+    return invalidArgument(std::string("request body is not valid JSON: ") + what +
+                           " at offset " + std::to_string(pos_));
+  }
+
+  void skipWs() {
+    while (pos_ < t_.size()) {
+      char c = t_[pos_];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+      ++pos_;
+    }
+  }
+
+  bool atEnd() const { return pos_ >= t_.size(); }
+  size_t pos() const { return pos_; }
+
+  // Skips one value starting at pos_; sets `type`.
+  Status value(int depth, JsonType& type) {
+    if (depth > kMaxJsonDepth) return fail("nesting deeper than 128 levels");
+    skipWs();
+    if (atEnd()) return fail("unexpected end of input");
+    char c = t_[pos_];
+    switch (c) {
+      case '{': type = JsonType::kObject; return object(depth, nullptr);
+      case '[': type = JsonType::kArray; return array(depth);
+      case '"': type = JsonType::kString; return string(nullptr, nullptr);
+      case 't': type = JsonType::kTrue; return literal("true");
+      case 'f': type = JsonType::kFalse; return literal("false");
+      case 'n': type = JsonType::kNull; return literal("null");
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          type = JsonType::kNumber;
+          return number();
+        }
+        return fail("unexpected character");
+    }
+  }
+
+  // Parses an object at pos_; when `members` is set, records the top-level members.
+  Status object(int depth, std::vector<JsonMember>* members) {
+    ++pos_;  // '{'
+    skipWs();
+    if (!atEnd() && t_[pos_] == '}') {
+      ++pos_;
+      return Status::ok();
+    }
+    while (true) {
+      skipWs();
+      if (atEnd() || t_[pos_] != '"') return fail("expected a string key");
+      size_t kb = 0, ke = 0;
+      bool escaped = false;
+      if (auto s = string(&kb, &ke, &escaped); !s) return s;
+      skipWs();
+      if (atEnd() || t_[pos_] != ':') return fail("expected ':' after key");
+      ++pos_;
+      skipWs();
+      size_t vb = pos_;
+      JsonType type{};
+      if (auto s = value(depth + 1, type); !s) return s;
+      if (members != nullptr) {
+        std::string_view raw = t_.substr(kb, ke - kb);
+        std::string key;
+        if (escaped) {
+          auto decoded = decodeJsonString(raw);
+          if (!decoded) return fail("bad escape in key");
+          key = std::move(decoded.value());
+        } else {
+          key.assign(raw);
+        }
+        members->push_back({std::move(key), vb, pos_, type});
+      }
+      skipWs();
+      if (atEnd()) return fail("unterminated object");
+      if (t_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (t_[pos_] == '}') {
+        ++pos_;
+        return Status::ok();
+      }
+      return fail("expected ',' or '}' in object");
+    }
+  }
+
+  Status array(int depth) {
+    ++pos_;  // '['
+    skipWs();
+    if (!atEnd() && t_[pos_] == ']') {
+      ++pos_;
+      return Status::ok();
+    }
+    while (true) {
+      JsonType type{};
+      if (auto s = value(depth + 1, type); !s) return s;
+      skipWs();
+      if (atEnd()) return fail("unterminated array");
+      if (t_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (t_[pos_] == ']') {
+        ++pos_;
+        return Status::ok();
+      }
+      return fail("expected ',' or ']' in array");
+    }
+  }
+
+  // String at pos_ (the opening quote). Reports the content span without quotes.
+  Status string(size_t* begin, size_t* end, bool* escaped = nullptr) {
+    ++pos_;
+    size_t b = pos_;
+    while (pos_ < t_.size()) {
+      auto c = static_cast<unsigned char>(t_[pos_]);
+      if (c == '"') {
+        if (begin) *begin = b;
+        if (end) *end = pos_;
+        ++pos_;
+        return Status::ok();
+      }
+      if (c < 0x20) return fail("control character in string");
+      if (c == '\\') {
+        if (escaped) *escaped = true;
+        if (++pos_ >= t_.size()) break;
+        char e = t_[pos_];
+        if (e == 'u') {
+          for (int i = 0; i < 4; ++i) {
+            if (++pos_ >= t_.size()) return fail("unterminated \\u escape");
+            char h = t_[pos_];
+            bool hex = (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F');
+            if (!hex) return fail("bad \\u escape");
+          }
+        } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' &&
+                   e != 'r' && e != 't') {
+          return fail("invalid escape");
+        }
+      }
+      ++pos_;
+    }
+    return fail("unterminated string");
+  }
+
+  Status literal(std::string_view word) {
+    if (t_.substr(pos_, word.size()) != word) return fail("invalid literal");
+    pos_ += word.size();
+    return Status::ok();
+  }
+
+  Status number() {
+    auto digit = [&] { return pos_ < t_.size() && t_[pos_] >= '0' && t_[pos_] <= '9'; };
+    if (t_[pos_] == '-') ++pos_;
+    if (!digit()) return fail("invalid number");
+    if (t_[pos_] == '0') {
+      ++pos_;
+    } else {
+      while (digit()) ++pos_;
+    }
+    if (pos_ < t_.size() && t_[pos_] == '.') {
+      ++pos_;
+      if (!digit()) return fail("invalid number");
+      while (digit()) ++pos_;
+    }
+    if (pos_ < t_.size() && (t_[pos_] == 'e' || t_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < t_.size() && (t_[pos_] == '+' || t_[pos_] == '-')) ++pos_;
+      if (!digit()) return fail("invalid number");
+      while (digit()) ++pos_;
+    }
+    return Status::ok();
+  }
+
+ private:
+  std::string_view t_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text) {
+  Scanner s(text);
+  s.skipWs();
+  if (s.atEnd()) return s.fail("empty body");
+  if (text[s.pos()] != '{') return s.fail("top-level value must be an object");
+  std::vector<JsonMember> members;
+  members.reserve(8);
+  if (auto st = s.object(1, &members); !st) return st;
+  s.skipWs();
+  if (!s.atEnd()) return s.fail("trailing characters after the object");
+  return members;
+}
+
+Status validateJson(std::string_view text) {
+  Scanner s(text);
+  JsonType type{};
+  if (auto st = s.value(1, type); !st) return st;
+  s.skipWs();
+  if (!s.atEnd()) return s.fail("trailing characters");
+  return Status::ok();
+}
+
+}  // namespace igw

@@ -1,0 +1,18 @@
+// Validation of the client-supplied tail of a /proxy/{provider}/... URL, so that a request can
+// never leave the provider's base URL.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace igw {
+
+// `tail` is everything after "/proxy/{provider}" and before '?', e.g. "/chat/completions".
+// Returns the path to append to the base URL (unchanged bytes) or a 400 explaining the refusal:
+// dot segments (also percent-encoded), encoded slashes or backslashes, backslashes, control
+// characters, embedded URLs ("scheme://"), and malformed percent escapes.
+Result<std::string> sanitizeProxyPath(std::string_view tail);
+
+}  // namespace igw

@@ -1,0 +1,90 @@
+#include "http/sse.h"
+
+namespace igw {
+
+void SseParser::resetFields() {
+  data_.clear();
+  event_.clear();
+  has_data_ = false;
+  reset_pending_ = false;
+}
+
+void SseParser::processLine(std::string_view line) {
+  if (line.front() == ':') return;  // comment
+  size_t colon = line.find(':');
+  std::string_view name = line.substr(0, colon);
+  std::string_view value;
+  if (colon != std::string_view::npos) {
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (name == "data") {
+    if (has_data_) data_.push_back('\n');
+    data_.append(value);
+    has_data_ = true;
+  } else if (name == "event") {
+    event_.assign(value);
+  }
+  // "id" and "retry" carry nothing a relay needs; they stay in `raw`.
+}
+
+bool SseParser::nextEvent() {
+  if (reset_pending_) resetFields();
+  while (line_start_ < buf_.size()) {
+    size_t term = buf_.find_first_of("\r\n", line_start_);
+    if (term == std::string::npos) return false;
+    size_t next = term + 1;
+    if (buf_[term] == '\r') {
+      if (term + 1 == buf_.size()) return false;  // might be the first half of "\r\n"
+      if (buf_[term + 1] == '\n') next = term + 2;
+    }
+    std::string_view line(buf_.data() + line_start_, term - line_start_);
+    line_start_ = next;
+    if (!line.empty()) {
+      processLine(line);
+      continue;
+    }
+    // Blank line: the event is complete.
+    current_.raw = std::string_view(buf_.data() + event_start_, next - event_start_);
+    current_.event = event_;
+    current_.data = data_;
+    current_.has_data = has_data_;
+    event_start_ = next;
+    reset_pending_ = true;
+    return true;
+  }
+  return false;
+}
+
+bool SseParser::finishEvent() {
+  if (reset_pending_) resetFields();
+  if (line_start_ < buf_.size()) {
+    // A last line without terminator.
+    std::string_view line(buf_.data() + line_start_, buf_.size() - line_start_);
+    if (line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) processLine(line);
+    line_start_ = buf_.size();
+  }
+  if (!has_data_) return false;
+  current_.raw = std::string_view(buf_.data() + event_start_, buf_.size() - event_start_);
+  current_.event = event_;
+  current_.data = data_;
+  current_.has_data = true;
+  reset_pending_ = true;
+  return true;
+}
+
+void SseParser::compact() {
+  if (event_start_ == 0) return;
+  buf_.erase(0, event_start_);
+  line_start_ -= event_start_;
+  event_start_ = 0;
+}
+
+void appendSseData(std::string& out, std::string_view payload) {
+  out += "data: ";
+  out.append(payload);
+  out += "\n\n";
+}
+
+}  // namespace igw

@@ -1,0 +1,62 @@
+// Wiring only: configuration -> provider table -> server -> run.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "api/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/version.h"
+#include "net/server.h"
+
+int main(int argc, char** argv) {
+  using namespace igw;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(configHelp().c_str(), stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("inference-gateway %s\n", kVersion);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--config-table") == 0) {  // regenerates the README table
+      std::fputs(configMarkdownTable().c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "unknown argument '%s' (try --help)\n", argv[i]);
+    return 2;
+  }
+
+  auto loaded = loadConfig(processEnv());
+  if (!loaded) {
+    std::fprintf(stderr, "configuration error: %s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  auto config = std::make_shared<const Config>(std::move(loaded.value()));
+  Logger log(config->environment == "production", parseLogLevel(config->log_level));
+
+  auto table = ProviderTable::build(*config);
+  if (!table) {
+    std::fprintf(stderr, "configuration error: %s\n", table.status().message().c_str());
+    return 1;
+  }
+  for (const auto& p : table->all()) {
+    // Presence only: keys are never logged.
+    log.info(p.usable ? "provider configured" : "provider not configured",
+             {{"provider", p.spec->id}, {"url", p.setting.url}});
+  }
+
+  App app{config, std::move(table.value()), log};
+  Server server(config, log, [&app](Request& req, Responder& res, WorkerContext& ctx) {
+    return handleRequest(app, req, res, ctx);
+  });
+  if (Status s = server.start(); !s) {
+    std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+    return 1;
+  }
+  log.info("inference-gateway started", {{"version", kVersion}});
+  int code = server.run();
+  return code;
+}

@@ -1,0 +1,42 @@
+// The listening side: one acceptor, N worker threads each with its own io_context and
+// UpstreamClient (thread-per-core, no shared mutable state on the request path), one coroutine
+// per connection, deadlines on every read and write, and a graceful drain on SIGTERM/SIGINT.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "http/message.h"
+#include "http/responder.h"
+#include "net/asio.h"
+#include "net/upstream.h"
+
+namespace igw {
+
+// Everything a handler may use that belongs to the worker thread running it.
+struct WorkerContext {
+  UpstreamClient& upstream;
+};
+
+using Handler = std::function<net::awaitable<void>(Request&, Responder&, WorkerContext&)>;
+
+class Server {
+ public:
+  Server(std::shared_ptr<const Config> config, const Logger& log, Handler handler);
+  ~Server();
+
+  // Binds and listens (TLS context loaded here); logs "listening on http(s)://host:port".
+  Status start();
+
+  // Serves until SIGTERM/SIGINT and the drain complete. Returns the process exit code.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace igw

@@ -1,0 +1,45 @@
+// The providers as configured for this process: catalog row + URL/key + parsed base URL.
+// Built once at start-up and shared read-only by every worker.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "http/message.h"
+#include "net/url.h"
+#include "providers/catalog.h"
+
+namespace igw {
+
+struct ProviderEntry {
+  const ProviderSpec* spec = nullptr;
+  ProviderSetting setting;
+  Url base;
+  // Usable for requests: has a key, or needs none.
+  bool usable = false;
+  // Worth listing models from: has a key, or needs none and its URL was set explicitly.
+  bool listed = false;
+};
+
+class ProviderTable {
+ public:
+  static Result<ProviderTable> build(const Config& cfg);
+
+  const ProviderEntry& get(const ProviderSpec& spec) const;
+  std::span<const ProviderEntry> all() const { return entries_; }
+
+  // 401 naming the variable to set when the provider has no key but needs one.
+  static Status checkUsable(const ProviderEntry& e);
+  // Adds the provider's credentials in its auth style.
+  static void addAuth(const ProviderEntry& e, Headers& headers);
+  // base URL + path (path starts with '/', may carry a query).
+  static Url endpoint(const ProviderEntry& e, std::string_view path);
+
+ private:
+  std::vector<ProviderEntry> entries_;  // catalog order
+};
+
+}  // namespace igw
