@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include "net/beast.h"
@@ -323,7 +324,8 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
     impl->client = &self;
     impl->stream = req.stream;
     impl->deadline = start + self.cfg.timeout;
-    impl->parser.body_limit(boost::none);
+    // Boost 1.74 compares the limit as an optional: "none" would reject every sized body.
+    impl->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     impl->parser.header_limit(64 * 1024);
     if (req.method == "HEAD") impl->parser.skip(true);
     auto header_deadline = Clock::now() + self.cfg.response_header_timeout;

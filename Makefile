@@ -1,0 +1,60 @@
+# Quickstart: `make run` starts the gateway, `make test` runs every test. Both install what is
+# missing first (Debian packages, npm test clients).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+FUZZ_SECONDS ?= 15
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test unit-test node-test fuzz asan-test bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh test
+
+build:
+	@scripts/install-deps.sh build
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DIGW_TESTS=OFF >/dev/null
+	@ninja -C $(BUILD) -j$(JOBS) inference-gateway
+
+run: build
+	./$(BUILD)/inference-gateway
+
+# Unit tests, integration and end-to-end tests against the real binary, fuzzing, then the unit
+# and integration suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DIGW_TESTS=ON >/dev/null
+	@ninja -C $(BUILD) -j$(JOBS)
+	$(MAKE) --no-print-directory unit-test node-test fuzz asan-test
+
+unit-test:
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+node-test:
+	cd tests/node && GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway npm test
+
+fuzz:
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DIGW_FUZZ=ON -DIGW_TESTS=OFF >/dev/null
+	@ninja -C $(FUZZ_BUILD) -j$(JOBS) fuzz_targets
+	@scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+asan-test:
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DIGW_SANITIZE=ON -DIGW_TESTS=ON >/dev/null
+	@ninja -C $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd tests/node && GATEWAY_BIN=$(abspath $(ASAN_BUILD))/inference-gateway \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  npm test
+
+bench: build
+	@scripts/install-deps.sh bench
+	GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'fuzz/*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

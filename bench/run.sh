@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Benchmarks the gateway against nginx (same job: keep-alive reverse proxy) and
+# against hitting the fake upstream directly, then writes a markdown report.
+#
+#   bench/run.sh [VAR=value ...]      (or set them in the environment)
+#     GATEWAY_BIN  gateway binary          (default: build/inference-gateway)
+#     DURATION     wrk time per run        (default: 10s)
+#     WARMUP       wrk warm-up per script  (default: 1s)
+#     REPEAT       rounds per scenario; medians are reported (default: 1;
+#                  3 is more trustworthy on a noisy machine)
+#     RESULTS      report file             (default: bench/RESULTS.md)
+#     SCENARIOS    "NAME:LUA:CONNS ..."    (LUA relative to bench/wrk/)
+#     SERVER_CPU / LOAD_CPU  CPU for proxies / for fake + wrk (default 0 / 1)
+#
+# Proxies get one CPU, the fake upstream and wrk share the other, so the
+# proxy under test is the bottleneck and nginx and the gateway compete on
+# equal terms (one worker / one thread each).
+#
+# Exits 0 even when a target is missed (this is a report); non-zero only
+# when something fails to build, start or answer correctly.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+
+for arg in "$@"; do
+    case $arg in
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *=*) export "${arg?}" ;;
+        *) echo "unknown argument: $arg (use VAR=value)" >&2; exit 2 ;;
+    esac
+done
+
+GATEWAY_BIN=${GATEWAY_BIN:-$ROOT/build/inference-gateway}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-1s}
+REPEAT=${REPEAT:-1}
+RESULTS=${RESULTS:-$BENCH/RESULTS.md}
+SCENARIOS=${SCENARIOS:-"chat-c10:chat.lua:10 chat-c64:chat.lua:64 stream-c10:stream.lua:10 stream-c64:stream.lua:64"}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+
+log() { echo "[bench] $*" >&2; }
+die() { echo "[bench] ERROR: $*" >&2; exit 1; }
+
+for tool in g++ wrk nginx taskset curl strip; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+for s in $SCENARIOS; do
+    IFS=: read -r name lua conns <<<"$s"
+    [[ -n $name && -f $BENCH/wrk/$lua && $conns =~ ^[0-9]+$ ]] || die "bad scenario '$s' (want NAME:LUA:CONNS)"
+done
+
+WORK=$(mktemp -d /tmp/gw-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Ports are probed (nothing answers on them) rather than reserved; there is a
+# small race with other programs, which is acceptable for a bench script.
+# They are taken below the kernel's ephemeral range, where outgoing
+# connections (wrk, proxies' upstream pools) could already hold them.
+# free_port VAR sets VAR (no $(...): the used-port list must persist).
+USED_PORTS=" "
+free_port() {
+    local p low
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    (( low > 11000 )) || low=61000  # unusual range: use the space above it
+    for _ in $(seq 100); do
+        if (( low == 61000 )); then p=$((61000 + RANDOM % 4000)); else p=$((10000 + RANDOM % (low - 10000))); fi
+        [[ $USED_PORTS == *" $p "* ]] && continue
+        if ! (: </dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+            USED_PORTS+="$p "
+            printf -v "$1" '%s' "$p"
+            return
+        fi
+    done
+    die "no free port found"
+}
+
+# wait_ready NAME PID URL LOG: bounded poll until URL answers 2xx.
+wait_ready() {
+    local name=$1 pid=$2 url=$3 logf=$4
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$logf" >&2 || true; die "$name exited during start-up"; }
+        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    tail -n 20 "$logf" >&2 || true
+    die "$name not ready after 10s ($url)"
+}
+
+lua_body() { sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$BENCH/wrk/$1"; }
+
+# Numbers from a proxy that answers with errors are meaningless, so check
+# each target once with real requests before measuring it.
+check_target() {
+    local name=$1 url=$2 out
+    out=$(curl -sS --max-time 5 -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+        -d "$(lua_body chat.lua)" "$url" 2>&1) || die "$name: chat request failed: $out"
+    [[ $out == *'"chat.completion"'* ]] || die "$name: unexpected chat response: ${out:0:300}"
+    out=$(curl -sS -N --max-time 5 -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+        -d "$(lua_body stream.lua)" "$url" 2>&1) || die "$name: stream request failed: $out"
+    [[ $out == *'data: [DONE]'* && $(grep -c '^data: {' <<<"$out") -ge 20 ]] ||
+        die "$name: unexpected stream response: ${out:0:300}"
+}
+
+run_wrk() {  # URL LUA CONNS DURATION
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$3" -d"$4" --latency -s "$BENCH/wrk/$2" "$1"
+}
+
+# Prints "req/s p50_us p99_us errors" from wrk --latency output.
+parse_wrk() {
+    awk '
+        function us(v) {
+            if (v ~ /us$/) return v + 0
+            if (v ~ /ms$/) return v * 1e3
+            if (v ~ /s$/)  return v * 1e6
+            if (v ~ /m$/)  return v * 60e6
+            return v + 0
+        }
+        /^Requests\/sec:/ { rps = $2 }
+        $1 == "50%" { p50 = us($2) }
+        $1 == "99%" { p99 = us($2) }
+        /Non-2xx or 3xx responses:/ { err += $NF }
+        /Socket errors:/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
+        END { printf "%.0f %.0f %.0f %d\n", rps, p50, p99, err }' "$1"
+}
+
+# ---------------------------------------------------------------- start-up
+log "building fake upstream"
+g++ -O2 -std=c++20 -o "$WORK/fake_upstream" "$BENCH/fake_upstream.cpp"
+
+free_port FAKE_PORT
+taskset -c "$LOAD_CPU" "$WORK/fake_upstream" "$FAKE_PORT" >"$WORK/fake.log" 2>&1 &
+PIDS+=($!)
+wait_ready fake "$!" "http://127.0.0.1:$FAKE_PORT/v1/models" "$WORK/fake.log"
+
+free_port NGINX_PORT
+mkdir -p "$WORK/nginx"
+sed -e "s|@RUNDIR@|$WORK/nginx|g" -e "s|@LISTEN_PORT@|$NGINX_PORT|g" -e "s|@UPSTREAM_PORT@|$FAKE_PORT|g" \
+    "$BENCH/nginx.conf.template" >"$WORK/nginx/nginx.conf"
+taskset -c "$SERVER_CPU" nginx -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" \
+    >"$WORK/nginx.log" 2>&1 &
+PIDS+=($!)
+wait_ready nginx "$!" "http://127.0.0.1:$NGINX_PORT/v1/models" "$WORK/nginx.log"
+
+declare -A URL=(
+    [direct]=http://127.0.0.1:$FAKE_PORT/v1/chat/completions
+    [nginx]=http://127.0.0.1:$NGINX_PORT/v1/chat/completions
+)
+TARGETS=(direct nginx)
+
+GW_PID="" RSS_IDLE_KB="" RSS_AFTER_KB="" GW_STRIPPED=""
+if [[ -e $GATEWAY_BIN ]]; then
+    free_port GW_PORT
+    SERVER_HOST=127.0.0.1 SERVER_PORT=$GW_PORT SERVER_THREADS=1 \
+    OPENAI_API_URL=http://127.0.0.1:$FAKE_PORT/v1 OPENAI_API_KEY=bench \
+    ENVIRONMENT=production LOG_LEVEL=error \
+        taskset -c "$SERVER_CPU" "$GATEWAY_BIN" >"$WORK/gateway.log" 2>&1 &
+    GW_PID=$!
+    PIDS+=("$GW_PID")
+    wait_ready gateway "$GW_PID" "http://127.0.0.1:$GW_PORT/health" "$WORK/gateway.log"
+    RSS_IDLE_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status")
+    strip -o "$WORK/gateway.stripped" "$GATEWAY_BIN"
+    GW_STRIPPED=$(stat -c %s "$WORK/gateway.stripped")
+    URL[gateway]=http://127.0.0.1:$GW_PORT/v1/chat/completions
+    TARGETS+=(gateway)
+else
+    log "gateway binary missing: $GATEWAY_BIN -- skipping gateway rows"
+fi
+
+for t in "${TARGETS[@]}"; do
+    check_target "$t" "${URL[$t]}"
+    log "warm-up: $t"
+    for lua in chat.lua stream.lua; do run_wrk "${URL[$t]}" "$lua" 64 "$WARMUP" >/dev/null; done
+done
+
+# ---------------------------------------------------------------- measuring
+declare -A RPS P50 P99 ERR
+SCENARIO_NAMES=()
+SCENARIO_DESC=()
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# run_scenario NAME LUA CONNS: REPEAT rounds of one wrk run per target, back
+# to back, so background noise hits all targets alike; the median of each
+# metric is reported.
+run_scenario() {
+    local name=$1 lua=$2 conns=$3 t r out rps p50 p99 err
+    local -A all_rps all_p50 all_p99 all_err
+    SCENARIO_NAMES+=("$name")
+    SCENARIO_DESC+=("$lua, $conns connections")
+    for ((r = 1; r <= REPEAT; r++)); do
+        for t in "${TARGETS[@]}"; do
+            out=$WORK/wrk-$name-$t-$r.txt
+            run_wrk "${URL[$t]}" "$lua" "$conns" "$DURATION" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($name, $t)"; }
+            read -r rps p50 p99 err < <(parse_wrk "$out")
+            log "$(printf '%-12s %-8s #%d %8s req/s  p50 %7s us  p99 %7s us  errors %s' \
+                "$name" "$t" "$r" "$rps" "$p50" "$p99" "$err")"
+            all_rps[$t]+=" $rps" all_p50[$t]+=" $p50" all_p99[$t]+=" $p99"
+            all_err[$t]=$(( ${all_err[$t]:-0} + err ))
+        done
+    done
+    # shellcheck disable=SC2086  # word splitting of the value lists is wanted
+    for t in "${TARGETS[@]}"; do
+        RPS[$name/$t]=$(median ${all_rps[$t]})
+        P50[$name/$t]=$(median ${all_p50[$t]})
+        P99[$name/$t]=$(median ${all_p99[$t]})
+        ERR[$name/$t]=${all_err[$t]}
+    done
+}
+
+for s in $SCENARIOS; do
+    IFS=: read -r name lua conns <<<"$s"
+    run_scenario "$name" "$lua" "$conns"
+done
+
+if [[ -n $GW_PID ]]; then
+    kill -0 "$GW_PID" 2>/dev/null || { tail -n 20 "$WORK/gateway.log" >&2; die "gateway died during the benchmark"; }
+    RSS_AFTER_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status")
+fi
+
+# ---------------------------------------------------------------- report
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+verdict() { [[ $(awk "BEGIN { print ($1) ? 1 : 0 }") == 1 ]] && echo PASS || echo MISS; }
+
+report() {
+    echo "# Gateway benchmark results"
+    echo
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "- Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), Linux $(uname -r)"
+    echo "- Gateway: \`${GATEWAY_BIN#"$ROOT"/}\` (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none))"
+    echo "- Load: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), \`-t1 --latency\`, $DURATION per run, median of $REPEAT round(s), $WARMUP warm-up per script and target"
+    echo "- Pinning: nginx and gateway on CPU $SERVER_CPU; fake upstream and wrk on CPU $LOAD_CPU"
+    echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
+    echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
+    echo "- Latency is for the complete response (for streams: until the final chunk)."
+    echo
+    local s i t
+    for i in "${!SCENARIO_NAMES[@]}"; do
+        s=${SCENARIO_NAMES[$i]}
+        echo "## $s (${SCENARIO_DESC[$i]})"
+        echo
+        echo "| target | req/s | p50 µs | p99 µs | errors |"
+        echo "|---|---:|---:|---:|---:|"
+        for t in direct nginx gateway; do
+            if [[ -n ${RPS[$s/$t]:-} ]]; then
+                echo "| $t | ${RPS[$s/$t]} | ${P50[$s/$t]} | ${P99[$s/$t]} | ${ERR[$s/$t]} |"
+            else
+                echo "| $t | skipped (gateway binary missing) | | | |"
+            fi
+        done
+        echo
+    done
+
+    echo "## Targets"
+    echo
+    if [[ -z $GW_PID ]]; then
+        echo "Not evaluated: gateway binary missing ($GATEWAY_BIN)."
+        return
+    fi
+    echo "| metric | scenario | value | target | result |"
+    echo "|---|---|---:|---|---|"
+    local thr p99r added v
+    for s in "${SCENARIO_NAMES[@]}"; do
+        thr=$(calc '%.2f' "${RPS[$s/gateway]} / (${RPS[$s/nginx]} > 0 ? ${RPS[$s/nginx]} : 1)")
+        v=$(verdict "$thr >= 0.9")
+        # A fast error response is not a fast proxy.
+        (( ${ERR[$s/gateway]} > 0 )) && v="MISS (${ERR[$s/gateway]} errors)"
+        echo "| gateway/nginx throughput | $s | ${thr}× | ≥ 0.90× | $v |"
+        p99r=$(calc '%.2f' "${P99[$s/gateway]} / (${P99[$s/nginx]} > 0 ? ${P99[$s/nginx]} : 1)")
+        echo "| gateway/nginx p99 | $s | ${p99r}× | ≤ 1.50× | $(verdict "$p99r <= 1.5") |"
+        added=$(( ${P50[$s/gateway]} - ${P50[$s/direct]} ))
+        # nginx's own figure shows how much of this is queueing at saturation.
+        echo "| gateway p50 − direct p50 | $s | ${added} µs (nginx: $(( ${P50[$s/nginx]} - ${P50[$s/direct]} )) µs) | ≤ 50 µs | $(verdict "$added <= 50") |"
+    done
+    # MB = 10^6 bytes (the stricter reading of the targets).
+    local rss_mb after_mb size_mb
+    rss_mb=$(calc '%.1f' "$RSS_IDLE_KB * 1024 / 1e6")
+    after_mb=$(calc '%.1f' "$RSS_AFTER_KB * 1024 / 1e6")
+    size_mb=$(calc '%.2f' "$GW_STRIPPED / 1e6")
+    echo "| idle RSS (before load) | - | ${rss_mb} MB | ≤ 15 MB | $(verdict "$RSS_IDLE_KB * 1024 <= 15e6") |"
+    echo "| RSS after load | - | ${after_mb} MB | (info) | - |"
+    echo "| stripped binary size | - | ${size_mb} MB | ≤ 10 MB | $(verdict "$GW_STRIPPED <= 10e6") |"
+    echo
+    echo "MB = 10^6 bytes. Shared, noisy machine: with REPEAT=1 expect ±10 % between identical runs."
+}
+
+mkdir -p "$(dirname "$RESULTS")"
+report >"$RESULTS"
+cat "$RESULTS"
+log "report written to $RESULTS"

@@ -1,0 +1,65 @@
+#include "api/chat_body.h"
+
+#include <gtest/gtest.h>
+
+TEST(ChatBody, ExtractsModelAndStream) {
+  auto info = igw::inspectChatBody(R"({"model":"openai/gpt-4o","stream":true,"messages":[]})");
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(info->model, "openai/gpt-4o");
+  EXPECT_TRUE(info->stream);
+  EXPECT_FALSE(info->has_stream_options);
+}
+
+TEST(ChatBody, MissingOrWrongModelIsAClearError) {
+  auto none = igw::inspectChatBody(R"({"messages":[]})");
+  ASSERT_FALSE(none.isOk());
+  EXPECT_NE(none.status().message().find("'model'"), std::string::npos);
+  EXPECT_FALSE(igw::inspectChatBody(R"({"model":""})").isOk());
+  EXPECT_FALSE(igw::inspectChatBody(R"({"model":42})").isOk());
+  EXPECT_FALSE(igw::inspectChatBody(R"({"model":"a/b","stream":"yes"})").isOk());
+  EXPECT_FALSE(igw::inspectChatBody("not json").isOk());
+}
+
+TEST(ChatBody, RewriteRenamesModelAndKeepsEverythingElse) {
+  std::string body = R"({"model":"openai/gpt-4o","x_unknown":{"deep":[1,2]},"temperature":0.2})";
+  auto info = igw::inspectChatBody(body);
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(igw::rewriteChatBody(body, *info, "gpt-4o", false),
+            R"({"model":"gpt-4o","x_unknown":{"deep":[1,2]},"temperature":0.2})");
+}
+
+TEST(ChatBody, StreamingAsksForUsage) {
+  std::string body = R"({"model":"a/b","stream":true})";
+  auto info = igw::inspectChatBody(body);
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(igw::rewriteChatBody(body, *info, "b", true),
+            R"({"stream_options":{"include_usage":true},"model":"b","stream":true})");
+}
+
+TEST(ChatBody, UsageAddedInsideExistingStreamOptions) {
+  std::string body = R"({"stream_options":{},"model":"a/b","stream":true})";
+  auto info = igw::inspectChatBody(body);
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(igw::rewriteChatBody(body, *info, "b", true),
+            R"({"stream_options":{"include_usage":true},"model":"b","stream":true})");
+  std::string body2 = R"({"model":"a/b","stream":true,"stream_options":{"x":1}})";
+  auto info2 = igw::inspectChatBody(body2);
+  EXPECT_EQ(igw::rewriteChatBody(body2, *info2, "b", true),
+            R"({"model":"b","stream":true,"stream_options":{"include_usage":true,"x":1}})");
+}
+
+TEST(ChatBody, ClientChoiceOnUsageIsKept) {
+  std::string body = R"({"model":"a/b","stream":true,"stream_options":{"include_usage":false}})";
+  auto info = igw::inspectChatBody(body);
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(igw::rewriteChatBody(body, *info, "b", true),
+            R"({"model":"b","stream":true,"stream_options":{"include_usage":false}})");
+}
+
+TEST(ChatBody, ModelWithEscapesIsDecodedAndReEncoded) {
+  std::string body = R"({"model":"openai\/gpt\u002d4o"})";
+  auto info = igw::inspectChatBody(body);
+  ASSERT_TRUE(info.isOk());
+  EXPECT_EQ(info->model, "openai/gpt-4o");
+  EXPECT_EQ(igw::rewriteChatBody(body, *info, "gpt-4o", false), R"({"model":"gpt-4o"})");
+}
