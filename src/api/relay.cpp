@@ -170,9 +170,12 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
         co_await respondError(res, withProvider(p, body.status()));
         co_return;
       }
+      // Named, not a ternary inside co_await: g++ 12 destroys such temporaries twice.
       const std::string* ct = findHeader(up.headers(), "Content-Type");
-      co_await res.send(up.status(), chatResponseHeaders(up, ct ? *ct : "application/json"),
-                        *body);
+      std::string_view content_type = "application/json";
+      if (ct != nullptr) content_type = *ct;
+      Headers headers = chatResponseHeaders(up, content_type);
+      co_await res.send(up.status(), headers, *body);
     }
     co_return;
   }
