@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/beast.h"
+#include "net/deadline.h"
 
 namespace igw {
 
@@ -25,6 +26,7 @@ class SessionBase {
 struct Worker {
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+  DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
   std::atomic<size_t> active{0};              // read by the drain timer on worker 0
@@ -65,7 +67,14 @@ class Session final : public SessionBase, public Responder {
  public:
   Session(Stream stream, Worker& worker, const ServerConfig& cfg, const Handler& handler,
           const Logger& log)
-      : stream_(std::move(stream)), worker_(worker), cfg_(cfg), handler_(handler), log_(log) {}
+      : stream_(std::move(stream)),
+        worker_(worker),
+        cfg_(cfg),
+        handler_(handler),
+        log_(log),
+        deadline_(worker.deadlines, lowest()) {
+    buffer_.reserve(8 * 1024);  // read requests in few syscalls (Beast reads by spare capacity)
+  }
 
   awaitable<void> run() {
     worker_.sessions.insert(this);
@@ -73,7 +82,7 @@ class Session final : public SessionBase, public Responder {
     co_await serve();
     stopWatching();
     error_code ec;
-    auto& sock = lowest().socket();
+    auto& sock = lowest();
     sock.shutdown(tcp::socket::shutdown_send, ec);
     sock.close(ec);
     worker_.sessions.erase(this);
@@ -83,7 +92,7 @@ class Session final : public SessionBase, public Responder {
   void closeIfIdle() override {
     if (idle_) {
       error_code ec;
-      lowest().socket().cancel(ec);
+      lowest().cancel(ec);
     }
   }
 
@@ -133,7 +142,7 @@ class Session final : public SessionBase, public Responder {
     stopWatching();
     watch_ = std::make_shared<Watch>();
     watch_->on_gone = std::move(on_gone);
-    auto& sock = lowest().socket();
+    auto& sock = lowest();
     int fd = sock.native_handle();
     // Wait for readability without consuming: EOF or an error means the client left; data
     // (a pipelined request) means it is still there, and we simply stop watching.
@@ -156,7 +165,7 @@ class Session final : public SessionBase, public Responder {
     watch_.reset();
     if (pending) {
       error_code ec;
-      lowest().socket().cancel(ec);
+      lowest().cancel(ec);
     }
   }
 
@@ -167,15 +176,15 @@ class Session final : public SessionBase, public Responder {
     std::function<void()> on_gone;
   };
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
 
   template <class Buffers>
   awaitable<Status> write(const Buffers& bufs) {
     if (broken_) co_return unavailable("client connection closed");
-    lowest().expires_after(cfg_.write_timeout);
+    deadline_.expiresAfter(cfg_.write_timeout);
     error_code ec;
     co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
-    lowest().expires_never();
+    deadline_.clear();
     if (ec) {
       broken_ = true;
       co_return unavailable("client connection closed: " + ec.message());
@@ -191,8 +200,8 @@ class Session final : public SessionBase, public Responder {
 
   awaitable<void> serve() {
     error_code ec;
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      lowest().expires_after(cfg_.read_timeout);
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      deadline_.expiresAfter(cfg_.read_timeout);
       co_await stream_.async_handshake(ssl::stream_base::server, useAwaitableEc(ec));
       if (ec) co_return;
     }
@@ -202,7 +211,7 @@ class Session final : public SessionBase, public Responder {
       parser.header_limit(cfg_.max_header_bytes);
       parser.body_limit(cfg_.max_body_bytes);
       idle_ = true;
-      lowest().expires_after(first ? cfg_.read_timeout : cfg_.idle_timeout);
+      deadline_.expiresAfter(first ? cfg_.read_timeout : cfg_.idle_timeout);
       co_await http::async_read_header(stream_, buffer_, parser, useAwaitableEc(ec));
       idle_ = false;
       if (ec == http::error::header_limit) {
@@ -229,13 +238,13 @@ class Session final : public SessionBase, public Responder {
       auto& hdr = parser.get();
       if (beast::iequals(hdr[http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        lowest().expires_after(cfg_.write_timeout);
+        deadline_.expiresAfter(cfg_.write_timeout);
         co_await asio::async_write(stream_, asio::buffer(kContinue), useAwaitableEc(ec));
         if (ec) co_return;
       }
-      lowest().expires_after(cfg_.read_timeout);
+      deadline_.expiresAfter(cfg_.read_timeout);
       co_await http::async_read(stream_, buffer_, parser, useAwaitableEc(ec));
-      lowest().expires_never();
+      deadline_.clear();
       if (ec == http::error::body_limit) {
         co_await sendTooLarge();
         co_return;
@@ -276,6 +285,7 @@ class Session final : public SessionBase, public Responder {
   const ServerConfig& cfg_;
   const Handler& handler_;
   const Logger& log_;
+  Deadline deadline_;
   std::shared_ptr<Watch> watch_;
   bool idle_ = false;
   bool keep_alive_ = true;
@@ -324,7 +334,7 @@ struct Server::Impl {
       }
       sock.set_option(tcp::no_delay(true), ec);
       if (tls) {
-        using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+        using TlsStream = beast::ssl_stream<tcp::socket>;
         asio::co_spawn(
             w.ioc,
             [s = std::make_unique<Session<TlsStream>>(TlsStream(std::move(sock), *tls), w, sc,
@@ -335,9 +345,8 @@ struct Server::Impl {
       } else {
         asio::co_spawn(
             w.ioc,
-            [s = std::make_unique<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)),
-                                                              w, sc, handler,
-                                                              log)]() -> awaitable<void> {
+            [s = std::make_unique<Session<tcp::socket>>(std::move(sock), w, sc, handler,
+                                                        log)]() -> awaitable<void> {
               co_await s->run();
             },
             asio::detached);
@@ -390,6 +399,7 @@ struct Server::Impl {
 
   void stopAll() {
     for (auto& w : workers) {
+      asio::post(w->ioc, [wp = w.get()] { wp->deadlines.stop(); });
       w->guard.reset();
       w->ioc.stop();
     }
@@ -407,7 +417,8 @@ Status Server::start() {
   unsigned n = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
-    w->upstream = std::make_unique<UpstreamClient>(w->ioc, s.config->client, s.log);
+    w->upstream = std::make_unique<UpstreamClient>(w->ioc, w->deadlines, s.config->client, s.log);
+    w->deadlines.start();
     s.workers.push_back(std::move(w));
   }
   if (sc.tls()) {
@@ -440,6 +451,9 @@ Status Server::start() {
     return unavailable("cannot listen on " + sc.host + ":" + std::to_string(sc.port) + ": " +
                        ec.message());
   }
+  // Signals are caught from here on (queued until run() waits for them), so a SIGTERM that
+  // arrives right after the listening line still drains instead of killing the process.
+  s.signals = std::make_unique<asio::signal_set>(s.first().ioc, SIGINT, SIGTERM);
   auto local = s.acceptor->local_endpoint();
   std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                              : local.address().to_string();
@@ -451,7 +465,6 @@ Status Server::start() {
 
 int Server::run() {
   auto& s = *impl_;
-  s.signals = std::make_unique<asio::signal_set>(s.first().ioc, SIGINT, SIGTERM);
   std::function<void()> arm = [&] {
     s.signals->async_wait([&](error_code ec, int) {
       if (ec) return;

@@ -8,7 +8,9 @@
 #include <limits>
 #include <unordered_map>
 
+#include "http/chunked.h"
 #include "net/beast.h"
+#include "net/deadline.h"
 
 namespace igw {
 
@@ -17,47 +19,60 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// One pooled connection: plain TCP or TLS over TCP.
+using TlsStream = beast::ssl_stream<tcp::socket>;
+
+// One pooled connection: plain TCP or TLS over TCP, with its deadline.
 struct Connection {
   std::string origin;
-  std::unique_ptr<beast::tcp_stream> tcp;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<TlsStream> tls;
+  std::unique_ptr<Deadline> deadline;
   beast::flat_buffer buffer;
   Clock::time_point idle_since{};
   bool reused = false;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
+  tcp::socket& socket() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
   void close() {
     error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
-    lowest().socket().close(ec);
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
   }
 
   // A pooled connection the peer has closed (or, for plain HTTP, sent garbage on) is stale.
   bool stale() {
     char c;
-    ssize_t n = ::recv(lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0) return true;
     if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
     return !tls;  // TLS 1.3 session tickets may legitimately be waiting
   }
 };
 
-std::string describe(const error_code& ec) { return ec.message(); }
+// Runs `op(stream)` on whichever stream the connection has.
+template <class Op>
+awaitable<void> onStream(Connection& c, Op&& op) {
+  if (c.tls) {
+    co_await op(*c.tls);
+  } else {
+    co_await op(*c.plain);
+  }
+}
 
-bool isTimeout(const error_code& ec) { return ec == beast::error::timeout; }
+enum class BodyMode { kNone, kLength, kChunked, kUntilClose };
 
 }  // namespace
 
 struct UpstreamClient::Impl {
   asio::io_context& ioc;
+  DeadlineSweeper& deadlines;
   const ClientConfig& cfg;
   const Logger& log;
   ssl::context tls_ctx{ssl::context::tls_client};
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
 
-  Impl(asio::io_context& io, const ClientConfig& c, const Logger& l) : ioc(io), cfg(c), log(l) {
+  Impl(asio::io_context& io, DeadlineSweeper& d, const ClientConfig& c, const Logger& l)
+      : ioc(io), deadlines(d), cfg(c), log(l) {
     tls_ctx.set_default_verify_paths();
     tls_ctx.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_min_proto_version(tls_ctx.native_handle(),
@@ -94,6 +109,7 @@ struct UpstreamClient::Impl {
       conn->close();
       return;
     }
+    conn->deadline->clear();
     conn->idle_since = now;
     list.push_back(std::move(conn));
   }
@@ -101,7 +117,7 @@ struct UpstreamClient::Impl {
   awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& url) {
     auto executor = co_await asio::this_coro::executor;
     auto resolver = std::make_shared<tcp::resolver>(executor);
-    // The resolver has no deadline of its own: a timer cancels it.
+    // Name resolution runs on Asio's resolver thread and has no deadline of its own.
     asio::steady_timer timer(executor);
     timer.expires_after(cfg.connect_timeout);
     timer.async_wait([resolver](error_code ec) {
@@ -115,27 +131,30 @@ struct UpstreamClient::Impl {
       co_return deadlineExceeded("resolving " + url.host + " took longer than " +
                                  formatDuration(cfg.connect_timeout) + " (CLIENT_CONNECT_TIMEOUT)");
     }
-    if (ec) co_return unavailable("cannot resolve " + url.host + ": " + describe(ec));
+    if (ec) co_return unavailable("cannot resolve " + url.host + ": " + ec.message());
 
     auto conn = std::make_unique<Connection>();
     conn->origin = url.origin();
+    // Beast sizes each socket read by the buffer's spare capacity: reserve enough that a burst
+    // of streamed events arrives in one read.
+    conn->buffer.reserve(16 * 1024);
     if (url.tls) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_ctx);
+      conn->tls = std::make_unique<TlsStream>(executor, tls_ctx);
     } else {
-      conn->tcp = std::make_unique<beast::tcp_stream>(executor);
+      conn->plain = std::make_unique<tcp::socket>(executor);
     }
-    auto& lowest = conn->lowest();
-    lowest.expires_after(cfg.connect_timeout);
-    co_await lowest.async_connect(results, useAwaitableEc(ec));
+    conn->deadline = std::make_unique<Deadline>(deadlines, conn->socket());
+    conn->deadline->expiresAfter(cfg.connect_timeout);
+    co_await asio::async_connect(conn->socket(), results, useAwaitableEc(ec));
     if (ec) {
-      if (isTimeout(ec)) {
+      if (conn->deadline->fired()) {
         co_return deadlineExceeded("connecting to " + url.hostHeader() + " took longer than " +
                                    formatDuration(cfg.connect_timeout) +
                                    " (CLIENT_CONNECT_TIMEOUT)");
       }
-      co_return unavailable("cannot connect to " + url.hostHeader() + ": " + describe(ec));
+      co_return unavailable("cannot connect to " + url.hostHeader() + ": " + ec.message());
     }
-    lowest.socket().set_option(tcp::no_delay(true), ec);
+    conn->socket().set_option(tcp::no_delay(true), ec);
     if (conn->tls) {
       if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
         co_return unavailable("cannot set TLS SNI for " + url.host);
@@ -143,11 +162,13 @@ struct UpstreamClient::Impl {
       conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
       co_await conn->tls->async_handshake(ssl::stream_base::client, useAwaitableEc(ec));
       if (ec) {
-        if (isTimeout(ec)) co_return deadlineExceeded("TLS handshake with " + url.host + " timed out");
-        co_return unavailable("TLS handshake with " + url.host + " failed: " + describe(ec));
+        if (conn->deadline->fired()) {
+          co_return deadlineExceeded("TLS handshake with " + url.host + " timed out");
+        }
+        co_return unavailable("TLS handshake with " + url.host + " failed: " + ec.message());
       }
     }
-    lowest.expires_never();
+    conn->deadline->clear();
     co_return conn;
   }
 };
@@ -155,42 +176,75 @@ struct UpstreamClient::Impl {
 struct UpstreamResponse::Impl {
   UpstreamClient::Impl* client = nullptr;
   std::unique_ptr<Connection> conn;
-  http::response_parser<http::buffer_body> parser;
+  int status = 0;
   Headers headers;
+  bool keep_alive = true;
   bool stream = false;
   Clock::time_point deadline{};  // non-streaming: end of the whole exchange
+  BodyMode mode = BodyMode::kNone;
+  uint64_t remaining = 0;  // kLength
+  ChunkedDecoder chunked;
   bool done = false;
   bool failed = false;
   bool aborted = false;
-  std::array<char, 16384> chunk{};
+  std::string out;  // the piece handed to the caller; reused
 
-  template <class Stream>
-  awaitable<void> readSome(Stream& s, error_code& ec) {
-    co_await http::async_read_some(s, conn->buffer, parser, useAwaitableEc(ec));
+  std::string timeoutMessage() const {
+    if (stream) {
+      return "upstream sent nothing for " + formatDuration(client->cfg.idle_chunk_timeout) +
+             " (CLIENT_IDLE_CHUNK_TIMEOUT)";
+    }
+    return "upstream response did not complete within " + formatDuration(client->cfg.timeout) +
+           " (CLIENT_TIMEOUT)";
   }
 
-  void armDeadline() {
-    if (stream) {
-      conn->lowest().expires_after(client->cfg.idle_chunk_timeout);
-    } else {
-      conn->lowest().expires_at(deadline);
+  // Moves body bytes from the connection buffer to `out` according to the framing.
+  Status drainBuffer() {
+    auto& buf = conn->buffer;
+    std::string_view in(static_cast<const char*>(buf.data().data()), buf.size());
+    size_t used = 0;
+    switch (mode) {
+      case BodyMode::kNone:
+        done = true;
+        break;
+      case BodyMode::kLength: {
+        used = static_cast<size_t>(std::min<uint64_t>(remaining, in.size()));
+        out.append(in.data(), used);
+        remaining -= used;
+        if (remaining == 0) done = true;
+        break;
+      }
+      case BodyMode::kChunked: {
+        auto n = chunked.decode(in, out);
+        if (!n) return n.status();
+        used = *n;
+        if (chunked.done()) done = true;
+        break;
+      }
+      case BodyMode::kUntilClose:
+        used = in.size();
+        out.append(in);
+        break;
     }
+    buf.consume(used);
+    return Status::ok();
   }
 };
 
 UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 UpstreamResponse::~UpstreamResponse() {
-  if (!impl_->conn) return;
-  if (impl_->done && !impl_->failed && !impl_->aborted && impl_->parser.keep_alive()) {
-    impl_->conn->lowest().expires_never();
-    impl_->client->release(std::move(impl_->conn));
+  auto& s = *impl_;
+  if (!s.conn) return;
+  bool reusable = s.done && !s.failed && !s.aborted && s.keep_alive && s.conn->buffer.size() == 0;
+  if (reusable) {
+    s.client->release(std::move(s.conn));
   } else {
-    impl_->conn->close();
+    s.conn->close();
   }
 }
 
-int UpstreamResponse::status() const { return impl_->parser.get().result_int(); }
+int UpstreamResponse::status() const { return impl_->status; }
 
 const Headers& UpstreamResponse::headers() const { return impl_->headers; }
 
@@ -201,60 +255,70 @@ void UpstreamResponse::abort() {
 
 awaitable<Result<std::string_view>> UpstreamResponse::read() {
   auto& s = *impl_;
+  s.out.clear();
+  // Hands out everything that is already buffered, reading from the socket only when nothing
+  // is: a burst of small chunks becomes one piece and one client write.
   while (!s.done) {
     if (s.aborted) co_return unavailable("request cancelled");
-    auto& body = s.parser.get().body();
-    body.data = s.chunk.data();
-    body.size = s.chunk.size();
-    s.armDeadline();
-    error_code ec;
-    if (s.conn->tls) {
-      co_await s.readSome(*s.conn->tls, ec);
-    } else {
-      co_await s.readSome(*s.conn->tcp, ec);
+    if (s.conn->buffer.size() > 0) {
+      if (Status st = s.drainBuffer(); !st) {
+        s.failed = true;
+        co_return st;
+      }
+      continue;
     }
-    if (ec == http::error::need_buffer) ec = {};
-    size_t n = s.chunk.size() - s.parser.get().body().size;
-    if (s.parser.is_done()) s.done = true;
-    if (ec && !(s.done && ec == http::error::end_of_stream)) {
+    if (!s.out.empty()) break;
+    if (s.stream) {
+      s.conn->deadline->expiresAfter(s.client->cfg.idle_chunk_timeout);
+    } else {
+      s.conn->deadline->expiresAt(s.deadline);
+    }
+    error_code ec;
+    size_t n = 0;
+    auto space = s.conn->buffer.prepare(16 * 1024);
+    co_await onStream(*s.conn, [&](auto& stream) -> awaitable<void> {
+      n = co_await stream.async_read_some(space, useAwaitableEc(ec));
+    });
+    s.conn->buffer.commit(n);
+    if (ec) {
+      bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated;
+      if (closed && s.mode == BodyMode::kUntilClose) {
+        s.done = true;
+        s.keep_alive = false;
+        break;
+      }
       s.failed = true;
       if (s.aborted) co_return unavailable("request cancelled");
-      if (isTimeout(ec)) {
-        co_return deadlineExceeded(
-            s.stream ? "upstream sent nothing for " +
-                           formatDuration(s.client->cfg.idle_chunk_timeout) +
-                           " (CLIENT_IDLE_CHUNK_TIMEOUT)"
-                     : "upstream response did not complete within " +
-                           formatDuration(s.client->cfg.timeout) + " (CLIENT_TIMEOUT)");
-      }
-      co_return unavailable("upstream connection broke: " + describe(ec));
+      if (s.conn->deadline->fired()) co_return deadlineExceeded(s.timeoutMessage());
+      if (closed) co_return unavailable("upstream closed the connection before the body ended");
+      co_return unavailable("upstream connection broke: " + ec.message());
     }
-    if (n > 0) co_return std::string_view(s.chunk.data(), n);
   }
-  co_return std::string_view();
+  co_return std::string_view(s.out);
 }
 
 awaitable<Result<std::string>> UpstreamResponse::readAll(uint64_t max_bytes) {
-  std::string out;
-  if (auto len = impl_->parser.content_length(); len && *len <= max_bytes) {
-    out.reserve(static_cast<size_t>(*len));
+  std::string all;
+  if (impl_->mode == BodyMode::kLength && impl_->remaining <= max_bytes) {
+    all.reserve(static_cast<size_t>(impl_->remaining));
   }
   while (true) {
     auto piece = co_await read();
     if (!piece) co_return piece.status();
     if (piece->empty()) break;
-    if (out.size() + piece->size() > max_bytes) {
+    if (all.size() + piece->size() > max_bytes) {
       impl_->failed = true;
       co_return unavailable("upstream response larger than " + std::to_string(max_bytes) +
                             " bytes (CLIENT_MAX_RESPONSE_SIZE)");
     }
-    out.append(*piece);
+    all.append(*piece);
   }
-  co_return out;
+  co_return all;
 }
 
-UpstreamClient::UpstreamClient(asio::io_context& ioc, const ClientConfig& cfg, const Logger& log)
-    : impl_(std::make_unique<Impl>(ioc, cfg, log)) {}
+UpstreamClient::UpstreamClient(asio::io_context& ioc, DeadlineSweeper& deadlines,
+                               const ClientConfig& cfg, const Logger& log)
+    : impl_(std::make_unique<Impl>(ioc, deadlines, cfg, log)) {}
 
 UpstreamClient::~UpstreamClient() = default;
 
@@ -292,16 +356,12 @@ std::string serializeRequest(const UpstreamRequest& req) {
   return head;
 }
 
-template <class Stream>
-awaitable<void> writeRequest(Stream& s, const std::string& head, const std::string& body,
-                             error_code& ec) {
-  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
-  co_await asio::async_write(s, bufs, useAwaitableEc(ec));
-}
-
-template <class Stream, class Parser>
-awaitable<void> readHeader(Stream& s, beast::flat_buffer& buf, Parser& p, error_code& ec) {
-  co_await http::async_read_header(s, buf, p, useAwaitableEc(ec));
+BodyMode bodyMode(const http::response_parser<http::empty_body>& p, bool head_request) {
+  int status = p.get().result_int();
+  if (head_request || status / 100 == 1 || status == 204 || status == 304) return BodyMode::kNone;
+  if (p.chunked()) return BodyMode::kChunked;
+  if (p.content_length()) return BodyMode::kLength;
+  return BodyMode::kUntilClose;
 }
 
 }  // namespace
@@ -324,47 +384,47 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
     impl->client = &self;
     impl->stream = req.stream;
     impl->deadline = start + self.cfg.timeout;
-    // Boost 1.74 compares the limit as an optional: "none" would reject every sized body.
-    impl->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    impl->parser.header_limit(64 * 1024);
-    if (req.method == "HEAD") impl->parser.skip(true);
     auto header_deadline = Clock::now() + self.cfg.response_header_timeout;
     if (!req.stream && impl->deadline < header_deadline) header_deadline = impl->deadline;
-    conn->lowest().expires_at(header_deadline);
+    conn->deadline->expiresAt(header_deadline);
 
+    http::response_parser<http::empty_body> parser;
+    parser.header_limit(64 * 1024);
+    // Boost 1.74 compares the limit as an optional: "none" would reject every sized body.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     error_code ec;
-    if (conn->tls) {
-      co_await writeRequest(*conn->tls, head, req.body, ec);
-    } else {
-      co_await writeRequest(*conn->tcp, head, req.body, ec);
-    }
-    if (!ec) {
-      if (conn->tls) {
-        co_await readHeader(*conn->tls, conn->buffer, impl->parser, ec);
-      } else {
-        co_await readHeader(*conn->tcp, conn->buffer, impl->parser, ec);
-      }
-    }
+    co_await onStream(*conn, [&](auto& stream) -> awaitable<void> {
+      std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
+      co_await asio::async_write(stream, bufs, useAwaitableEc(ec));
+      if (!ec) co_await http::async_read_header(stream, conn->buffer, parser, useAwaitableEc(ec));
+    });
     if (ec) {
-      bool nothing_received = !impl->parser.got_some();
-      bool retryable = conn->reused && nothing_received && !isTimeout(ec);
+      bool timed_out = conn->deadline->fired();
+      bool retryable = conn->reused && !parser.got_some() && !timed_out;
       conn->close();
       if (retryable) continue;
-      if (isTimeout(ec)) {
+      if (timed_out) {
         co_return deadlineExceeded(
             "no response headers within " +
             formatDuration(std::chrono::duration_cast<Millis>(header_deadline - start)) +
             " (CLIENT_RESPONSE_HEADER_TIMEOUT)");
       }
-      co_return unavailable("connection to " + req.url.hostHeader() + " failed: " + describe(ec));
+      co_return unavailable("connection to " + req.url.hostHeader() + " failed: " + ec.message());
     }
-    auto& msg = impl->parser.get();
+    const auto& msg = parser.get();
+    impl->status = msg.result_int();
+    impl->keep_alive = msg.keep_alive();
     impl->headers.reserve(16);
     for (const auto& field : msg) {
       impl->headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
+    impl->mode = bodyMode(parser, req.method == "HEAD");
+    if (impl->mode == BodyMode::kLength) impl->remaining = *parser.content_length();
+    if (impl->mode == BodyMode::kNone || (impl->mode == BodyMode::kLength && impl->remaining == 0)) {
+      impl->done = true;
+    }
+    if (impl->mode == BodyMode::kUntilClose) impl->keep_alive = false;
     impl->conn = std::move(conn);
-    if (impl->parser.is_done()) impl->done = true;  // e.g. 204 or HEAD
     co_return std::make_unique<UpstreamResponse>(std::move(impl));
   }
   co_return unavailable("connection to " + req.url.hostHeader() + " failed twice");

@@ -22,6 +22,8 @@ class io_context;
 
 namespace igw {
 
+class DeadlineSweeper;
+
 struct UpstreamRequest {
   std::string method = "POST";
   Url url;
@@ -59,7 +61,8 @@ class UpstreamResponse {
 
 class UpstreamClient {
  public:
-  UpstreamClient(boost::asio::io_context& ioc, const ClientConfig& cfg, const Logger& log);
+  UpstreamClient(boost::asio::io_context& ioc, DeadlineSweeper& deadlines, const ClientConfig& cfg,
+                 const Logger& log);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
