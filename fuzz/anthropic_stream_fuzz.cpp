@@ -1,0 +1,59 @@
+// Anthropic stream translator: arbitrary (event, data) pairs never crash it, and everything it
+// writes is whole OpenAI SSE events ("data: ...\n\n") whose payload is valid JSON or [DONE].
+//
+// Input: first byte = flags (bit 0: include_usage), then fields separated by 0x1F, taken as
+// event name, data, event name, data, ...
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "providers/adapters/anthropic.h"
+
+namespace {
+
+void checkOutput(std::string_view out) {
+  while (!out.empty()) {
+    size_t end = out.find("\n\n");
+    if (end == std::string_view::npos || !out.starts_with("data: ")) std::abort();
+    std::string_view payload = out.substr(6, end - 6);
+    if (payload != "[DONE]") {
+      if (payload.find('\n') != std::string_view::npos) std::abort();
+      if (nlohmann::json::parse(payload, nullptr, false).is_discarded()) std::abort();
+    }
+    out.remove_prefix(end + 2);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  static const auto adapter = igw::makeAnthropicAdapter({});
+  igw::TranslateContext ctx{.model = "claude",
+                            .response_id = "chatcmpl-x",
+                            .created = 1,
+                            .include_usage = (data[0] & 1) != 0};
+  auto stream = adapter->newStream(ctx);
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string out;
+  while (!input.empty()) {
+    size_t sep = input.find('\x1f');
+    std::string_view event = input.substr(0, sep);
+    input = sep == std::string_view::npos ? std::string_view() : input.substr(sep + 1);
+    sep = input.find('\x1f');
+    std::string_view payload = input.substr(0, sep);
+    input = sep == std::string_view::npos ? std::string_view() : input.substr(sep + 1);
+    size_t before = out.size();
+    igw::Status s = stream->onEvent(event, payload, out);
+    if (!s.isOk() && out.size() != before) std::abort();  // a failed event writes nothing
+    checkOutput(std::string_view(out).substr(before));
+  }
+  size_t before = out.size();
+  (void)stream->finish(out);
+  checkOutput(std::string_view(out).substr(before));
+  (void)stream->usage();
+  return 0;
+}
