@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "api/app.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "net/server.h"
+#include "telemetry/metrics.h"
 
 int main(int argc, char** argv) {
   using namespace igw;
@@ -49,9 +51,21 @@ int main(int argc, char** argv) {
   }
 
   App app{config, std::move(table.value()), log};
-  Server server(config, log, [&app](Request& req, Responder& res, WorkerContext& ctx) {
+  ServerHandlers handlers;
+  handlers.api = [&app](Request& req, Responder& res, WorkerContext& ctx) {
     return handleRequest(app, req, res, ctx);
-  });
+  };
+  std::unique_ptr<MetricsRegistry> metrics;
+  if (config->telemetry.enable) {
+    unsigned threads = config->server.threads ? config->server.threads
+                                              : std::max(1u, std::thread::hardware_concurrency());
+    metrics = std::make_unique<MetricsRegistry>(threads, kVersion);
+    handlers.registry = metrics.get();
+    handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {
+      return handleMetricsRequest(*reg, req, res);
+    };
+  }
+  Server server(config, log, std::move(handlers));
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
     return 1;

@@ -11,6 +11,7 @@
 #include "net/asio.h"
 #include "net/server.h"
 #include "providers/table.h"
+#include "telemetry/request_info.h"
 
 namespace igw {
 
@@ -20,13 +21,21 @@ struct App {
   const Logger& log;
 };
 
+class MetricsRegistry;
+
+// GET /metrics on the telemetry listener.
+net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req,
+                                          Responder& res);
+
 // The router: path -> handler. Unknown routes get 404.
 net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
                                    WorkerContext& ctx);
 
-net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                RequestInfo& info);
 net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
-                                  WorkerContext& ctx);
-net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+                                  WorkerContext& ctx, RequestInfo& info);
+net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                 RequestInfo& info);
 
 }  // namespace igw

@@ -83,8 +83,9 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
 }  // namespace
 
 net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
-                                  WorkerContext& ctx) {
+                                  WorkerContext& ctx, RequestInfo& info) {
   std::string only = req.queryParam("provider");
+  info.provider = "all";
   std::vector<Listing> listings;
   if (!only.empty()) {
     const ProviderSpec* spec = findProviderSpec(only);
@@ -95,6 +96,7 @@ net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
                             "unknown_provider");
       co_return;
     }
+    info.provider = spec->id;
     const ProviderEntry& p = app.providers.get(*spec);
     if (Status s = ProviderTable::checkUsable(p); !s) {
       co_await respondError(res, s);

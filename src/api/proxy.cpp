@@ -18,14 +18,15 @@ bool forwardRequestHeader(std::string_view name) {
       "trailer", "upgrade", "content-length", "expect",
       // the caller's credentials: never forwarded to a provider
       "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key",
-      "anthropic-version"};
+      "anthropic-version", "traceparent", "tracestate"};
   return std::none_of(std::begin(kDrop), std::end(kDrop),
                       [&](std::string_view d) { return iequals(d, name); });
 }
 
 }  // namespace
 
-net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx) {
+net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                 RequestInfo& info) {
   std::string_view rest = req.path().substr(std::string_view("/proxy/").size());
   size_t slash = rest.find('/');
   std::string_view id = rest.substr(0, slash);
@@ -38,6 +39,7 @@ net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, W
                           "unknown_provider");
     co_return;
   }
+  info.provider = spec->id;
   const ProviderEntry& provider = app.providers.get(*spec);
   if (Status s = ProviderTable::checkUsable(provider); !s) {
     co_await respondError(res, s);
@@ -60,6 +62,7 @@ net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, W
   for (auto& h : req.headers) {
     if (forwardRequestHeader(h.name)) up.headers.push_back(std::move(h));
   }
+  if (!info.traceparent.empty()) up.headers.push_back({"traceparent", info.traceparent});
   ProviderTable::addAuth(provider, up.headers);
   // Streams get idle-between-chunks deadlines instead of the whole-exchange timeout.
   const std::string* accept = findHeader(up.headers, "Accept");
@@ -70,7 +73,7 @@ net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, W
   }
   up.stream = wants_sse;
   up.body = std::move(req.body);
-  co_await relay(app, ctx, res, provider, up, RelayMode::kProxy);
+  co_await relay(app, ctx, res, provider, up, RelayMode::kProxy, info);
 }
 
 }  // namespace igw

@@ -58,7 +58,8 @@ net::awaitable<void> relayChatError(const App& app, Responder& res, const Provid
 
 // Forwards complete SSE events as they arrive. On upstream failure after the stream began, the
 // client gets an error event and a clean end instead of a cut connection.
-net::awaitable<void> relayEvents(const ProviderEntry& p, Responder& res, UpstreamResponse& up) {
+net::awaitable<void> relayEvents(const ProviderEntry& p, Responder& res, UpstreamResponse& up,
+                                 RequestInfo& info) {
   SseParser parser;
   std::string out;
   bool client_gone = false;
@@ -76,7 +77,13 @@ net::awaitable<void> relayEvents(const ProviderEntry& p, Responder& res, Upstrea
     }
     out.clear();
     auto collect = [&](const SseEvent& ev) {
-      if (ev.data == "[DONE]") saw_done = true;
+      if (ev.data == "[DONE]") {
+        saw_done = true;
+      } else if (ev.has_data) {
+        if (!info.first_token) info.first_token = RequestInfo::Clock::now();
+        extractUsage(ev.data, info.usage);
+        extractToolCallNames(ev.data, info.tool_calls);
+      }
       out.append(ev.raw);
     };
     if (piece->empty()) {
@@ -144,16 +151,29 @@ net::awaitable<void> respondError(Responder& res, int http_status, std::string_v
 }
 
 net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
-                           const ProviderEntry& p, const UpstreamRequest& req, RelayMode mode) {
-  // The client may leave while we wait for the provider's first byte.
+                           const ProviderEntry& p, const UpstreamRequest& req, RelayMode mode,
+                           RequestInfo& info) {
+  // Times the upstream call for its trace span, whichever way this function ends.
+  struct UpstreamTiming {
+    RequestInfo& info;
+    explicit UpstreamTiming(RequestInfo& i) : info(i) {
+      if (info.trace.enabled) info.trace.upstream_start_unix_nano = RequestInfo::unixNanoNow();
+    }
+    ~UpstreamTiming() {
+      if (info.trace.enabled) info.trace.upstream_end_unix_nano = RequestInfo::unixNanoNow();
+    }
+  } timing(info);
+
   auto sent = co_await ctx.upstream.send(req);
   if (!sent) {
+    info.trace.upstream_error = sent.status().message();
     app.log.warn("upstream request failed",
                  {{"provider", p.spec->id}, {"error", sent.status().message()}});
     co_await respondError(res, withProvider(p, sent.status()));
     co_return;
   }
   UpstreamResponse& up = **sent;
+  info.trace.upstream_status = up.status();
   const bool sse = isEventStream(up);
 
   if (mode == RelayMode::kChat) {
@@ -163,7 +183,7 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
       Headers h = chatResponseHeaders(up, "text/event-stream");
       h.push_back({"Cache-Control", "no-cache"});
       h.push_back({"X-Accel-Buffering", "no"});
-      if (co_await res.beginStream(up.status(), h)) co_await relayEvents(p, res, up);
+      if (co_await res.beginStream(up.status(), h)) co_await relayEvents(p, res, up, info);
     } else {
       auto body = co_await up.readAll(app.config->client.max_response_bytes);
       if (!body) {
@@ -175,6 +195,8 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
       std::string_view content_type = "application/json";
       if (ct != nullptr) content_type = *ct;
       Headers headers = chatResponseHeaders(up, content_type);
+      extractUsage(*body, info.usage);
+      extractToolCallNames(*body, info.tool_calls);
       co_await res.send(up.status(), headers, *body);
     }
     co_return;

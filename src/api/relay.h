@@ -17,8 +17,9 @@ enum class RelayMode {
   kProxy,  // raw passthrough: status, headers and bytes as the provider sent them
 };
 
+// Fills `info` with what telemetry needs: usage, tool calls, time to first token.
 net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
                            const ProviderEntry& provider, const UpstreamRequest& req,
-                           RelayMode mode);
+                           RelayMode mode, RequestInfo& info);
 
 }  // namespace igw

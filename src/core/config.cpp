@@ -18,9 +18,19 @@ struct Option {
   const char* default_value;
   const char* help;
   Apply apply;
+  const char* alias = nullptr;  // older spelling still accepted (e.g. TELEMETRY_ENABLED)
 };
 
+
 Status bad(const std::string& what) { return invalidArgument(what); }
+
+Result<bool> parseBool(const std::string& v) {
+  std::string l = v;
+  for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "true" || l == "1" || l == "yes" || l == "on") return true;
+  if (l == "false" || l == "0" || l == "no" || l == "off" || l.empty()) return false;
+  return bad("must be true or false, got '" + v + "'");
+}
 
 Result<uint64_t> parseUnsigned(const std::string& v, uint64_t max) {
   if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
@@ -72,6 +82,18 @@ std::vector<std::string> splitList(const std::string& v) {
       c.FIELD = static_cast<TYPE>(*n);                      \
       return Status::ok();                                  \
     }                                                       \
+  }
+
+#define BOOL_OPTION(NAME, DEF, HELP, FIELD, ALIAS)          \
+  Option {                                                  \
+    NAME, DEF, HELP,                                        \
+        [](Config& c, const std::string& v) {               \
+          auto b = parseBool(v);                            \
+          if (!b) return b.status();                        \
+          c.FIELD = *b;                                     \
+          return Status::ok();                              \
+        },                                                  \
+        ALIAS                                               \
   }
 
 const Option kOptions[] = {
@@ -166,6 +188,50 @@ const Option kOptions[] = {
     UNSIGNED_OPTION("CLIENT_MAX_RESPONSE_SIZE", "67108864",
                     "Largest non-streaming upstream response body, in bytes",
                     client.max_response_bytes, (1ull << 40), uint64_t),
+    BOOL_OPTION("TELEMETRY_ENABLE", "false",
+                "Serve Prometheus metrics on TELEMETRY_METRICS_PORT at /metrics", telemetry.enable,
+                "TELEMETRY_ENABLED"),
+    {"TELEMETRY_METRICS_HOST", "", "Address for the metrics listener; empty means SERVER_HOST",
+     [](Config& c, const std::string& v) {
+       c.telemetry.metrics_host = v;
+       return Status::ok();
+     }},
+    {"TELEMETRY_METRICS_PORT", "9464", "Port of the metrics listener (0 picks a free port)",
+     [](Config& c, const std::string& v) {
+       auto n = parseUnsigned(v, 65535);
+       if (!n) return bad("must be a port number 0-65535, got '" + v + "'");
+       c.telemetry.metrics_port = static_cast<uint16_t>(*n);
+       return Status::ok();
+     }},
+    BOOL_OPTION("TELEMETRY_TRACING_ENABLE", "false",
+                "Export OpenTelemetry traces over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT",
+                telemetry.tracing_enable, "TELEMETRY_TRACING_ENABLED"),
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318",
+     "OTLP/HTTP collector base URL; spans go to {endpoint}/v1/traces",
+     [](Config& c, const std::string& v) {
+       if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+         return bad("must start with http:// or https://, got '" + v + "'");
+       }
+       c.telemetry.otlp_endpoint = v;
+       while (!c.telemetry.otlp_endpoint.empty() && c.telemetry.otlp_endpoint.back() == '/') {
+         c.telemetry.otlp_endpoint.pop_back();
+       }
+       return Status::ok();
+     }},
+    {"OTEL_SERVICE_NAME", "inference-gateway", "service.name resource attribute of spans",
+     [](Config& c, const std::string& v) {
+       c.telemetry.service_name = v;
+       return Status::ok();
+     }},
+    DURATION_OPTION("TELEMETRY_TRACE_FLUSH_INTERVAL", "1s",
+                    "How often finished spans are exported in a batch",
+                    telemetry.trace_flush_interval),
+    UNSIGNED_OPTION("TELEMETRY_TRACE_MAX_QUEUE", "2048",
+                    "Spans buffered per worker; beyond it spans are dropped and counted",
+                    telemetry.trace_max_queue, 1000000, unsigned),
+    BOOL_OPTION("LOG_MESSAGE_CONTENT", "false",
+                "Debugging only: log request bodies (message contents) at debug level",
+                log_message_content, nullptr),
     {"CLIENT_TLS_MIN_VERSION", "TLS12", "Minimum TLS version to upstreams: TLS12 or TLS13",
      [](Config& c, const std::string& v) {
        if (v != "TLS12" && v != "TLS13") return bad("must be TLS12 or TLS13, got '" + v + "'");
@@ -175,6 +241,7 @@ const Option kOptions[] = {
 };
 
 #undef DURATION_OPTION
+#undef BOOL_OPTION
 #undef UNSIGNED_OPTION
 
 std::string upper(std::string_view id) {
@@ -205,6 +272,7 @@ Result<Config> loadConfig(const EnvLookup& env) {
   Config cfg;
   for (const auto& opt : kOptions) {
     auto value = env(opt.name);
+    if (!value && opt.alias != nullptr) value = env(opt.alias);
     std::string v = value ? *value : opt.default_value;
     Status s = opt.apply(cfg, v);
     if (!s) return invalidArgument(std::string(opt.name) + ": " + s.message());

@@ -47,11 +47,24 @@ struct ProviderSetting {
   bool url_set = false;  // {ID}_API_URL given explicitly
 };
 
+struct TelemetryConfig {
+  bool enable = false;
+  std::string metrics_host;  // empty: same as SERVER_HOST
+  uint16_t metrics_port = 0;
+  bool tracing_enable = false;
+  std::string otlp_endpoint;  // OTLP/HTTP base URL, e.g. http://collector:4318
+  std::string service_name;
+  Millis trace_flush_interval{};
+  unsigned trace_max_queue = 0;
+};
+
 struct Config {
   std::string environment;  // "production" (JSON logs) | "development" (readable logs)
   std::string log_level;
   ServerConfig server;
   ClientConfig client;
+  TelemetryConfig telemetry;
+  bool log_message_content = false;  // debugging only: put message bodies in debug logs
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id
   std::vector<std::string> allowed_models;     // lower-cased
   std::vector<std::string> disallowed_models;  // lower-cased

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"
@@ -32,6 +33,12 @@ class Responder {
 
   // True once any byte of the response has been written.
   virtual bool started() const = 0;
+
+  // HTTP status of the response begun or sent (0 before that).
+  virtual int status() const = 0;
+
+  // A header added to whatever response this request gets (e.g. X-Request-Id).
+  virtual void addHeader(std::string name, std::string value) = 0;
 };
 
 }  // namespace igw

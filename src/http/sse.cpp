@@ -1,5 +1,7 @@
 #include "http/sse.h"
 
+#include <algorithm>
+
 namespace igw {
 
 void SseParser::resetFields() {
@@ -31,11 +33,19 @@ void SseParser::processLine(std::string_view line) {
 bool SseParser::nextEvent() {
   if (reset_pending_) resetFields();
   while (line_start_ < buf_.size()) {
-    size_t term = buf_.find_first_of("\r\n", line_start_);
-    if (term == std::string::npos) return false;
+    // Resume the search where the last feed stopped: a long line fed in small pieces must not
+    // be rescanned from its start each time.
+    size_t term = buf_.find_first_of("\r\n", std::max(line_start_, scan_pos_));
+    if (term == std::string::npos) {
+      scan_pos_ = buf_.size();
+      return false;
+    }
     size_t next = term + 1;
     if (buf_[term] == '\r') {
-      if (term + 1 == buf_.size()) return false;  // might be the first half of "\r\n"
+      if (term + 1 == buf_.size()) {  // might be the first half of "\r\n"
+        scan_pos_ = term;
+        return false;
+      }
       if (buf_[term + 1] == '\n') next = term + 2;
     }
     std::string_view line(buf_.data() + line_start_, term - line_start_);
@@ -78,6 +88,7 @@ void SseParser::compact() {
   if (event_start_ == 0) return;
   buf_.erase(0, event_start_);
   line_start_ -= event_start_;
+  scan_pos_ = scan_pos_ > event_start_ ? scan_pos_ - event_start_ : 0;
   event_start_ = 0;
 }
 

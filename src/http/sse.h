@@ -43,7 +43,7 @@ class SseParser {
     if (finishEvent()) {
       on_event(current_);
       buf_.clear();
-      event_start_ = line_start_ = 0;
+      event_start_ = line_start_ = scan_pos_ = 0;
       return true;
     }
     return false;
@@ -62,6 +62,7 @@ class SseParser {
   std::string buf_;
   size_t event_start_ = 0;  // first byte of the event being assembled
   size_t line_start_ = 0;   // first byte of the next unprocessed line
+  size_t scan_pos_ = 0;     // bytes before this hold no line terminator of the current line
   std::string data_;
   std::string event_;
   bool has_data_ = false;

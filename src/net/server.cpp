@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "net/beast.h"
+#include "core/ids.h"
 #include "net/deadline.h"
+#include "net/trace_exporter.h"
+#include "telemetry/metrics.h"
 
 namespace igw {
 
@@ -28,6 +31,9 @@ struct Worker {
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
   DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
+  IdGenerator ids;
+  MetricsShard* metrics = nullptr;
+  std::unique_ptr<TraceExporter> tracer;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
   std::atomic<size_t> active{0};              // read by the drain timer on worker 0
   bool draining = false;
@@ -38,18 +44,22 @@ std::string_view reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status));
 }
 
-void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive) {
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
-  out += ' ';
-  out += reason(status);
-  out += "\r\n";
+void appendHeaders(std::string& out, const Headers& headers) {
   for (const auto& h : headers) {
     out += h.name;
     out += ": ";
     out += h.value;
     out += "\r\n";
   }
+}
+
+void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += reason(status);
+  out += "\r\n";
+  appendHeaders(out, headers);
   if (!keep_alive) out += "Connection: close\r\n";
 }
 
@@ -100,9 +110,11 @@ class Session final : public SessionBase, public Responder {
   awaitable<Status> send(int status, const Headers& headers, std::string_view body) override {
     started_ = true;
     responded_ = true;
+    status_ = status;
     std::string head;
     head.reserve(160 + headers.size() * 40);
     appendHead(head, status, headers, keep_alive_);
+    appendHeaders(head, extra_headers_);
     head += "Content-Length: ";
     head += std::to_string(body.size());
     head += "\r\n\r\n";
@@ -115,8 +127,10 @@ class Session final : public SessionBase, public Responder {
     started_ = true;
     responded_ = true;
     streaming_ = true;
+    status_ = status;
     std::string head;
     appendHead(head, status, headers, keep_alive_);
+    appendHeaders(head, extra_headers_);
     head += "Transfer-Encoding: chunked\r\n\r\n";
     std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
     co_return co_await write(bufs);
@@ -170,6 +184,10 @@ class Session final : public SessionBase, public Responder {
   }
 
   bool started() const override { return started_; }
+  int status() const override { return status_; }
+  void addHeader(std::string name, std::string value) override {
+    extra_headers_.push_back({std::move(name), std::move(value)});
+  }
 
  private:
   struct Watch {
@@ -263,8 +281,10 @@ class Session final : public SessionBase, public Responder {
       keep_alive_ = msg.keep_alive() && !worker_.draining;
       head_only_ = msg.method() == http::verb::head;
       started_ = responded_ = streaming_ = false;
+      status_ = 0;
+      extra_headers_.clear();
 
-      WorkerContext ctx{*worker_.upstream};
+      WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get()};
       co_await handler_(req, *this, ctx);
       stopWatching();
       if (!responded_) co_await sendError(500, "handler produced no response", "server_error");
@@ -294,64 +314,109 @@ class Session final : public SessionBase, public Responder {
   bool responded_ = false;
   bool streaming_ = false;
   bool broken_ = false;
+  int status_ = 0;
+  Headers extra_headers_;
 };
 
 }  // namespace
 
+struct Listener {
+  std::string name;  // "api" | "metrics", for logs
+  std::unique_ptr<tcp::acceptor> acceptor;
+  const Handler* handler = nullptr;
+  ssl::context* tls = nullptr;
+};
+
 struct Server::Impl {
   std::shared_ptr<const Config> config;
   const Logger& log;
-  Handler handler;
+  ServerHandlers handlers;
   std::vector<std::unique_ptr<Worker>> workers;
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<Listener> listeners;
   std::unique_ptr<ssl::context> tls;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> drain_timer;
   std::chrono::steady_clock::time_point drain_deadline{};
   bool stopping = false;
 
-  Impl(std::shared_ptr<const Config> c, const Logger& l, Handler h)
-      : config(std::move(c)), log(l), handler(std::move(h)) {}
+  Impl(std::shared_ptr<const Config> c, const Logger& l, ServerHandlers h)
+      : config(std::move(c)), log(l), handlers(std::move(h)) {}
 
   Worker& first() { return *workers.front(); }
 
-  awaitable<void> acceptLoop() {
+  template <class Stream>
+  void spawnSession(Worker& w, Stream stream, const Handler& handler) {
+    asio::co_spawn(
+        w.ioc,
+        [s = std::make_unique<Session<Stream>>(std::move(stream), w, config->server, handler,
+                                               log)]() -> awaitable<void> { co_await s->run(); },
+        asio::detached);
+  }
+
+  awaitable<void> acceptLoop(Listener& l) {
     size_t next = 0;
-    const auto& sc = config->server;
-    while (acceptor->is_open()) {
+    while (l.acceptor->is_open()) {
       Worker& w = *workers[next++ % workers.size()];
       tcp::socket sock(w.ioc);
       error_code ec;
-      co_await acceptor->async_accept(sock, useAwaitableEc(ec));
+      co_await l.acceptor->async_accept(sock, useAwaitableEc(ec));
       if (ec) {
-        if (!acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
+        if (!l.acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
         // Out of descriptors and similar: back off briefly instead of spinning.
-        log.warn("accept failed", {{"error", ec.message()}});
+        log.warn("accept failed", {{"listener", l.name}, {"error", ec.message()}});
         asio::steady_timer t(co_await asio::this_coro::executor);
         t.expires_after(std::chrono::milliseconds(50));
         co_await t.async_wait(useAwaitableEc(ec));
         continue;
       }
       sock.set_option(tcp::no_delay(true), ec);
-      if (tls) {
-        using TlsStream = beast::ssl_stream<tcp::socket>;
-        asio::co_spawn(
-            w.ioc,
-            [s = std::make_unique<Session<TlsStream>>(TlsStream(std::move(sock), *tls), w, sc,
-                                                      handler, log)]() -> awaitable<void> {
-              co_await s->run();
-            },
-            asio::detached);
+      if (l.tls != nullptr) {
+        spawnSession(w, beast::ssl_stream<tcp::socket>(std::move(sock), *l.tls), *l.handler);
       } else {
-        asio::co_spawn(
-            w.ioc,
-            [s = std::make_unique<Session<tcp::socket>>(std::move(sock), w, sc, handler,
-                                                        log)]() -> awaitable<void> {
-              co_await s->run();
-            },
-            asio::detached);
+        spawnSession(w, std::move(sock), *l.handler);
       }
     }
+  }
+
+  Result<Listener> listen(std::string name, const std::string& host, uint16_t port,
+                          const Handler& handler, ssl::context* tls_ctx, const char* host_var,
+                          const char* port_var) {
+    error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+      // A host name: resolve it once, synchronously, at start-up.
+      tcp::resolver resolver(first().ioc);
+      auto results = resolver.resolve(host, std::to_string(port), ec);
+      if (ec || results.empty()) {
+        return invalidArgument(std::string(host_var) + ": cannot resolve '" + host + "'");
+      }
+      addr = results.begin()->endpoint().address();
+    }
+    tcp::endpoint ep(addr, port);
+    Listener l;
+    l.name = std::move(name);
+    l.handler = &handler;
+    l.tls = tls_ctx;
+    l.acceptor = std::make_unique<tcp::acceptor>(first().ioc);
+    l.acceptor->open(ep.protocol(), ec);
+    if (!ec) l.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) l.acceptor->bind(ep, ec);
+    if (!ec) l.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return unavailable(std::string(port_var) + ": cannot listen on " + host + ":" +
+                         std::to_string(port) + ": " + ec.message());
+    }
+    auto local = l.acceptor->local_endpoint();
+    std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                : local.address().to_string();
+    std::string where = std::string(tls_ctx ? "https" : "http") + "://" + shown + ":" +
+                        std::to_string(local.port());
+    if (l.name == "api") {
+      log.info("listening on " + where, {{"threads", static_cast<int64_t>(workers.size())}});
+    } else {
+      log.info(l.name + " listening on " + where);
+    }
+    return l;
   }
 
   void beginDrain() {
@@ -364,7 +429,7 @@ struct Server::Impl {
     log.info("shutting down: draining in-flight requests",
              {{"grace", formatDuration(config->server.shutdown_grace)}});
     error_code ec;
-    acceptor->close(ec);
+    for (auto& l : listeners) l.acceptor->close(ec);
     for (auto& w : workers) {
       asio::post(w->ioc, [wp = w.get()] {
         wp->draining = true;
@@ -399,15 +464,18 @@ struct Server::Impl {
 
   void stopAll() {
     for (auto& w : workers) {
-      asio::post(w->ioc, [wp = w.get()] { wp->deadlines.stop(); });
+      asio::post(w->ioc, [wp = w.get()] {
+        wp->deadlines.stop();
+        if (wp->tracer) wp->tracer->stop();
+      });
       w->guard.reset();
       w->ioc.stop();
     }
   }
 };
 
-Server::Server(std::shared_ptr<const Config> config, const Logger& log, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(config), log, std::move(handler))) {}
+Server::Server(std::shared_ptr<const Config> config, const Logger& log, ServerHandlers handlers)
+    : impl_(std::make_unique<Impl>(std::move(config), log, std::move(handlers))) {}
 
 Server::~Server() = default;
 
@@ -419,7 +487,28 @@ Status Server::start() {
     auto w = std::make_unique<Worker>();
     w->upstream = std::make_unique<UpstreamClient>(w->ioc, w->deadlines, s.config->client, s.log);
     w->deadlines.start();
+    if (s.config->telemetry.tracing_enable) {
+      w->tracer = std::make_unique<TraceExporter>(w->ioc, *w->upstream, s.config->telemetry, s.log);
+      w->tracer->start();
+    }
     s.workers.push_back(std::move(w));
+  }
+  if (s.handlers.registry != nullptr) {
+    // The registry was created with one shard per worker.
+    for (unsigned i = 0; i < n; ++i) {
+      s.workers[i]->metrics = &s.handlers.registry->shard(i);
+      auto& reg = *s.handlers.registry;
+      reg.addProbe({"llm_upstream_idle_connections", "gauge",
+                    "Idle pooled keep-alive connections to upstreams",
+                    &s.workers[i]->upstream->idleGauge()});
+      reg.addProbe({"llm_upstream_connections_opened_total", "counter",
+                    "Connections opened to upstreams", &s.workers[i]->upstream->openedCounter()});
+      if (s.workers[i]->tracer) {
+        reg.addProbe({"llm_trace_spans_dropped_total", "counter",
+                      "Spans dropped because the buffer was full or the collector failed",
+                      &s.workers[i]->tracer->droppedCounter()});
+      }
+    }
   }
   if (sc.tls()) {
     s.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
@@ -432,34 +521,21 @@ Status Server::start() {
     s.tls->use_private_key_file(sc.tls_key_path, ssl::context::pem, ec);
     if (ec) return invalidArgument("SERVER_TLS_KEY_PATH: cannot load private key: " + ec.message());
   }
-  error_code ec;
-  auto addr = asio::ip::make_address(sc.host, ec);
-  if (ec) {
-    // A host name: resolve it once, synchronously, at start-up.
-    tcp::resolver resolver(s.first().ioc);
-    auto results = resolver.resolve(sc.host, std::to_string(sc.port), ec);
-    if (ec || results.empty()) return invalidArgument("SERVER_HOST: cannot resolve '" + sc.host + "'");
-    addr = results.begin()->endpoint().address();
-  }
-  tcp::endpoint ep(addr, sc.port);
-  s.acceptor = std::make_unique<tcp::acceptor>(s.first().ioc);
-  s.acceptor->open(ep.protocol(), ec);
-  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor->bind(ep, ec);
-  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return unavailable("cannot listen on " + sc.host + ":" + std::to_string(sc.port) + ": " +
-                       ec.message());
-  }
   // Signals are caught from here on (queued until run() waits for them), so a SIGTERM that
   // arrives right after the listening line still drains instead of killing the process.
   s.signals = std::make_unique<asio::signal_set>(s.first().ioc, SIGINT, SIGTERM);
-  auto local = s.acceptor->local_endpoint();
-  std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
-                                             : local.address().to_string();
-  std::string where = std::string(sc.tls() ? "https" : "http") + "://" + host + ":" +
-                      std::to_string(local.port());
-  s.log.info("listening on " + where, {{"threads", n}});
+  auto api = s.listen("api", sc.host, sc.port, s.handlers.api, s.tls.get(), "SERVER_HOST",
+                      "SERVER_PORT");
+  if (!api) return api.status();
+  s.listeners.push_back(std::move(api.value()));
+  if (s.handlers.metrics) {
+    const auto& tc = s.config->telemetry;
+    const std::string& host = tc.metrics_host.empty() ? sc.host : tc.metrics_host;
+    auto metrics = s.listen("metrics", host, tc.metrics_port, s.handlers.metrics, nullptr,
+                            "TELEMETRY_METRICS_HOST", "TELEMETRY_METRICS_PORT");
+    if (!metrics) return metrics.status();
+    s.listeners.push_back(std::move(metrics.value()));
+  }
   return Status::ok();
 }
 
@@ -473,7 +549,7 @@ int Server::run() {
     });
   };
   arm();
-  asio::co_spawn(s.first().ioc, s.acceptLoop(), asio::detached);
+  for (auto& l : s.listeners) asio::co_spawn(s.first().ioc, s.acceptLoop(l), asio::detached);
   for (size_t i = 1; i < s.workers.size(); ++i) {
     Worker* w = s.workers[i].get();
     w->thread = std::thread([w] { w->ioc.run(); });

@@ -16,16 +16,30 @@
 
 namespace igw {
 
+class IdGenerator;
+class MetricsShard;
+class MetricsRegistry;
+class TraceExporter;
+
 // Everything a handler may use that belongs to the worker thread running it.
 struct WorkerContext {
   UpstreamClient& upstream;
+  IdGenerator& ids;
+  MetricsShard* metrics;  // null when telemetry is off
+  TraceExporter* tracer;  // null when tracing is off
 };
 
 using Handler = std::function<net::awaitable<void>(Request&, Responder&, WorkerContext&)>;
 
+struct ServerHandlers {
+  Handler api;
+  Handler metrics;                     // served on the telemetry port; empty = no listener
+  MetricsRegistry* registry = nullptr;  // gets one shard per worker
+};
+
 class Server {
  public:
-  Server(std::shared_ptr<const Config> config, const Logger& log, Handler handler);
+  Server(std::shared_ptr<const Config> config, const Logger& log, ServerHandlers handlers);
   ~Server();
 
   // Binds and listens (TLS context loaded here); logs "listening on http(s)://host:port".

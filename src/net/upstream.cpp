@@ -70,6 +70,12 @@ struct UpstreamClient::Impl {
   const Logger& log;
   ssl::context tls_ctx{ssl::context::tls_client};
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+  std::atomic<int64_t> idle_count{0};
+  std::atomic<int64_t> opened{0};
+
+  void setIdle(int64_t delta) {
+    idle_count.store(idle_count.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
 
   Impl(asio::io_context& io, DeadlineSweeper& d, const ClientConfig& c, const Logger& l)
       : ioc(io), deadlines(d), cfg(c), log(l) {
@@ -87,6 +93,7 @@ struct UpstreamClient::Impl {
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
+      setIdle(-1);
       if (now - conn->idle_since < cfg.idle_conn_timeout && !conn->stale()) {
         conn->reused = true;
         return conn;
@@ -104,6 +111,7 @@ struct UpstreamClient::Impl {
                              now - list.front()->idle_since >= cfg.idle_conn_timeout)) {
       list.front()->close();
       list.pop_front();
+      setIdle(-1);
     }
     if (cfg.max_idle_conns_per_host == 0) {
       conn->close();
@@ -112,6 +120,7 @@ struct UpstreamClient::Impl {
     conn->deadline->clear();
     conn->idle_since = now;
     list.push_back(std::move(conn));
+    setIdle(1);
   }
 
   awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& url) {
@@ -154,6 +163,7 @@ struct UpstreamClient::Impl {
       }
       co_return unavailable("cannot connect to " + url.hostHeader() + ": " + ec.message());
     }
+    opened.store(opened.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     conn->socket().set_option(tcp::no_delay(true), ec);
     if (conn->tls) {
       if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
@@ -321,6 +331,9 @@ UpstreamClient::UpstreamClient(asio::io_context& ioc, DeadlineSweeper& deadlines
     : impl_(std::make_unique<Impl>(ioc, deadlines, cfg, log)) {}
 
 UpstreamClient::~UpstreamClient() = default;
+
+const std::atomic<int64_t>& UpstreamClient::idleGauge() const { return impl_->idle_count; }
+const std::atomic<int64_t>& UpstreamClient::openedCounter() const { return impl_->opened; }
 
 size_t UpstreamClient::idleConnections() const {
   size_t n = 0;

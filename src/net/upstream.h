@@ -4,6 +4,7 @@
 // a deadline on every step (connect, response headers, each streamed chunk).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -72,6 +73,9 @@ class UpstreamClient {
   net::awaitable<Result<std::unique_ptr<UpstreamResponse>>> send(const UpstreamRequest& req);
 
   size_t idleConnections() const;
+  // Written by this worker only; safe to read from any thread.
+  const std::atomic<int64_t>& idleGauge() const;
+  const std::atomic<int64_t>& openedCounter() const;
 
   struct Impl;
 

@@ -1,0 +1,214 @@
+#include "telemetry/metrics.h"
+
+#include <cstdio>
+#include <map>
+
+namespace igw {
+
+namespace {
+
+struct Family {
+  const char* name;
+  const char* help;
+  std::vector<const char*> labels;
+};
+
+const Family kCounters[] = {
+    {"llm_usage_prompt_tokens_total", "Prompt tokens reported by providers", {"provider", "model"}},
+    {"llm_usage_completion_tokens_total", "Completion tokens reported by providers",
+     {"provider", "model"}},
+    {"llm_usage_total_tokens_total", "Total tokens reported by providers", {"provider", "model"}},
+    {"llm_requests_total", "Requests received", {"provider", "request_method", "request_path"}},
+    {"llm_responses_total", "Responses sent, by HTTP status",
+     {"provider", "request_method", "request_path", "status_code"}},
+    {"llm_tool_calls_total", "Tool calls made by models",
+     {"provider", "model", "tool_type", "tool_name"}},
+    {"llm_tool_calls_success_total", "Tool calls executed successfully by the gateway",
+     {"provider", "model", "tool_type", "tool_name"}},
+    {"llm_tool_calls_failure_total", "Tool calls that failed when executed by the gateway",
+     {"provider", "model", "tool_type", "tool_name", "error_type"}},
+};
+
+const Family kHistograms[] = {
+    {"llm_request_duration", "End-to-end request duration in milliseconds",
+     {"provider", "request_method", "request_path"}},
+    {"llm_tool_call_duration", "Tool execution duration in milliseconds",
+     {"provider", "model", "tool_type", "tool_name"}},
+    {"llm_time_to_first_token", "Time from request to the first streamed token, milliseconds",
+     {"provider", "model"}},
+};
+
+constexpr char kSep = '\x1f';
+
+void appendEscaped(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+// key = family byte + values separated by kSep -> {name="value",...}
+std::string labelText(const Family& f, std::string_view key, const char* extra_name = nullptr,
+                      std::string_view extra_value = {}) {
+  std::string out = "{";
+  size_t pos = 1;
+  for (size_t i = 0; i < f.labels.size(); ++i) {
+    size_t end = key.find(kSep, pos);
+    if (end == std::string_view::npos) end = key.size();
+    if (i) out.push_back(',');
+    out += f.labels[i];
+    out += "=\"";
+    appendEscaped(out, key.substr(pos, end - pos));
+    out.push_back('"');
+    pos = end + 1;
+  }
+  if (extra_name != nullptr) {
+    if (!f.labels.empty()) out.push_back(',');
+    out += extra_name;
+    out += "=\"";
+    out.append(extra_value);
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string formatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+struct HistogramSum {
+  std::array<uint64_t, kDurationBucketsMs.size()> buckets{};
+  uint64_t count = 0;
+  uint64_t sum_micros = 0;
+};
+
+}  // namespace
+
+std::string& MetricsShard::keyFor(uint8_t family, std::initializer_list<std::string_view> labels) {
+  scratch_.clear();
+  scratch_.push_back(static_cast<char>(family));
+  bool first = true;
+  for (auto v : labels) {
+    if (!first) scratch_.push_back(kSep);
+    first = false;
+    for (char c : v) scratch_.push_back(c == kSep ? '_' : c);
+  }
+  return scratch_;
+}
+
+void MetricsShard::add(Metric m, std::initializer_list<std::string_view> labels, uint64_t delta) {
+  std::string& key = keyFor(static_cast<uint8_t>(m), labels);
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    std::lock_guard lock(mu_);
+    it = counters_.try_emplace(key, 0).first;
+  }
+  bump(it->second, delta);
+}
+
+void MetricsShard::observe(Histo h, std::initializer_list<std::string_view> labels,
+                           double value_ms) {
+  std::string& key = keyFor(static_cast<uint8_t>(h), labels);
+  auto it = histograms_.find(key);
+  if (it == histograms_.end()) {
+    std::lock_guard lock(mu_);
+    it = histograms_.try_emplace(key).first;
+  }
+  HistogramCell& cell = it->second;
+  for (size_t i = 0; i < kDurationBucketsMs.size(); ++i) {
+    if (value_ms <= kDurationBucketsMs[i]) {
+      bump(cell.buckets[i], uint64_t{1});
+      break;  // cumulated at export time
+    }
+  }
+  bump(cell.count, uint64_t{1});
+  bump(cell.sum_micros, static_cast<uint64_t>(value_ms * 1000.0));
+}
+
+MetricsRegistry::MetricsRegistry(size_t shards, std::string version) : version_(std::move(version)) {
+  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<MetricsShard>());
+}
+
+std::string MetricsRegistry::renderPrometheus() {
+  std::map<std::string, uint64_t> counters;
+  std::map<std::string, HistogramSum> histograms;
+  int64_t in_flight = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mu_);
+    for (const auto& [key, v] : shard->counters_) counters[key] += v.load(std::memory_order_relaxed);
+    for (const auto& [key, cell] : shard->histograms_) {
+      HistogramSum& s = histograms[key];
+      for (size_t i = 0; i < s.buckets.size(); ++i) {
+        s.buckets[i] += cell.buckets[i].load(std::memory_order_relaxed);
+      }
+      s.count += cell.count.load(std::memory_order_relaxed);
+      s.sum_micros += cell.sum_micros.load(std::memory_order_relaxed);
+    }
+    in_flight += shard->in_flight_.load(std::memory_order_relaxed);
+  }
+
+  std::string out;
+  out.reserve(4096 + counters.size() * 96 + histograms.size() * 1200);
+  for (size_t f = 0; f < std::size(kCounters); ++f) {
+    const Family& fam = kCounters[f];
+    out += "# HELP " + std::string(fam.name) + " " + fam.help + "\n";
+    out += "# TYPE " + std::string(fam.name) + " counter\n";
+    for (const auto& [key, v] : counters) {
+      if (static_cast<uint8_t>(key[0]) != f) continue;
+      out += fam.name + labelText(fam, key) + " " + std::to_string(v) + "\n";
+    }
+  }
+  for (size_t f = 0; f < std::size(kHistograms); ++f) {
+    const Family& fam = kHistograms[f];
+    out += "# HELP " + std::string(fam.name) + " " + fam.help + "\n";
+    out += "# TYPE " + std::string(fam.name) + " histogram\n";
+    for (const auto& [key, s] : histograms) {
+      if (static_cast<uint8_t>(key[0]) != f) continue;
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < s.buckets.size(); ++i) {
+        cumulative += s.buckets[i];
+        out += std::string(fam.name) + "_bucket" +
+               labelText(fam, key, "le", formatDouble(kDurationBucketsMs[i])) + " " +
+               std::to_string(cumulative) + "\n";
+      }
+      out += std::string(fam.name) + "_bucket" + labelText(fam, key, "le", "+Inf") + " " +
+             std::to_string(s.count) + "\n";
+      out += std::string(fam.name) + "_sum" + labelText(fam, key) + " " +
+             formatDouble(static_cast<double>(s.sum_micros) / 1000.0) + "\n";
+      out += std::string(fam.name) + "_count" + labelText(fam, key) + " " +
+             std::to_string(s.count) + "\n";
+    }
+  }
+  out += "# HELP llm_requests_in_flight Requests being handled right now\n";
+  out += "# TYPE llm_requests_in_flight gauge\n";
+  out += "llm_requests_in_flight " + std::to_string(in_flight) + "\n";
+  std::map<std::string, std::pair<const Probe*, int64_t>> probes;
+  for (const auto& p : probes_) {
+    auto& slot = probes[p.name];
+    slot.first = &p;
+    slot.second += p.value->load(std::memory_order_relaxed);
+  }
+  for (const auto& [name, slot] : probes) {
+    out += "# HELP " + name + " " + slot.first->help + "\n";
+    out += "# TYPE " + name + " " + slot.first->type + "\n";
+    out += name + " " + std::to_string(slot.second) + "\n";
+  }
+  out += "# HELP llm_build_info Build information\n";
+  out += "# TYPE llm_build_info gauge\n";
+  out += "llm_build_info{version=\"";
+  appendEscaped(out, version_);
+  out += "\"} 1\n";
+  return out;
+}
+
+}  // namespace igw

@@ -1,0 +1,97 @@
+// Metrics without a lock per request. Each worker thread owns a MetricsShard: it looks series up
+// without locking (it is the only writer) and bumps relaxed atomics; a shard's mutex is taken
+// only when a new label set appears and when the exporter walks the shard. The exporter merges
+// all shards into Prometheus text off the hot path.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace igw {
+
+// Millisecond buckets shared by the duration histograms (the Go gateway's boundaries).
+inline constexpr std::array<double, 15> kDurationBucketsMs = {
+    1, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
+
+enum class Metric : uint8_t {
+  kPromptTokens,      // llm_usage_prompt_tokens_total{provider,model}
+  kCompletionTokens,  // llm_usage_completion_tokens_total{provider,model}
+  kTotalTokens,       // llm_usage_total_tokens_total{provider,model}
+  kRequests,          // llm_requests_total{provider,request_method,request_path}
+  kResponses,         // llm_responses_total{provider,request_method,request_path,status_code}
+  kToolCalls,         // llm_tool_calls_total{provider,model,tool_type,tool_name}
+  kToolCallsSuccess,  // llm_tool_calls_success_total{provider,model,tool_type,tool_name}
+  kToolCallsFailure,  // llm_tool_calls_failure_total{...,error_type}
+  kCount
+};
+
+enum class Histo : uint8_t {
+  kRequestDuration,   // llm_request_duration{provider,request_method,request_path} (ms)
+  kToolCallDuration,  // llm_tool_call_duration{provider,model,tool_type,tool_name} (ms)
+  kTimeToFirstToken,  // llm_time_to_first_token{provider,model} (ms)
+  kCount
+};
+
+class MetricsShard {
+ public:
+  // Label values in the order the metric's comment lists them.
+  void add(Metric m, std::initializer_list<std::string_view> labels, uint64_t delta = 1);
+  void observe(Histo h, std::initializer_list<std::string_view> labels, double value_ms);
+  void addInFlight(int64_t delta) { bump(in_flight_, delta); }
+
+ private:
+  friend class MetricsRegistry;
+
+  struct HistogramCell {
+    std::array<std::atomic<uint64_t>, kDurationBucketsMs.size()> buckets{};
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> sum_micros{0};  // sum in microseconds keeps it integral
+  };
+
+  template <class T>
+  static void bump(std::atomic<T>& v, T delta) {
+    // Single writer: a plain load/store pair, no locked instruction.
+    v.store(v.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+
+  std::string& keyFor(uint8_t family, std::initializer_list<std::string_view> labels);
+
+  std::mutex mu_;  // guards insertions (by the owner) against iteration (by the exporter)
+  std::unordered_map<std::string, std::atomic<uint64_t>> counters_;
+  std::unordered_map<std::string, HistogramCell> histograms_;
+  std::atomic<int64_t> in_flight_{0};
+  std::string scratch_;
+};
+
+class MetricsRegistry {
+ public:
+  explicit MetricsRegistry(size_t shards, std::string version);
+  MetricsShard& shard(size_t i) { return *shards_[i]; }
+
+  // A value some component keeps per worker (pool sizes, dropped spans); probes with the same
+  // name are summed at export time.
+  struct Probe {
+    const char* name;
+    const char* type;  // "gauge" | "counter"
+    const char* help;
+    const std::atomic<int64_t>* value;
+  };
+  void addProbe(Probe p) { probes_.push_back(p); }
+
+  // Prometheus text exposition format 0.0.4.
+  std::string renderPrometheus();
+
+ private:
+  std::vector<std::unique_ptr<MetricsShard>> shards_;
+  std::vector<Probe> probes_;
+  std::string version_;
+};
+
+}  // namespace igw

@@ -1,0 +1,73 @@
+#include "telemetry/usage.h"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "http/json_scan.h"
+
+namespace igw {
+
+namespace {
+
+int64_t integerAt(std::string_view text, const JsonMember& m) {
+  if (m.type != JsonType::kNumber) return -1;
+  std::string digits(text.substr(m.value_begin, m.value_end - m.value_begin));
+  char* end = nullptr;
+  long long v = std::strtoll(digits.c_str(), &end, 10);
+  return v < 0 ? -1 : static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+bool extractUsage(std::string_view json, TokenUsage& out) {
+  if (json.find("\"usage\"") == std::string_view::npos) return false;
+  auto members = scanObjectMembers(json);
+  if (!members) return false;
+  for (const auto& m : *members) {
+    if (m.key != "usage" || m.type != JsonType::kObject) continue;
+    std::string_view usage = json.substr(m.value_begin, m.value_end - m.value_begin);
+    auto fields = scanObjectMembers(usage);
+    if (!fields) return false;
+    for (const auto& f : *fields) {
+      if (f.key == "prompt_tokens") out.prompt = integerAt(usage, f);
+      if (f.key == "completion_tokens") out.completion = integerAt(usage, f);
+      if (f.key == "total_tokens") out.total = integerAt(usage, f);
+    }
+    return out.known();
+  }
+  return false;
+}
+
+void extractToolCallNames(std::string_view json, std::vector<std::string>& names) {
+  if (json.find("\"tool_calls\"") == std::string_view::npos) return;
+  auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return;
+  auto choices = doc.find("choices");
+  if (choices == doc.end() || !choices->is_array()) return;
+  for (const auto& choice : *choices) {
+    if (!choice.is_object()) continue;
+    for (const char* part : {"message", "delta"}) {
+      auto holder = choice.find(part);
+      if (holder == choice.end() || !holder->is_object()) continue;
+      auto calls = holder->find("tool_calls");
+      if (calls == holder->end() || !calls->is_array()) continue;
+      for (const auto& call : *calls) {
+        if (!call.is_object()) continue;
+        auto fn = call.find("function");
+        if (fn == call.end() || !fn->is_object()) continue;
+        auto name = fn->find("name");
+        if (name != fn->end() && name->is_string() && !name->get_ref<const std::string&>().empty()) {
+          names.push_back(name->get<std::string>());
+        }
+      }
+    }
+  }
+}
+
+std::string_view toolType(std::string_view tool_name) {
+  if (tool_name.rfind("mcp_", 0) == 0) return "mcp";
+  if (tool_name.rfind("a2a_", 0) == 0) return "a2a";
+  return "standard_tool_use";
+}
+
+}  // namespace igw

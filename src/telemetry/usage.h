@@ -1,0 +1,29 @@
+// Reads what telemetry needs out of OpenAI-shaped responses and stream chunks: token usage and
+// the names of tool calls. Cheap when there is nothing to find (substring checks first).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace igw {
+
+struct TokenUsage {
+  int64_t prompt = -1;
+  int64_t completion = -1;
+  int64_t total = -1;
+  bool known() const { return prompt >= 0 || completion >= 0 || total >= 0; }
+};
+
+// Top-level "usage" of a chat.completion or chat.completion.chunk; false when absent or null.
+bool extractUsage(std::string_view json, TokenUsage& out);
+
+// Appends function names of tool calls: choices[].message.tool_calls[] (complete responses) or
+// choices[].delta.tool_calls[] carrying a name (the first delta of each streamed call).
+void extractToolCallNames(std::string_view json, std::vector<std::string>& names);
+
+// "mcp", "a2a" or "standard_tool_use", from the tool name's prefix.
+std::string_view toolType(std::string_view tool_name);
+
+}  // namespace igw
