@@ -1,10 +1,62 @@
 // POST /v1/chat/completions: validate, route by provider, rename the model, forward, relay.
+#include <ctime>
+#include <nlohmann/json.hpp>
+
 #include "api/app.h"
+#include "core/ids.h"
 #include "api/chat_body.h"
 #include "api/relay.h"
 #include "providers/routing.h"
 
 namespace igw {
+
+namespace {
+
+// The client asked for usage on its stream unless it said include_usage: false.
+bool wantsUsage(const nlohmann::json& doc) {
+  auto so = doc.find("stream_options");
+  if (so == doc.end() || !so->is_object()) return true;
+  auto iu = so->find("include_usage");
+  return iu == so->end() || !iu->is_boolean() || iu->get<bool>();
+}
+
+// Providers with a native adapter: the OpenAI request is translated, sent to the native API and
+// the answer translated back.
+net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                RequestInfo& request, const ProviderEntry& provider,
+                                const ChatBodyInfo& body, const std::string& upstream_model) {
+  auto doc = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) {  // inspectChatBody accepted it, so this is not expected
+    co_await respondError(res, invalidArgument("request body is not a JSON object"));
+    co_return;
+  }
+  doc["model"] = upstream_model;
+  auto native = provider.adapter->buildRequest(doc, body.stream);
+  if (!native) {
+    co_await respondError(res, native.status());
+    co_return;
+  }
+  TranslateContext tctx;
+  tctx.model = upstream_model;
+  tctx.response_id = "chatcmpl-" + ctx.ids.hex(12);
+  tctx.created = static_cast<int64_t>(std::time(nullptr));
+  tctx.include_usage = body.stream && wantsUsage(doc);
+
+  UpstreamRequest up;
+  up.method = native->method;
+  up.url = ProviderTable::endpoint(provider, native->path);
+  up.stream = body.stream;
+  up.headers = std::move(native->headers);
+  up.headers.push_back({"Content-Type", "application/json"});
+  up.headers.push_back({"Accept", body.stream ? "text/event-stream" : "application/json"});
+  up.headers.push_back({"X-Request-Id", request.request_id});
+  if (!request.traceparent.empty()) up.headers.push_back({"traceparent", request.traceparent});
+  ProviderTable::addAuth(provider, up.headers);
+  up.body = std::move(native->body);
+  co_await relayNative(app, ctx, res, provider, up, tctx, request);
+}
+
+}  // namespace
 
 net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& request) {
@@ -32,6 +84,11 @@ net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, Wo
   const ProviderEntry& provider = app.providers.get(spec);
   if (Status s = ProviderTable::checkUsable(provider); !s) {
     co_await respondError(res, s);
+    co_return;
+  }
+
+  if (provider.adapter) {
+    co_await nativeChat(app, req, res, ctx, request, provider, *body, route->upstream_model);
     co_return;
   }
 

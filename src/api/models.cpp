@@ -36,6 +36,12 @@ json normalise(const ProviderEntry& p, const json& body, const Config& cfg) {
   std::string pid(p.spec->id);
   for (const auto& m : *items) {
     if (!m.is_object()) continue;
+    // Gemini lists embedding and other models too: keep those that can chat.
+    auto methods = m.find("supportedGenerationMethods");
+    if (methods != m.end() && methods->is_array() &&
+        std::find(methods->begin(), methods->end(), "generateContent") == methods->end()) {
+      continue;
+    }
     auto idit = m.find(id_key);
     if (idit == m.end() || !idit->is_string()) idit = m.find("id");
     if (idit == m.end() || !idit->is_string()) continue;
@@ -57,7 +63,7 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
   const ProviderEntry& p = *out.provider;
   UpstreamRequest up;
   up.method = "GET";
-  up.url = ProviderTable::endpoint(p, p.spec->models_path);
+  up.url = ProviderTable::endpoint(p, p.models_path);
   up.headers.push_back({"Accept", "application/json"});
   ProviderTable::addAuth(p, up.headers);
   auto sent = co_await ctx.upstream.send(up);

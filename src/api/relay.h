@@ -4,6 +4,7 @@
 #pragma once
 
 #include "api/app.h"
+#include "providers/adapter.h"
 #include "net/upstream.h"
 
 namespace igw {
@@ -21,5 +22,11 @@ enum class RelayMode {
 net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
                            const ProviderEntry& provider, const UpstreamRequest& req,
                            RelayMode mode, RequestInfo& info);
+
+// The same for a provider's native API: the adapter translates errors, responses and each
+// stream event back into OpenAI shapes.
+net::awaitable<void> relayNative(const App& app, WorkerContext& ctx, Responder& res,
+                                 const ProviderEntry& provider, const UpstreamRequest& req,
+                                 const TranslateContext& tctx, RequestInfo& info);
 
 }  // namespace igw

@@ -232,6 +232,9 @@ const Option kOptions[] = {
     BOOL_OPTION("LOG_MESSAGE_CONTENT", "false",
                 "Debugging only: log request bodies (message contents) at debug level",
                 log_message_content, nullptr),
+    UNSIGNED_OPTION("ANTHROPIC_DEFAULT_MAX_TOKENS", "4096",
+                    "max_tokens sent to Anthropic's native API when the client gives none",
+                    anthropic_default_max_tokens, 1000000, uint64_t),
     {"CLIENT_TLS_MIN_VERSION", "TLS12", "Minimum TLS version to upstreams: TLS12 or TLS13",
      [](Config& c, const std::string& v) {
        if (v != "TLS12" && v != "TLS13") return bad("must be TLS12 or TLS13, got '" + v + "'");
@@ -296,6 +299,21 @@ Result<Config> loadConfig(const EnvLookup& env) {
       return invalidArgument(prefix + "_API_URL: '" + p.url + "' must start with http:// or https://");
     }
     if (auto key = env(prefix + "_API_KEY")) p.key = *key;
+    if (spec.native != WireFormat::kOpenAI) {
+      auto format = env(prefix + "_API_FORMAT");
+      std::string f = format ? *format : "native";
+      if (f != "native" && f != "openai") {
+        return invalidArgument(prefix + "_API_FORMAT: must be 'native' or 'openai', got '" + f + "'");
+      }
+      p.native = f == "native";
+      // The Go gateway's Google URL points at the OpenAI-compatible path; our base URL is its
+      // parent and the paths add /openai when that endpoint is used.
+      constexpr std::string_view kOpenAISuffix = "/openai";
+      if (spec.native == WireFormat::kGemini && p.url.size() > kOpenAISuffix.size() &&
+          std::string_view(p.url).substr(p.url.size() - kOpenAISuffix.size()) == kOpenAISuffix) {
+        p.url.resize(p.url.size() - kOpenAISuffix.size());
+      }
+    }
     cfg.providers.emplace(std::string(spec.id), std::move(p));
   }
   return cfg;
@@ -320,6 +338,10 @@ std::string configHelp() {
     row(p + "_API_URL", std::string(spec.default_url), std::string(spec.display_name) + " base URL");
     row(p + "_API_KEY", "", std::string(spec.display_name) +
                                 (spec.key_required ? " API key" : " API key (optional)"));
+    if (spec.native != WireFormat::kOpenAI) {
+      row(p + "_API_FORMAT", "native",
+          std::string(spec.display_name) + " API: native, or openai for its compatible endpoint");
+    }
   }
   return out;
 }
@@ -337,6 +359,10 @@ std::string configMarkdownTable() {
            std::string(spec.display_name) + " base URL |\n";
     out += "| `" + p + "_API_KEY` | | " + std::string(spec.display_name) + " API key" +
            (spec.key_required ? "" : " (optional)") + " |\n";
+    if (spec.native != WireFormat::kOpenAI) {
+      out += "| `" + p + "_API_FORMAT` | `native` | " + std::string(spec.display_name) +
+             " API: `native`, or `openai` for its OpenAI-compatible endpoint |\n";
+    }
   }
   return out;
 }

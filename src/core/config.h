@@ -45,6 +45,7 @@ struct ProviderSetting {
   std::string url;  // base URL without trailing slash
   std::string key;  // empty when not configured
   bool url_set = false;  // {ID}_API_URL given explicitly
+  bool native = false;   // {ID}_API_FORMAT=native (the default where a native adapter exists)
 };
 
 struct TelemetryConfig {
@@ -64,7 +65,8 @@ struct Config {
   ServerConfig server;
   ClientConfig client;
   TelemetryConfig telemetry;
-  bool log_message_content = false;  // debugging only: put message bodies in debug logs
+  bool log_message_content = false;
+  uint64_t anthropic_default_max_tokens = 0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id
   std::vector<std::string> allowed_models;     // lower-cased
   std::vector<std::string> disallowed_models;  // lower-cased

@@ -9,16 +9,18 @@ namespace {
 // Defaults follow the Go inference-gateway so existing deployments keep working.
 constexpr std::array kCatalog = {
     ProviderSpec{"anthropic", "Anthropic", "https://api.anthropic.com/v1", AuthStyle::kXApiKey,
-                 true, "/chat/completions", "/models"},
+                 true, "/chat/completions", "/models", WireFormat::kAnthropic},
     ProviderSpec{"cloudflare", "Cloudflare",
                  "https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai",
                  AuthStyle::kBearer, true, "/v1/chat/completions", "/finetunes/public?limit=1000"},
     ProviderSpec{"cohere", "Cohere", "https://api.cohere.ai", AuthStyle::kBearer, true,
-                 "/compatibility/v1/chat/completions", "/v1/models"},
+                 "/compatibility/v1/chat/completions", "/v1/models", WireFormat::kCohere},
     ProviderSpec{"deepseek", "DeepSeek", "https://api.deepseek.com", AuthStyle::kBearer, true,
                  "/chat/completions", "/models"},
-    ProviderSpec{"google", "Google", "https://generativelanguage.googleapis.com/v1beta/openai",
-                 AuthStyle::kBearer, true, "/chat/completions", "/models"},
+    // Native Gemini lives at the base URL; its OpenAI-compatible API under /openai.
+    ProviderSpec{"google", "Google", "https://generativelanguage.googleapis.com/v1beta",
+                 AuthStyle::kGoogleKey, true, "/openai/chat/completions", "/openai/models",
+                 WireFormat::kGemini, "/models?pageSize=1000"},
     ProviderSpec{"groq", "Groq", "https://api.groq.com/openai/v1", AuthStyle::kBearer, true,
                  "/chat/completions", "/models"},
     ProviderSpec{"llamacpp", "llama.cpp", "http://llamacpp:8080/v1", AuthStyle::kNone, false,

@@ -10,12 +10,13 @@ namespace igw {
 enum class AuthStyle {
   kBearer,     // Authorization: Bearer KEY
   kXApiKey,    // x-api-key: KEY (+ anthropic-version)
+  kGoogleKey,  // native: x-goog-api-key: KEY; OpenAI-compatible endpoint: Bearer
   kNone,       // no credentials (local servers); a key, if set, is sent as Bearer
 };
 
-// Which adapter translates requests for this provider. Every provider speaks the OpenAI
-// dialect through its compatibility endpoint today; native adapters add values here.
-enum class WireFormat { kOpenAI };
+// Which adapter translates requests for this provider's native API. kOpenAI: the provider
+// speaks the OpenAI dialect, requests are forwarded as they are.
+enum class WireFormat { kOpenAI, kAnthropic, kGemini, kCohere };
 
 struct ProviderSpec {
   std::string_view id;            // "openai", "ollama_cloud"
@@ -23,9 +24,10 @@ struct ProviderSpec {
   std::string_view default_url;   // base URL, no trailing slash
   AuthStyle auth;
   bool key_required;
-  std::string_view chat_path;    // appended to the base URL
+  std::string_view chat_path;    // OpenAI-compatible chat endpoint, appended to the base URL
   std::string_view models_path;  // appended to the base URL
-  WireFormat wire = WireFormat::kOpenAI;
+  WireFormat native = WireFormat::kOpenAI;  // its own API, used by default when not kOpenAI
+  std::string_view native_models_path = {};  // models endpoint of the native API, if different
 };
 
 std::span<const ProviderSpec> providerCatalog();

@@ -1,5 +1,9 @@
 #include "providers/table.h"
 
+#include "providers/adapters/anthropic.h"
+#include "providers/adapters/cohere.h"
+#include "providers/adapters/gemini.h"
+
 namespace igw {
 
 Result<ProviderTable> ProviderTable::build(const Config& cfg) {
@@ -19,6 +23,21 @@ Result<ProviderTable> ProviderTable::build(const Config& cfg) {
     bool has_key = !e.setting.key.empty();
     e.usable = has_key || !spec.key_required;
     e.listed = has_key || (!spec.key_required && e.setting.url_set);
+    e.models_path = spec.models_path;
+    if (e.setting.native) {
+      switch (spec.native) {
+        case WireFormat::kAnthropic: {
+          AnthropicOptions opts;
+          opts.default_max_tokens = static_cast<int64_t>(cfg.anthropic_default_max_tokens);
+          e.adapter = makeAnthropicAdapter(opts);
+          break;
+        }
+        case WireFormat::kGemini: e.adapter = makeGeminiAdapter(); break;
+        case WireFormat::kCohere: e.adapter = makeCohereAdapter(); break;
+        case WireFormat::kOpenAI: break;
+      }
+      if (!spec.native_models_path.empty()) e.models_path = spec.native_models_path;
+    }
     t.entries_.push_back(std::move(e));
   }
   return t;
@@ -41,7 +60,16 @@ void ProviderTable::addAuth(const ProviderEntry& e, Headers& headers) {
   switch (e.spec->auth) {
     case AuthStyle::kXApiKey:
       headers.push_back({"x-api-key", key});
-      headers.push_back({"anthropic-version", "2023-06-01"});
+      if (findHeader(headers, "anthropic-version") == nullptr) {
+        headers.push_back({"anthropic-version", "2023-06-01"});
+      }
+      break;
+    case AuthStyle::kGoogleKey:
+      if (e.adapter) {
+        headers.push_back({"x-goog-api-key", key});
+      } else {
+        headers.push_back({"Authorization", "Bearer " + key});
+      }
       break;
     case AuthStyle::kBearer:
     case AuthStyle::kNone:

@@ -2,6 +2,7 @@
 // Built once at start-up and shared read-only by every worker.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/status.h"
 #include "http/message.h"
 #include "net/url.h"
+#include "providers/adapter.h"
 #include "providers/catalog.h"
 
 namespace igw {
@@ -22,6 +24,9 @@ struct ProviderEntry {
   bool usable = false;
   // Worth listing models from: has a key, or needs none and its URL was set explicitly.
   bool listed = false;
+  // Set when requests go through the provider's native API (translated by this adapter).
+  std::shared_ptr<const ChatAdapter> adapter;
+  std::string_view models_path;
 };
 
 class ProviderTable {

@@ -14,8 +14,9 @@ before(async () => {
   gw = await startGateway({
     OPENAI_API_URL: up.url, OPENAI_API_KEY: KEYS.openai,
     GROQ_API_URL: up.url, GROQ_API_KEY: KEYS.groq,
-    ANTHROPIC_API_URL: up.url, ANTHROPIC_API_KEY: KEYS.anthropic,
-    COHERE_API_URL: up.origin, COHERE_API_KEY: KEYS.cohere,
+    // These two go through their OpenAI-compatible endpoints here; native APIs are tested elsewhere.
+    ANTHROPIC_API_URL: up.url, ANTHROPIC_API_KEY: KEYS.anthropic, ANTHROPIC_API_FORMAT: 'openai',
+    COHERE_API_URL: up.origin, COHERE_API_KEY: KEYS.cohere, COHERE_API_FORMAT: 'openai',
     CLOUDFLARE_API_URL: `${up.origin}/client/v4/accounts/acc123/ai`, CLOUDFLARE_API_KEY: KEYS.cloudflare,
     SERVER_MAX_REQUEST_BODY_SIZE: '65536',
   });

@@ -12,6 +12,7 @@
 //
 // Behaviour of POST .../chat/completions is selected by the (bare) model name:
 //   "tools"             -> two tool calls (get_weather, get_time)
+//   "tools-mixed"       -> three tool calls, one per tool type (MIXED_TOOL_CALLS: mcp_*, a2a_*, plain)
 //   "slow-headers"      -> no response at all until rec.release()
 //   "slow-stream"       -> stream: role + first content chunks, then silence until rec.release()
 //   "reset-mid-stream"  -> stream: a few chunks, then a TCP reset
@@ -35,6 +36,12 @@ export const TOOL_CALLS = [
     pieces: ['{"loc', 'ation":"Pa', 'ris","unit', '":"celsius"}'] },
   { id: 'call_fake_time', name: 'get_time', arguments: '{"tz":"Europe/Paris"}',
     pieces: ['{"tz":', '"Europe/', 'Paris"}'] },
+];
+// For "tools-mixed": the gateway classifies tool calls by name prefix (mcp_ / a2a_ / other).
+export const MIXED_TOOL_CALLS = [
+  { id: 'call_fake_mcp', name: 'mcp_search_docs', arguments: '{"q":"gateway"}', pieces: ['{"q":', '"gateway"}'] },
+  { id: 'call_fake_a2a', name: 'a2a_delegate_task', arguments: '{"agent":"planner"}', pieces: ['{"agent"', ':"planner"}'] },
+  { id: 'call_fake_plain', name: 'lookup_order', arguments: '{"id":42}', pieces: ['{"id":42}'] },
 ];
 export const LONG_PIECES = Array.from({ length: 400 }, (_, i) => `tok${i} héllo ✓ 日本 🚀 `);
 export const BIG_CONTENT = 'The quick brown fox ✓ jumps. '.repeat(36_000);
@@ -60,10 +67,12 @@ function errorBody(status) {
   return { error: { message, type, param: null, code } };
 }
 
+const toolCallsFor = (model) => (model === 'tools' ? TOOL_CALLS : model === 'tools-mixed' ? MIXED_TOOL_CALLS : null);
+
 function completionObject(model, toolMode) {
   const message = toolMode
     ? { role: 'assistant', content: null, refusal: null,
-        tool_calls: TOOL_CALLS.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }
+        tool_calls: toolCallsFor(model).map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }
     : { role: 'assistant', content: model === 'big' ? BIG_CONTENT : CONTENT, refusal: null };
   return {
     id: 'chatcmpl-fake123', object: 'chat.completion', created: CREATED, model,
@@ -80,7 +89,7 @@ function streamChunks(model, toolMode, includeUsage) {
   const chunk = (delta, finish = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
   const out = [chunk({ role: 'assistant', content: toolMode ? null : '', refusal: null })];
   if (toolMode) {
-    TOOL_CALLS.forEach((t, index) => {
+    toolCallsFor(model).forEach((t, index) => {
       out.push(chunk({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }));
       for (const p of t.pieces) out.push(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
     });
@@ -145,7 +154,7 @@ export async function startFakeOpenAI(options = {}) {
         await Promise.race([gate, rec.closed]);
         if (!alive()) return;
       }
-      const toolMode = model === 'tools';
+      const toolMode = toolCallsFor(model) !== null;
       if (!rec.body?.stream) return json(200, completionObject(model, toolMode));
 
       const includeUsage = rec.body?.stream_options?.include_usage === true;

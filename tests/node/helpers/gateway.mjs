@@ -4,17 +4,27 @@
 //   gw.url (http://127.0.0.1:PORT), gw.port, gw.logs(), await gw.waitForLog(/re/)
 //   const { code, signal } = await gw.stop();   // SIGTERM, resolves on exit
 //   gw.kill();                                   // SIGKILL, for cleanup
+//   With TELEMETRY_ENABLE(D)=true (or { metrics: true }) it also waits for the
+//   "metrics listening on" line: gw.metricsUrl (http://127.0.0.1:PORT), gw.metricsPort.
+//   gw.stdout() / gw.stderr() give the two streams separately.
+//   { quiet: true }: for LOG_LEVEL=warn|error, where no "listening on" line is logged: the
+//   helper picks a free SERVER_PORT (and TELEMETRY_METRICS_PORT) itself and waits until it
+//   accepts connections.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const GATEWAY_BIN = process.env.GATEWAY_BIN
   ? path.resolve(process.env.GATEWAY_BIN)
   : path.resolve(here, '../../../build/inference-gateway');
 
-const LISTENING = /listening on (https?):\/\/([^\s:]+):(\d+)/;
+// The main listener's line; "metrics listening on ..." (the telemetry listener) is not it.
+const LISTENING = /(?<!metrics )listening on (https?):\/\/([^\s:]+):(\d+)/;
+const METRICS_LISTENING = /metrics listening on http:\/\/([^\s:]+):(\d+)/;
+const truthy = (v) => /^(true|1|yes|on)$/i.test(String(v ?? '').trim());
 const live = new Set();
 const killAll = () => { for (const p of live) { try { p.kill('SIGKILL'); } catch {} } };
 process.on('exit', killAll);
@@ -64,36 +74,100 @@ function waitFor(emitter, check, what, logs, timeoutMs) {
   });
 }
 
-export async function startGateway(env = {}, { args = [], timeoutMs = 30_000 } = {}) {
-  const p = spawnGateway(args, gatewayEnv(env));
-  let exitedEarly = false;
-  let signalled = false;
-  p.exited.then(({ code, signal, error }) => {
-    exitedEarly = true;
-    // Make crashes visible in the test output (the tests then only see ECONNREFUSED).
-    if (!signalled || (signal && signal !== 'SIGKILL' && signal !== 'SIGTERM' && signal !== 'SIGINT')) {
-      process.stderr.write(`\n[gateway pid ${p.child.pid} exited unexpectedly: code=${code} signal=${signal}${error ? ` spawn error=${error.message}` : ''}]\n${p.logs().slice(-3000)}\n`);
-    }
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function connects(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
   });
+}
+
+// Resolves once the port accepts connections; rejects if the process exits or on timeout.
+async function waitForPort(p, port, what, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  p.exited.then(() => { exited = true; });
+  while (Date.now() < deadline) {
+    if (await connects(port)) return;
+    if (exited) throw new Error(`gateway exited while waiting for ${what}; logs:\n${p.logs()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}; logs:\n${p.logs()}`);
+}
+
+async function startQuiet(args, env, timeoutMs, wantMetrics) {
+  if (!env.SERVER_PORT || env.SERVER_PORT === '0') env = { ...env, SERVER_PORT: String(await freePort()) };
+  if (wantMetrics && (!env.TELEMETRY_METRICS_PORT || env.TELEMETRY_METRICS_PORT === '0')) env = { ...env, TELEMETRY_METRICS_PORT: String(await freePort()) };
+  const p = spawnGateway(args, gatewayEnv(env));
+  p.state = watchExit(p);
+  try {
+    await waitForPort(p, Number(env.SERVER_PORT), `port ${env.SERVER_PORT}`, timeoutMs);
+    if (wantMetrics) await waitForPort(p, Number(env.TELEMETRY_METRICS_PORT), `metrics port ${env.TELEMETRY_METRICS_PORT}`, timeoutMs);
+  } catch (err) { p.child.kill('SIGKILL'); throw err; }
+  return { p, scheme: 'http', host: '127.0.0.1', port: env.SERVER_PORT, metricsHost: wantMetrics ? '127.0.0.1' : undefined, metricsPort: env.TELEMETRY_METRICS_PORT };
+}
+
+export async function startGateway(env = {}, { args = [], timeoutMs = 30_000, metrics, quiet = false } = {}) {
+  const wantMetrics = metrics ?? truthy(env.TELEMETRY_ENABLE ?? env.TELEMETRY_ENABLED);
+  if (quiet) return handle(await startQuiet(args, env, timeoutMs, wantMetrics), wantMetrics);
+  const p = spawnGateway(args, gatewayEnv(env));
+  p.state = watchExit(p);
   const m = await waitFor(p.emitter, () => LISTENING.exec(p.logs()), 'the "listening on" line', p.logs, timeoutMs)
     .catch((err) => { p.child.kill('SIGKILL'); throw err; });
   const [, scheme, host, port] = m;
+  let metricsHost, metricsPort;
+  if (wantMetrics) {
+    const mm = await waitFor(p.emitter, () => METRICS_LISTENING.exec(p.logs()), 'the "metrics listening on" line', p.logs, timeoutMs)
+      .catch((err) => { p.child.kill('SIGKILL'); throw err; });
+    metricsHost = mm[1];
+    metricsPort = mm[2];
+  }
+  return handle({ p, scheme, host, port, metricsHost, metricsPort }, wantMetrics);
+}
+
+function watchExit(p) {
+  const state = { exitedEarly: false, signalled: false };
+  p.exited.then(({ code, signal, error }) => {
+    state.exitedEarly = true;
+    // Make crashes visible in the test output (the tests then only see ECONNREFUSED).
+    if (!state.signalled || (signal && signal !== 'SIGKILL' && signal !== 'SIGTERM' && signal !== 'SIGINT')) {
+      process.stderr.write(`\n[gateway pid ${p.child.pid} exited unexpectedly: code=${code} signal=${signal}${error ? ` spawn error=${error.message}` : ''}]\n${p.logs().slice(-3000)}\n`);
+    }
+  });
+  return state;
+}
+
+function handle({ p, scheme, host, port, metricsHost, metricsPort }, wantMetrics) {
+  const state = p.state;
   return {
     child: p.child,
     scheme,
     host,
     port: Number(port),
     url: `${scheme}://127.0.0.1:${port}`,
+    metricsHost,
+    metricsPort: wantMetrics ? Number(metricsPort) : undefined,
+    metricsUrl: wantMetrics ? `http://127.0.0.1:${metricsPort}` : undefined,
     logs: p.logs,
+    stdout: p.stdout,
+    stderr: p.stderr,
     exited: p.exited,
     waitForLog: (re, timeoutMs = 20_000) => waitFor(p.emitter, () => re.exec(p.logs()), String(re), p.logs, timeoutMs),
-    signal(sig = 'SIGTERM') { signalled = true; p.child.kill(sig); },
+    signal(sig = 'SIGTERM') { state.signalled = true; p.child.kill(sig); },
     async stop(sig = 'SIGTERM') {
-      signalled = true;
-      if (!exitedEarly) p.child.kill(sig);
+      state.signalled = true;
+      if (!state.exitedEarly) p.child.kill(sig);
       return p.exited;
     },
-    kill() { signalled = true; if (!exitedEarly) p.child.kill('SIGKILL'); return p.exited; },
+    kill() { state.signalled = true; if (!state.exitedEarly) p.child.kill('SIGKILL'); return p.exited; },
   };
 }
 
