@@ -176,16 +176,19 @@ net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
   }
   if (app.log.enabled(LogLevel::kInfo)) {
     // One access-log line per request. Never headers, keys or message contents.
-    app.log.info("request", {{"request_id", info.request_id},
-                             {"method", req.method},
-                             {"path", req.path()},
-                             {"status", res.status()},
-                             {"duration_ms", info.elapsedMs()},
-                             {"provider", info.provider},
-                             {"model", info.model},
-                             {"stream", info.stream},
-                             {"prompt_tokens", info.usage.prompt},
-                             {"completion_tokens", info.usage.completion}});
+    std::initializer_list<LogField> fields = {{"request_id", info.request_id},
+                                              {"method", req.method},
+                                              {"path", req.path()},
+                                              {"status", res.status()},
+                                              {"duration_ms", info.elapsedMs()},
+                                              {"provider", info.provider},
+                                              {"model", info.model},
+                                              {"stream", info.stream},
+                                              {"prompt_tokens", info.usage.prompt},
+                                              {"completion_tokens", info.usage.completion}};
+    // Token counts only when the provider reported them.
+    size_t n = info.usage.known() ? fields.size() : fields.size() - 2;
+    app.log.log(LogLevel::kInfo, "request", std::span<const LogField>(fields.begin(), n));
   }
 }
 

@@ -48,8 +48,7 @@ void appendValue(std::string& out, const LogField& f, bool json) {
 
 }  // namespace
 
-void Logger::log(LogLevel level, std::string_view msg,
-                 std::initializer_list<LogField> fields) const {
+void Logger::log(LogLevel level, std::string_view msg, std::span<const LogField> fields) const {
   if (!enabled(level)) return;
   std::string line;
   line.reserve(128);
