@@ -94,16 +94,13 @@ net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
   info.provider = "all";
   std::vector<Listing> listings;
   if (!only.empty()) {
-    const ProviderSpec* spec = findProviderSpec(only);
-    if (spec == nullptr) {
-      co_await respondError(res, 400,
-                            "unknown provider '" + only +
-                                "'; valid providers: " + std::string(providerIdList()),
-                            "unknown_provider");
+    auto spec = lookupProvider(only);
+    if (!spec) {
+      co_await respondError(res, spec.status());
       co_return;
     }
-    info.provider = spec->id;
-    const ProviderEntry& p = app.providers.get(*spec);
+    info.provider = (*spec)->id;
+    const ProviderEntry& p = app.providers.get(**spec);
     if (Status s = ProviderTable::checkUsable(p); !s) {
       co_await respondError(res, s);
       co_return;

@@ -32,9 +32,6 @@ void takeUsage(const StreamTranslator& t, RequestInfo& info) {
   if (u.total >= 0) info.usage.total = u.total;
 }
 
-Status withProvider(const ProviderEntry& p, const Status& s) {
-  return {s.code(), "upstream " + std::string(p.spec->id) + ": " + s.message()};
-}
 
 net::awaitable<void> streamEvents(const ProviderEntry& p, Responder& res, UpstreamResponse& up,
                                   StreamTranslator& translator, RequestInfo& info) {
@@ -84,7 +81,7 @@ net::awaitable<void> streamEvents(const ProviderEntry& p, Responder& res, Upstre
   if (client_gone) co_return;
   if (!failure.isOk()) {
     std::string tail;
-    appendSseData(tail, errorJson(withProvider(p, failure)));
+    appendSseData(tail, errorJson(upstreamStatus(p, failure)));
     appendSseData(tail, "[DONE]");
     co_await res.writeChunk(tail);
   }
@@ -104,7 +101,7 @@ net::awaitable<void> relayNative(const App& app, WorkerContext& ctx, Responder& 
     if (info.trace.enabled) info.trace.upstream_end_unix_nano = RequestInfo::unixNanoNow();
     app.log.warn("upstream request failed",
                  {{"provider", p.spec->id}, {"error", sent.status().message()}});
-    co_await respondError(res, withProvider(p, sent.status()));
+    co_await respondError(res, upstreamStatus(p, sent.status()));
     co_return;
   }
   UpstreamResponse& up = **sent;
@@ -137,12 +134,12 @@ net::awaitable<void> relayNative(const App& app, WorkerContext& ctx, Responder& 
   auto body = co_await up.readAll(app.config->client.max_response_bytes);
   if (info.trace.enabled) info.trace.upstream_end_unix_nano = RequestInfo::unixNanoNow();
   if (!body) {
-    co_await respondError(res, withProvider(p, body.status()));
+    co_await respondError(res, upstreamStatus(p, body.status()));
     co_return;
   }
   auto translated = adapter.translateResponse(*body, tctx);
   if (!translated) {
-    co_await respondError(res, withProvider(p, translated.status()));
+    co_await respondError(res, upstreamStatus(p, translated.status()));
     co_return;
   }
   extractUsage(*translated, info.usage);

@@ -6,6 +6,7 @@
 #include "api/chat_body.h"
 #include "api/relay.h"
 #include "http/path.h"
+#include "providers/routing.h"
 
 namespace igw {
 
@@ -31,16 +32,13 @@ net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, W
   size_t slash = rest.find('/');
   std::string_view id = rest.substr(0, slash);
   std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  const ProviderSpec* spec = findProviderSpec(id);
-  if (spec == nullptr) {
-    co_await respondError(res, 400,
-                          "unknown provider '" + std::string(id) +
-                              "'; valid providers: " + std::string(providerIdList()),
-                          "unknown_provider");
+  auto spec = lookupProvider(id);
+  if (!spec) {
+    co_await respondError(res, spec.status());
     co_return;
   }
-  info.provider = spec->id;
-  const ProviderEntry& provider = app.providers.get(*spec);
+  info.provider = (*spec)->id;
+  const ProviderEntry& provider = app.providers.get(**spec);
   if (Status s = ProviderTable::checkUsable(provider); !s) {
     co_await respondError(res, s);
     co_return;

@@ -40,9 +40,6 @@ bool passThroughResponseHeader(std::string_view name) {
                       [&](std::string_view d) { return iequals(d, name); });
 }
 
-Status withProvider(const ProviderEntry& p, const Status& s) {
-  return {s.code(), "upstream " + std::string(p.spec->id) + ": " + s.message()};
-}
 
 net::awaitable<void> relayChatError(const App& app, Responder& res, const ProviderEntry& p,
                                     UpstreamResponse& up) {
@@ -111,7 +108,7 @@ net::awaitable<void> relayEvents(const ProviderEntry& p, Responder& res, Upstrea
   if (client_gone) co_return;
   if (!failure.isOk()) {
     std::string tail;
-    Status s = withProvider(p, failure);
+    Status s = upstreamStatus(p, failure);
     appendSseData(tail, errorJson(s));
     if (!saw_done) appendSseData(tail, "[DONE]");
     co_await res.writeChunk(tail);
@@ -141,6 +138,10 @@ net::awaitable<void> relayBytes(Responder& res, UpstreamResponse& up) {
 
 }  // namespace
 
+Status upstreamStatus(const ProviderEntry& p, const Status& s) {
+  return {s.code(), "upstream " + std::string(p.spec->id) + ": " + s.message()};
+}
+
 net::awaitable<void> respondError(Responder& res, const Status& status) {
   co_await res.send(httpStatus(status.code()), kJson, errorJson(status));
 }
@@ -169,7 +170,7 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
     info.trace.upstream_error = sent.status().message();
     app.log.warn("upstream request failed",
                  {{"provider", p.spec->id}, {"error", sent.status().message()}});
-    co_await respondError(res, withProvider(p, sent.status()));
+    co_await respondError(res, upstreamStatus(p, sent.status()));
     co_return;
   }
   UpstreamResponse& up = **sent;
@@ -187,7 +188,7 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
     } else {
       auto body = co_await up.readAll(app.config->client.max_response_bytes);
       if (!body) {
-        co_await respondError(res, withProvider(p, body.status()));
+        co_await respondError(res, upstreamStatus(p, body.status()));
         co_return;
       }
       // Named, not a ternary inside co_await: g++ 12 destroys such temporaries twice.
@@ -210,7 +211,7 @@ net::awaitable<void> relay(const App& app, WorkerContext& ctx, Responder& res,
   if (sized && !sse) {
     auto body = co_await up.readAll(app.config->client.max_response_bytes);
     if (!body) {
-      co_await respondError(res, withProvider(p, body.status()));
+      co_await respondError(res, upstreamStatus(p, body.status()));
       co_return;
     }
     co_await res.send(up.status(), h, *body);

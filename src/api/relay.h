@@ -10,6 +10,9 @@
 namespace igw {
 
 net::awaitable<void> respondError(Responder& res, const Status& status);
+
+// The status with "upstream ID: " in front of its message, so users see which provider failed.
+Status upstreamStatus(const ProviderEntry& provider, const Status& s);
 net::awaitable<void> respondError(Responder& res, int http_status, std::string_view message,
                                   std::string_view code = {});
 

@@ -1,4 +1,5 @@
 #include "core/json_text.h"
+#include "core/hex.h"
 
 namespace igw {
 
@@ -29,18 +30,12 @@ void appendJsonString(std::string& out, std::string_view s) {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool readHex4(std::string_view raw, size_t pos, unsigned& out) {
   if (pos + 4 > raw.size()) return false;
   out = 0;
   for (size_t i = 0; i < 4; ++i) {
-    int h = hexValue(raw[pos + i]);
+    int h = hexDigitValue(raw[pos + i]);
     if (h < 0) return false;
     out = out * 16 + static_cast<unsigned>(h);
   }

@@ -1,4 +1,5 @@
 #include "http/chunked.h"
+#include "core/hex.h"
 
 #include <algorithm>
 
@@ -6,12 +7,6 @@ namespace igw {
 
 namespace {
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Status bad(const char* what) {
   return unavailable(std::string("malformed chunked response from upstream: ") + what);
@@ -25,7 +20,7 @@ Result<size_t> ChunkedDecoder::decode(std::string_view in, std::string& out) {
     char c = in[i];
     switch (state_) {
       case State::kSize: {
-        int d = hexDigit(c);
+        int d = hexDigitValue(c);
         if (d >= 0) {
           if (++size_digits_ > 15) return bad("chunk size too large");
           size_ = size_ * 16 + static_cast<uint64_t>(d);

@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include "core/hex.h"
+
 namespace igw {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -36,12 +38,7 @@ namespace {
 std::string percentDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  auto hex = hexDigitValue;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');

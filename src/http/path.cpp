@@ -1,15 +1,10 @@
 #include "http/path.h"
+#include "core/hex.h"
 
 namespace igw {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Status refuse(std::string_view why) {
   return invalidArgument("proxy path refused: " + std::string(why));
@@ -33,8 +28,8 @@ Result<std::string> sanitizeProxyPath(std::string_view tail) {
       if (c == '\\') return refuse("backslash in path");
       if (c == '%') {
         if (i + 2 >= end) return refuse("truncated percent escape");
-        int hi = hexValue(tail[i + 1]);
-        int lo = hexValue(tail[i + 2]);
+        int hi = hexDigitValue(tail[i + 1]);
+        int lo = hexDigitValue(tail[i + 2]);
         if (hi < 0 || lo < 0) return refuse("malformed percent escape");
         char d = static_cast<char>(hi * 16 + lo);
         if (d == '/' || d == '\\') return refuse("encoded slash or backslash in path");

@@ -19,6 +19,12 @@ Status unknownProvider(std::string_view id) {
 
 }  // namespace
 
+Result<const ProviderSpec*> lookupProvider(std::string_view id) {
+  const ProviderSpec* spec = findProviderSpec(id);
+  if (spec == nullptr) return unknownProvider(id);
+  return spec;
+}
+
 Result<Route> resolveRoute(std::string_view query_provider, std::string_view model) {
   size_t slash = model.find('/');
   if (!query_provider.empty()) {

@@ -16,6 +16,9 @@ struct Route {
   std::string upstream_model;  // what the provider sees ("gpt-4o")
 };
 
+// The catalog entry for `id`, or a 400 naming the valid ids.
+Result<const ProviderSpec*> lookupProvider(std::string_view id);
+
 // `query_provider` is the ?provider= value (empty when absent).
 Result<Route> resolveRoute(std::string_view query_provider, std::string_view model);
 
