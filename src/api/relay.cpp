@@ -96,13 +96,20 @@ net::awaitable<void> relayEvents(const ProviderEntry& p, Responder& res, Upstrea
       up.abort();
       break;
     }
-    if (!out.empty()) {
-      if (!(co_await res.writeChunk(out))) {
+    // The body is complete: this write also ends the response.
+    const bool last = up.finished();
+    if (last) {
+      parser.finish(collect);
+      if (!out.empty() && out.back() != '\n') out += "\n\n";
+    }
+    if (!out.empty() || last) {
+      if (!(co_await res.writeChunk(out, last))) {
         client_gone = true;
         up.abort();
         break;
       }
     }
+    if (last) break;
   }
   res.stopWatching();
   if (client_gone) co_return;
@@ -126,7 +133,7 @@ net::awaitable<void> relayBytes(Responder& res, UpstreamResponse& up) {
   while (true) {
     auto piece = co_await up.read();
     if (!piece || piece->empty()) break;
-    if (!(co_await res.writeChunk(*piece))) {
+    if (!(co_await res.writeChunk(*piece, up.finished()))) {
       client_gone = true;
       up.abort();
       break;

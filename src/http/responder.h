@@ -21,10 +21,12 @@ class Responder {
                                       std::string_view body) = 0;
 
   // Starts a chunked response; then writeChunk() any number of times, then endStream().
-  // Each write has its own SERVER_WRITE_TIMEOUT deadline.
+  // Each write has its own SERVER_WRITE_TIMEOUT deadline. The status line and headers go out
+  // with the first chunk, and `last` ends the response in the same write: one syscall where
+  // there would be three.
   virtual net::awaitable<Status> beginStream(int status, const Headers& headers) = 0;
-  virtual net::awaitable<Status> writeChunk(std::string_view data) = 0;
-  virtual net::awaitable<Status> endStream() = 0;
+  virtual net::awaitable<Status> writeChunk(std::string_view data, bool last = false) = 0;
+  virtual net::awaitable<Status> endStream() = 0;  // no-op after writeChunk(..., true)
 
   // While a handler waits on something else (an upstream), calls `on_gone` once if the client
   // closes its connection. stopWatching() must be called before the handler returns.

@@ -53,6 +53,7 @@ class SseParser {
 
  private:
   bool nextEvent();
+  size_t findLineEnd(size_t from) const;
   bool finishEvent();
   void processLine(std::string_view line);
   void resetFields();

@@ -128,28 +128,31 @@ class Session final : public SessionBase, public Responder {
     responded_ = true;
     streaming_ = true;
     status_ = status;
-    std::string head;
-    appendHead(head, status, headers, keep_alive_);
-    appendHeaders(head, extra_headers_);
-    head += "Transfer-Encoding: chunked\r\n\r\n";
-    std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
-    co_return co_await write(bufs);
+    pending_head_.clear();
+    appendHead(pending_head_, status, headers, keep_alive_);
+    appendHeaders(pending_head_, extra_headers_);
+    pending_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    co_return Status::ok();  // written with the first chunk
   }
 
-  awaitable<Status> writeChunk(std::string_view data) override {
-    if (data.empty()) co_return Status::ok();  // an empty chunk would end the body
+  awaitable<Status> writeChunk(std::string_view data, bool last) override {
+    static constexpr std::string_view kEnd = "0\r\n\r\n";
+    if (!streaming_) co_return Status::ok();
     char size_line[24];
-    int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<size_t>(n)),
-                                           asio::buffer(data.data(), data.size()),
-                                           asio::buffer("\r\n", 2)};
-    co_return co_await write(bufs);
+    int n = data.empty() ? 0 : std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+    std::array<asio::const_buffer, 5> bufs{
+        asio::buffer(pending_head_), asio::buffer(size_line, static_cast<size_t>(n)),
+        asio::buffer(data.data(), data.size()), asio::buffer("\r\n", data.empty() ? 0 : 2),
+        asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
+    if (last) streaming_ = false;
+    Status s = co_await write(bufs);
+    pending_head_.clear();
+    co_return s;
   }
 
   awaitable<Status> endStream() override {
-    streaming_ = false;
-    std::array<asio::const_buffer, 1> bufs{asio::buffer("0\r\n\r\n", 5)};
-    co_return co_await write(bufs);
+    if (!streaming_) co_return Status::ok();
+    co_return co_await writeChunk({}, true);
   }
 
   void watchDisconnect(std::function<void()> on_gone) override {
@@ -316,6 +319,7 @@ class Session final : public SessionBase, public Responder {
   bool broken_ = false;
   int status_ = 0;
   Headers extra_headers_;
+  std::string pending_head_;  // a stream's status line and headers, until its first chunk
 };
 
 }  // namespace

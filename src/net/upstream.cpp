@@ -256,6 +256,8 @@ UpstreamResponse::~UpstreamResponse() {
 
 int UpstreamResponse::status() const { return impl_->status; }
 
+bool UpstreamResponse::finished() const { return impl_->done; }
+
 const Headers& UpstreamResponse::headers() const { return impl_->headers; }
 
 void UpstreamResponse::abort() {

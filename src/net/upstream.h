@@ -53,6 +53,9 @@ class UpstreamResponse {
   // The rest of the body, failing beyond max_bytes.
   net::awaitable<Result<std::string>> readAll(uint64_t max_bytes);
 
+  // The whole body has been read.
+  bool finished() const;
+
   // Closes the connection now (the client went away); a pending read() then fails.
   void abort();
 

@@ -1,6 +1,7 @@
 #include "telemetry/usage.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "http/json_scan.h"
@@ -8,6 +9,27 @@
 namespace igw {
 
 namespace {
+
+// True when `key` (quoted) occurs followed by ':' and then `open`: a cheap pre-check before any
+// parse, since most stream chunks carry "usage":null and no tool calls. memmem is vectorised;
+// string_view::find with a leading '"' would stop at every quote.
+bool mayHaveValue(std::string_view json, std::string_view key, char open) {
+  const char* p = json.data();
+  const char* end = p + json.size();
+  while (p < end) {
+    const void* hit = memmem(p, static_cast<size_t>(end - p), key.data(), key.size());
+    if (hit == nullptr) return false;
+    const char* q = static_cast<const char*>(hit) + key.size();
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) ++q;
+    if (q < end && *q == ':') {
+      ++q;
+      while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) ++q;
+      if (q < end && *q == open) return true;
+    }
+    p = static_cast<const char*>(hit) + 1;
+  }
+  return false;
+}
 
 int64_t integerAt(std::string_view text, const JsonMember& m) {
   if (m.type != JsonType::kNumber) return -1;
@@ -20,7 +42,7 @@ int64_t integerAt(std::string_view text, const JsonMember& m) {
 }  // namespace
 
 bool extractUsage(std::string_view json, TokenUsage& out) {
-  if (json.find("\"usage\"") == std::string_view::npos) return false;
+  if (!mayHaveValue(json, "\"usage\"", '{')) return false;
   auto members = scanObjectMembers(json);
   if (!members) return false;
   for (const auto& m : *members) {
@@ -39,7 +61,7 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
 }
 
 void extractToolCallNames(std::string_view json, std::vector<std::string>& names) {
-  if (json.find("\"tool_calls\"") == std::string_view::npos) return;
+  if (!mayHaveValue(json, "\"tool_calls\"", '[')) return;
   auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return;
   auto choices = doc.find("choices");
