@@ -51,6 +51,7 @@ asan-test:
 
 bench: build
 	@scripts/install-deps.sh bench
+	ninja -C $(BUILD) translate_bench
 	GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway bench/run.sh
 
 format:

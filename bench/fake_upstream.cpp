@@ -13,6 +13,9 @@
 //                                 (when the body mentions include_usage)
 //                                 + "data: [DONE]", all in a single write.
 //   GET  .../models            -> small model list.
+//   POST /v1/traces            -> 200 {} (an OTLP/HTTP trace sink for the
+//                                 gateway's exporter; bodies are counted)
+//   GET  /v1/traces            -> {"posts":N,"bytes":B} received so far.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,7 +100,7 @@ std::string sse_response(bool with_usage) {
 }
 
 struct Responses {
-    std::string chat, stream, stream_usage, models, not_found, bad_request;
+    std::string chat, stream, stream_usage, models, traces_ok, not_found, bad_request;
     Responses() {
         chat = http_response(
             "200 OK", "application/json",
@@ -113,6 +117,7 @@ struct Responses {
             R"({"object":"list","data":[)"
             R"({"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"},)"
             R"({"id":"gpt-4o","object":"model","created":1715367049,"owned_by":"system"}]})");
+        traces_ok = http_response("200 OK", "application/json", "{}");
         not_found = http_response("404 Not Found", "application/json",
                                   R"({"error":{"message":"not found","type":"invalid_request_error"}})");
         bad_request = http_response("400 Bad Request", "application/json",
@@ -120,6 +125,7 @@ struct Responses {
     }
 };
 const Responses* g_resp;
+uint64_t g_trace_posts = 0, g_trace_bytes = 0;
 
 struct Conn {
     int fd = -1;
@@ -245,8 +251,17 @@ Parse handle_one(Conn& c, std::string_view buf, size_t& consumed) {
             resp = &g_resp->stream;
     } else if (method == "GET" && path.ends_with("/models")) {
         resp = &g_resp->models;
+    } else if (path == "/v1/traces" && method == "POST") {
+        ++g_trace_posts;
+        g_trace_bytes += body.size();
+        resp = &g_resp->traces_ok;
+    } else if (path == "/v1/traces" && method == "GET") {
+        c.out += http_response("200 OK", "application/json",
+                               "{\"posts\":" + std::to_string(g_trace_posts) +
+                               ",\"bytes\":" + std::to_string(g_trace_bytes) + "}");
+        resp = nullptr;
     }
-    c.out += *resp;
+    if (resp) c.out += *resp;
     if (conn_close) c.close_after = true;
     return Parse::kDone;
 }
