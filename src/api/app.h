@@ -35,6 +35,8 @@ net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, Wo
                                 RequestInfo& info);
 net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
                                   WorkerContext& ctx, RequestInfo& info);
+net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res,
+                                    WorkerContext& ctx, RequestInfo& info);
 net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                  RequestInfo& info);
 

@@ -85,6 +85,11 @@ class MessagesStreamWriter {
   // Without a finish_reason or [DONE] first, the stream was cut short: an `error` event instead.
   Status finish(std::string& out);
 
+  // Ends the stream with an Anthropic `error` event of `type` (e.g. "api_error") for a failure
+  // the caller saw itself (an SSE event too large, an upstream read error). Writes nothing when
+  // the stream already ended; returns the matching non-ok Status.
+  Status fail(std::string_view type, std::string_view message, std::string& out);
+
   // Token counts reported by the upstream usage chunk (-1 while unknown).
   int64_t inputTokens() const { return prompt_tokens_; }
   int64_t outputTokens() const { return completion_tokens_; }
@@ -101,7 +106,6 @@ class MessagesStreamWriter {
     bool closed = false;       // content_block_stop sent
   };
 
-  Status fail(std::string_view type, std::string_view message, std::string& out);
   void start(std::string_view openai_id, std::string& out);
   void onDelta(const nlohmann::json& delta, std::string& out);
   void onToolDelta(const nlohmann::json& call, std::string& out);
@@ -119,6 +123,7 @@ class MessagesStreamWriter {
 
   std::string model_;
   std::string id_;
+  std::string scratch_id_, scratch_text_;  // reused by the fast path
   Block open_ = Block::kNone;
   int block_index_ = -1;  // index of the last block started
   std::vector<ToolCall> tools_;

@@ -144,7 +144,8 @@ Result<std::string> toolResultText(const json& block, const std::string& where, 
     return bad(where + ".content must be a string or an array of content blocks");
   }
   const json* is_error = member(block, "is_error");
-  if (is_error != nullptr && !is_error->is_boolean()) return bad(where + ".is_error must be a boolean");
+  if (is_error != nullptr && !is_error->is_boolean())
+    return bad(where + ".is_error must be a boolean");
   if (is_error != nullptr && is_error->get<bool>()) text = "Error: " + text;
   return text;
 }
@@ -178,7 +179,8 @@ Status userMessages(const json& content, const std::string& where, json& out) {
       if (id == nullptr) return bad(at + ".tool_use_id must be a string");
       auto text = toolResultText(block, at, tool_images);
       if (!text) return text.status();
-      out.push_back({{"role", "tool"}, {"tool_call_id", *id}, {"content", std::move(text.value())}});
+      out.push_back(
+          {{"role", "tool"}, {"tool_call_id", *id}, {"content", std::move(text.value())}});
     } else {
       return bad(at + ": content block type '" + type +
                  "' is not supported for this model; user messages may contain text, image and "
@@ -279,8 +281,9 @@ Status translateMessages(const json& req, json& out) {
     } else if (*role == "assistant") {
       s = assistantMessage(*content, where + ".content", out);
     } else {
-      return bad(where + ".role must be \"user\" or \"assistant\" (system goes in the top-level "
-                         "system field)");
+      return bad(where +
+                 ".role must be \"user\" or \"assistant\" (system goes in the top-level "
+                 "system field)");
     }
     if (!s) return s;
   }
@@ -330,7 +333,8 @@ Status addTools(const json& req, json& body) {
     return bad("tool_choice.type '" + *type + "' is not one of auto, any, tool, none");
   }
   if (const json* serial = member(*choice, "disable_parallel_tool_use")) {
-    if (!serial->is_boolean()) return bad("tool_choice.disable_parallel_tool_use must be a boolean");
+    if (!serial->is_boolean())
+      return bad("tool_choice.disable_parallel_tool_use must be a boolean");
     // OpenAI rejects parallel_tool_calls without tools.
     if (serial->get<bool>() && body.contains("tools")) body["parallel_tool_calls"] = false;
   }
@@ -397,8 +401,9 @@ Result<std::string> messagesToChatRequest(std::string_view anthropic_body, std::
     return bad("the request body must be a JSON object");
   }
   if (member(req, "mcp_servers")) {
-    return bad("mcp_servers is not supported for this model; only Anthropic models connect to "
-               "MCP servers");
+    return bad(
+        "mcp_servers is not supported for this model; only Anthropic models connect to "
+        "MCP servers");
   }
   bool stream = false;
   if (const json* s = member(req, "stream")) {

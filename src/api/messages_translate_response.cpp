@@ -92,9 +92,9 @@ std::string_view stopReason(std::string_view finish_reason, bool had_tool_calls)
 }
 
 std::string_view errorTypeFor(std::string_view type, std::string_view code) {
-  for (std::string_view t : {"invalid_request_error", "authentication_error", "permission_error",
-                             "not_found_error", "request_too_large", "rate_limit_error",
-                             "api_error", "overloaded_error"}) {
+  for (std::string_view t :
+       {"invalid_request_error", "authentication_error", "permission_error", "not_found_error",
+        "request_too_large", "rate_limit_error", "api_error", "overloaded_error"}) {
     if (type == t) return t;
   }
   if (type == "rate_limit_exceeded" || code == "rate_limit_exceeded" ||

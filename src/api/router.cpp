@@ -27,7 +27,9 @@ bool usableRequestId(const std::string* id) {
 // Metric label for the path: fixed routes as they are, proxy paths collapsed per provider so
 // that client-chosen paths cannot create unbounded series.
 std::string_view metricPath(std::string_view path) {
-  if (path == "/v1/chat/completions" || path == "/v1/models") return path;
+  if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages") {
+    return path;
+  }
   if (startsWith(path, "/proxy/")) return "/proxy";
   return "other";
 }
@@ -131,6 +133,12 @@ net::awaitable<void> dispatch(const App& app, Request& req, Responder& res, Work
       co_await handleChat(app, req, res, ctx, info);
     } else {
       co_await respondError(res, 405, "use POST for /v1/chat/completions", "method_not_allowed");
+    }
+  } else if (path == "/v1/messages") {
+    if (m == "POST") {
+      co_await handleMessages(app, req, res, ctx, info);
+    } else {
+      co_await respondError(res, 405, "use POST for /v1/messages", "method_not_allowed");
     }
   } else if (path == "/health") {
     co_await res.send(200, kJson, "{\"message\":\"OK\"}");

@@ -77,8 +77,7 @@ void expectSameEvents(const std::string& actual, const std::string& expected) {
 
 // Feeds an OpenAI SSE transcript through SseParser (in pieces of `piece` bytes) and the writer,
 // the way the relay does.
-std::string translateStream(const std::string& model, const std::string& transcript,
-                            size_t piece) {
+std::string translateStream(const std::string& model, const std::string& transcript, size_t piece) {
   igw::MessagesStreamWriter writer(model);
   igw::SseParser parser;
   std::string out;
@@ -189,15 +188,17 @@ json userMessage(json content) {
 }
 
 TEST(MessagesRequest, RejectsWhatOpenAICannotExpress) {
-  EXPECT_NE(requestError(userMessage(json::array(
-                {{{"type", "document"},
-                  {"source", {{"type", "base64"}, {"media_type", "application/pdf"}}}}})))
-                .find("'document'"),
-            std::string::npos);
-  EXPECT_NE(requestError(userMessage(json::array(
-                {{{"type", "image"}, {"source", {{"type", "file"}, {"file_id", "f"}}}}})))
-                .find("source.type 'file'"),
-            std::string::npos);
+  EXPECT_NE(
+      requestError(userMessage(json::array(
+                       {{{"type", "document"},
+                         {"source", {{"type", "base64"}, {"media_type", "application/pdf"}}}}})))
+          .find("'document'"),
+      std::string::npos);
+  EXPECT_NE(
+      requestError(userMessage(json::array(
+                       {{{"type", "image"}, {"source", {{"type", "file"}, {"file_id", "f"}}}}})))
+          .find("source.type 'file'"),
+      std::string::npos);
   json server_tool = userMessage("hi");
   server_tool["tools"] = {{{"type", "web_search_20250305"}, {"name", "web_search"}}};
   EXPECT_NE(requestError(server_tool).find("web_search_20250305"), std::string::npos);
@@ -370,13 +371,12 @@ TEST(MessagesStream, TruncatedStreamEndsWithError) {
 
 TEST(MessagesStream, FinishReasonWithoutDoneCompletes) {
   igw::Status s;
-  std::string out =
-      run({R"({"id":"a","choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]})"}, true,
-          &s);
+  std::string out = run(
+      {R"({"id":"a","choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]})"}, true, &s);
   EXPECT_TRUE(s.isOk());
-  EXPECT_EQ(names(out), (std::vector<std::string>{"message_start", "content_block_start",
-                                                  "content_block_delta", "content_block_stop",
-                                                  "message_delta", "message_stop"}));
+  EXPECT_EQ(names(out),
+            (std::vector<std::string>{"message_start", "content_block_start", "content_block_delta",
+                                      "content_block_stop", "message_delta", "message_stop"}));
 }
 
 TEST(MessagesStream, NonJsonChunkIsAnErrorEvent) {
@@ -461,6 +461,51 @@ TEST(MessagesStream, InvalidUtf8ModelStaysValidJson) {
   std::string out;
   ASSERT_TRUE(w.onChunk(R"({"id":"a","choices":[]})", out).isOk());
   EXPECT_EQ(parseEvents(out).size(), 1u);
+}
+
+}  // namespace
+
+namespace {
+
+// Plain text chunks take a no-DOM fast path; an extra unknown member forces the general path.
+// Both must write the same events.
+TEST(MessagesStream, FastPathMatchesGeneralPath) {
+  const std::vector<std::string> deltas = {
+      R"("delta":{"role":"assistant","content":""})",
+      R"("delta":{"content":"caf\u00e9 \ud83d\ude00 \"q\" \\ \n"},"logprobs":null)",
+      R"("delta":{"content":"plain é"},"finish_reason":null)",
+      R"("delta":{"content":null,"refusal":null})",
+      R"("delta":{"content":"lone \udc00"})",
+      R"("delta":{},"index":0)",
+  };
+  for (const auto& d : deltas) {
+    std::string fast_chunk = R"({"id":"chatcmpl-q","choices":[{"index":0,)" + d + "}]}";
+    std::string slow_chunk = R"({"id":"chatcmpl-q","x_extra":1,"choices":[{"index":0,)" + d + "}]}";
+    igw::MessagesStreamWriter fast("m"), slow("m");
+    std::string a, b;
+    EXPECT_EQ(fast.onChunk(fast_chunk, a).code(), slow.onChunk(slow_chunk, b).code()) << d;
+    EXPECT_EQ(a, b) << d;
+    parseEvents(a);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(MessagesStream, CallerFailureEndsTheStream) {
+  igw::MessagesStreamWriter w("m");
+  std::string out;
+  ASSERT_TRUE(w.onChunk(R"({"id":"a","choices":[{"delta":{"content":"x"}}]})", out).isOk());
+  igw::Status s = w.fail("api_error", "event too large \xff", out);
+  EXPECT_EQ(s.code(), igw::Code::kUnavailable);
+  auto events = parseEvents(out);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events.back().name, "error");
+  size_t size = out.size();
+  EXPECT_FALSE(w.fail("api_error", "again", out).isOk());
+  EXPECT_TRUE(w.finish(out).isOk());
+  EXPECT_EQ(out.size(), size);
 }
 
 }  // namespace
