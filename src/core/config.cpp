@@ -182,7 +182,9 @@ const Option kOptions[] = {
     DURATION_OPTION("CLIENT_IDLE_CONN_TIMEOUT", "30s",
                     "How long an idle pooled upstream connection is kept",
                     client.idle_conn_timeout),
-    UNSIGNED_OPTION("CLIENT_MAX_IDLE_CONNS_PER_HOST", "20",
+    // Higher than the Go gateway's 20: with more concurrent requests than pooled connections,
+    // every surplus request pays a connect and a close (measured: 0.56x throughput at 64 clients).
+    UNSIGNED_OPTION("CLIENT_MAX_IDLE_CONNS_PER_HOST", "256",
                     "Idle keep-alive connections kept per upstream host and worker thread",
                     client.max_idle_conns_per_host, 100000, unsigned),
     UNSIGNED_OPTION("CLIENT_MAX_RESPONSE_SIZE", "67108864",
