@@ -61,7 +61,7 @@ void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info,
   }
 }
 
-void beginTrace(RequestInfo& info, const Request& req, IdGenerator& ids) {
+void beginTrace(RequestInfo& info, const Request& req, IdGenerator& ids, double sample_ratio) {
   auto& t = info.trace;
   t.enabled = true;
   t.start_unix_nano = RequestInfo::unixNanoNow();
@@ -72,7 +72,12 @@ void beginTrace(RequestInfo& info, const Request& req, IdGenerator& ids) {
       t.sampled = parent->sampled;
     }
   }
-  if (t.trace_id.empty()) t.trace_id = ids.hex(16);
+  if (t.trace_id.empty()) {
+    // A new trace: sampled with the configured ratio (parent-based otherwise).
+    t.trace_id = ids.hex(16);
+    t.sampled = sample_ratio >= 1.0 ||
+                static_cast<double>(ids.next() >> 11) * 0x1.0p-53 < sample_ratio;
+  }
   t.span_id = ids.hex(8);
   t.upstream_span_id = ids.hex(8);
   // The provider sees the upstream call's span as its parent.
@@ -164,7 +169,7 @@ net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
   info.request_id = usableRequestId(given) ? *given : ctx.ids.hex(16);
   res.addHeader("X-Request-Id", info.request_id);
   if (ctx.tracer != nullptr && req.path() != "/health") {
-    beginTrace(info, req, ctx.ids);
+    beginTrace(info, req, ctx.ids, app.config->telemetry.trace_sample_ratio);
   } else if (const std::string* tp = req.header("traceparent")) {
     info.traceparent = *tp;  // not tracing ourselves: pass the client's context on unchanged
   }

@@ -231,6 +231,17 @@ const Option kOptions[] = {
     UNSIGNED_OPTION("TELEMETRY_TRACE_MAX_QUEUE", "2048",
                     "Spans buffered per worker; beyond it spans are dropped and counted",
                     telemetry.trace_max_queue, 1000000, unsigned),
+    {"TELEMETRY_TRACE_SAMPLE_RATIO", "1",
+     "Share of new traces recorded (0-1); a client's traceparent sampled flag always wins",
+     [](Config& c, const std::string& v) {
+       char* end = nullptr;
+       double r = std::strtod(v.c_str(), &end);
+       if (v.empty() || end != v.c_str() + v.size() || !(r >= 0.0 && r <= 1.0)) {
+         return bad("must be a number from 0 to 1, got '" + v + "'");
+       }
+       c.telemetry.trace_sample_ratio = r;
+       return Status::ok();
+     }},
     BOOL_OPTION("LOG_MESSAGE_CONTENT", "false",
                 "Debugging only: log request bodies (message contents) at debug level",
                 log_message_content, nullptr),

@@ -57,6 +57,7 @@ struct TelemetryConfig {
   std::string service_name;
   Millis trace_flush_interval{};
   unsigned trace_max_queue = 0;
+  double trace_sample_ratio = 1.0;  // for requests without a client trace context
 };
 
 struct Config {

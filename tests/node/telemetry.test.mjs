@@ -579,6 +579,27 @@ describe('traces', () => {
     assert.ok(!otlp.spans().some((s) => s.traceId === server.traceId && s.kind === 3), 'a CLIENT span for a request never sent upstream');
   });
 
+  test('TELEMETRY_TRACE_SAMPLE_RATIO=0 records no new traces but honours a sampled client traceparent', async () => {
+    const o = await startOtlpReceiver();
+    // One worker: one span buffer, so export order is completion order.
+    const g = await startGateway({ SERVER_THREADS: '1', TELEMETRY_TRACING_ENABLE: 'true', TELEMETRY_TRACE_SAMPLE_RATIO: '0', OTEL_EXPORTER_OTLP_ENDPOINT: o.url, TELEMETRY_TRACE_FLUSH_INTERVAL: FLUSH, OPENAI_API_URL: up.url, OPENAI_API_KEY: 'sk-x' });
+    try {
+      const unsampled = `trace-unsampled-${hex(6)}`;
+      const sampled = `trace-sampled-${hex(6)}`;
+      const tag = hex(6);
+      assert.equal((await chat(g.url, { model: 'openai/gpt-4o', messages, test_tag: tag }, { headers: { 'x-request-id': unsampled } })).status, 200);
+      // The provider is told the trace is not sampled.
+      const rec = await upstreamGot(tag);
+      assert.match(rec.headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const parent = `00-${hex(16)}-${hex(8)}-01`;
+      assert.equal((await chat(g.url, { model: 'openai/gpt-4o', messages }, { headers: { 'x-request-id': sampled, traceparent: parent } })).status, 200);
+      // Spans are exported in completion order: once the later request's span is in, the earlier
+      // one would have been too.
+      await o.waitForSpan((s) => s.attrs['inference_gateway.request_id'] === sampled);
+      assert.ok(!o.spans().some((s) => s.attrs['inference_gateway.request_id'] === unsampled), 'unsampled request was exported');
+    } finally { await g.kill(); await o.close(); }
+  });
+
   test('TELEMETRY_TRACING_ENABLED (alias); service.name defaults to inference-gateway', async () => {
     const o = await startOtlpReceiver();
     const g = await startGateway({ TELEMETRY_TRACING_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: o.url, TELEMETRY_TRACE_FLUSH_INTERVAL: FLUSH, OPENAI_API_URL: up.url, OPENAI_API_KEY: 'sk-x' });

@@ -51,7 +51,8 @@ TEST(Config, BadValuesNameTheVariable) {
   for (auto c : {Case{"SERVER_PORT", "70000"}, Case{"SERVER_PORT", "http"},
                  Case{"SERVER_READ_TIMEOUT", "abc"}, Case{"CLIENT_TLS_MIN_VERSION", "TLS10"},
                  Case{"ENVIRONMENT", "staging"}, Case{"SERVER_MAX_REQUEST_BODY_SIZE", "-1"},
-                 Case{"OPENAI_API_URL", "ftp://x"}}) {
+                 Case{"OPENAI_API_URL", "ftp://x"}, Case{"TELEMETRY_TRACE_SAMPLE_RATIO", "1.5"},
+                 Case{"TELEMETRY_ENABLE", "maybe"}, Case{"GOOGLE_API_FORMAT", "grpc"}}) {
     auto cfg = igw::loadConfig(envOf({{c.var, c.value}}));
     ASSERT_FALSE(cfg.isOk()) << c.var;
     EXPECT_NE(cfg.status().message().find(c.var), std::string::npos) << cfg.status().message();
