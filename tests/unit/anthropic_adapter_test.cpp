@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,20 +21,12 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+using igw::golden::expectSameEvents;
+using igw::golden::readFile;
+using igw::golden::readJson;
+using igw::golden::ssePayloads;
+
 const fs::path kGoldenDir = fs::path(IGW_GOLDEN_DIR) / "openai-anthropic";
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json readJson(const fs::path& p) {
-  json j = json::parse(readFile(p), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << p;
-  return j;
-}
 
 igw::TranslateContext contextFor(const json& client_request) {
   igw::TranslateContext ctx;
@@ -42,36 +36,6 @@ igw::TranslateContext contextFor(const json& client_request) {
   auto opts = client_request.value("stream_options", json::object());
   ctx.include_usage = opts.is_object() && opts.value("include_usage", false);
   return ctx;
-}
-
-// OpenAI SSE output -> payloads, checking every event is a complete "data: ...\n\n".
-std::vector<std::string> ssePayloads(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find("\n\n", pos);
-    EXPECT_NE(end, std::string::npos) << "unterminated event at " << pos;
-    if (end == std::string::npos) break;
-    std::string event = text.substr(pos, end - pos);
-    EXPECT_EQ(event.rfind("data: ", 0), 0u) << event;
-    out.push_back(event.substr(6));
-    pos = end + 2;
-  }
-  return out;
-}
-
-void expectSameEvents(const std::string& actual, const std::string& expected) {
-  auto a = ssePayloads(actual), e = ssePayloads(expected);
-  ASSERT_EQ(a.size(), e.size()) << actual;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (e[i] == "[DONE]") {
-      EXPECT_EQ(a[i], "[DONE]");
-      continue;
-    }
-    json aj = json::parse(a[i], nullptr, false);
-    ASSERT_FALSE(aj.is_discarded()) << a[i];
-    EXPECT_EQ(aj, json::parse(e[i])) << "event " << i;
-  }
 }
 
 // Runs the native transcript through SseParser (fed in pieces of `piece` bytes) and the

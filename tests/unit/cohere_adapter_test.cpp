@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,50 +22,12 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+using igw::golden::readFile;
+using igw::golden::readJson;
+const auto& sseEvents = igw::golden::ssePayloads;
+using igw::golden::expectSameEvents;
+
 const fs::path kGolden = fs::path(IGW_GOLDEN_DIR) / "openai-cohere";
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json readJson(const fs::path& p) {
-  json j = json::parse(readFile(p), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << p;
-  return j;
-}
-
-// "data: ...\n\n" events in order; each payload must be JSON except the literal [DONE].
-std::vector<std::string> sseEvents(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find("\n\n", pos);
-    EXPECT_NE(end, std::string::npos) << "incomplete event at " << pos;
-    if (end == std::string::npos) break;
-    std::string ev = text.substr(pos, end - pos);
-    EXPECT_EQ(ev.rfind("data: ", 0), 0u) << ev;
-    out.push_back(ev.substr(6));
-    pos = end + 2;
-  }
-  return out;
-}
-
-void expectSameEvents(const std::string& got, const std::string& want) {
-  auto g = sseEvents(got), w = sseEvents(want);
-  ASSERT_EQ(g.size(), w.size()) << got;
-  for (size_t i = 0; i < g.size(); ++i) {
-    if (w[i] == "[DONE]") {
-      EXPECT_EQ(g[i], "[DONE]");
-      continue;
-    }
-    json gj = json::parse(g[i], nullptr, false);
-    ASSERT_FALSE(gj.is_discarded()) << g[i];
-    EXPECT_EQ(gj, json::parse(w[i])) << "event " << i;
-  }
-}
 
 igw::TranslateContext contextFor(const json& req) {
   igw::TranslateContext ctx;

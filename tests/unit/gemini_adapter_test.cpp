@@ -8,7 +8,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include "golden.h"
 
 #include "http/sse.h"
 #include "providers/adapters/gemini.h"
@@ -19,20 +21,11 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+using igw::golden::readFile;
+using igw::golden::readJson;
+const auto& sseEvents = igw::golden::ssePayloads;
+
 const fs::path kGolden = fs::path(IGW_GOLDEN_DIR) / "openai-gemini";
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json readJson(const fs::path& p) {
-  json j = json::parse(readFile(p), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << p;
-  return j;
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -47,22 +40,6 @@ TranslateContext contextFor(const json& req) {
   auto so = req.find("stream_options");
   ctx.include_usage = so != req.end() && so->is_object() && so->value("include_usage", false);
   return ctx;
-}
-
-// Splits OpenAI SSE output into event payloads, checking each is a complete "data: ...\n\n".
-std::vector<std::string> sseEvents(const std::string& text) {
-  std::vector<std::string> events;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find("\n\n", pos);
-    EXPECT_NE(end, std::string::npos) << "unterminated event at " << pos;
-    if (end == std::string::npos) break;
-    std::string ev = text.substr(pos, end - pos);
-    EXPECT_EQ(ev.rfind("data: ", 0), 0u) << ev;
-    events.push_back(ev.substr(6));
-    pos = end + 2;
-  }
-  return events;
 }
 
 // Runs a native SSE transcript through the real SSE parser (in small pieces) and the adapter.

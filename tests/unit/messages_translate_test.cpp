@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -21,20 +23,10 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+using igw::golden::readFile;
+using igw::golden::readJson;
+
 const fs::path kGoldenDir = fs::path(IGW_GOLDEN_DIR) / "anthropic-openai";
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json readJson(const fs::path& p) {
-  json j = json::parse(readFile(p), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << p;
-  return j;
-}
 
 struct Event {
   std::string name;
