@@ -53,17 +53,18 @@ struct Provider {
   std::string name;
   std::function<std::unique_ptr<ChatAdapter>()> make;
   std::string model;
-  std::vector<Event> prelude;  // sent once before the deltas (not timed)
-  std::vector<Event> deltas;   // text deltas, cycled
+  std::vector<Event> prelude;   // sent once before the deltas (not timed)
+  std::vector<Event> deltas;    // text deltas, cycled
   std::vector<Event> epilogue;  // ends the stream (not timed)
 };
 
 // tests/golden/openai-anthropic/stream_text/upstream_stream.txt
 Provider anthropic() {
   auto delta = [](std::string_view text) {
-    return Event{"content_block_delta",
-                 R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")" +
-                     std::string(text) + R"("}})"};
+    return Event{
+        "content_block_delta",
+        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")" +
+            std::string(text) + R"("}})"};
   };
   return {
       "anthropic",
@@ -91,14 +92,14 @@ Provider anthropic() {
 // chunk dropped: these are all mid-stream chunks).
 Provider gemini() {
   auto chunk = [](std::string_view text, int candidates, int total, bool last = false) {
-    return Event{"", R"({"candidates": [{"content": {"parts": [{"text": ")" + std::string(text) +
-                         R"("}],"role": "model"},)" + (last ? R"("finishReason": "STOP",)" : "") +
-                         R"("index": 0}],"usageMetadata": {)"
-                         R"("promptTokenCount": 4,"candidatesTokenCount": )" +
-                         std::to_string(candidates) +
-                         R"(,"totalTokenCount": )" + std::to_string(total) +
-                         R"(,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 4}]},)"
-                         R"("modelVersion": "gemini-2.0-flash","responseId": "eHJvaPm3Hfv1nvgPkavJ2Ao"})"};
+    return Event{
+        "", R"({"candidates": [{"content": {"parts": [{"text": ")" + std::string(text) +
+                R"("}],"role": "model"},)" + (last ? R"("finishReason": "STOP",)" : "") +
+                R"("index": 0}],"usageMetadata": {)"
+                R"("promptTokenCount": 4,"candidatesTokenCount": )" +
+                std::to_string(candidates) + R"(,"totalTokenCount": )" + std::to_string(total) +
+                R"(,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 4}]},)"
+                R"("modelVersion": "gemini-2.0-flash","responseId": "eHJvaPm3Hfv1nvgPkavJ2Ao"})"};
   };
   return {
       "gemini",
@@ -143,7 +144,9 @@ void check(const Provider& p, const Status& s, const char* where) {
   if (!s.isOk()) fail(p, std::string(where) + " failed: " + s.message());
 }
 
-bool isChunk(const std::string& out) { return out.size() > 6 && out.starts_with("data: {"); }
+bool isChunk(const std::string& out) {
+  return out.size() > 6 && out.starts_with("data: {");
+}
 
 std::unique_ptr<StreamTranslator> openStream(const Provider& p, const ChatAdapter& adapter) {
   TranslateContext ctx;
@@ -307,14 +310,16 @@ int main(int argc, char** argv) {
       best_parsed = std::max(best_parsed, parserAndTranslator(p, *adapter, block, block_events, n));
       best_parser = std::max(best_parser, parserOnly(p, block, block_events, n));
     }
-    std::fprintf(stderr, "  %-10s translator %10s ev/s   parser+translator %10s ev/s   parser %10s ev/s\n",
+    std::fprintf(stderr,
+                 "  %-10s translator %10s ev/s   parser+translator %10s ev/s   parser %10s ev/s\n",
                  p.name.c_str(), withCommas(best_only).c_str(), withCommas(best_parsed).c_str(),
                  withCommas(best_parser).c_str());
     rows.push_back({p.name, best_only, best_parsed, best_parser, cycle.size() / p.deltas.size()});
   }
 
-  std::printf("| provider | native event (avg) | translator only, events/s | parser + translator, "
-              "events/s | target | result | parser alone, events/s (info) |\n");
+  std::printf(
+      "| provider | native event (avg) | translator only, events/s | parser + translator, "
+      "events/s | target | result | parser alone, events/s (info) |\n");
   std::printf("|---|---:|---:|---:|---|---|---:|\n");
   for (const Row& r : rows) {
     bool pass = r.only >= kTarget && r.parsed >= kTarget;
@@ -322,10 +327,11 @@ int main(int argc, char** argv) {
                 withCommas(r.only).c_str(), withCommas(r.parsed).c_str(), pass ? "PASS" : "MISS",
                 withCommas(r.parser).c_str());
   }
-  std::printf("\n%lld text-delta events per run (the golden transcripts' deltas, cycled), best of "
-              "%d; the parser columns feed the events as SSE text in 16 KB pieces. The target applies "
-              "to both columns (so in effect to parser + translator, the gateway's path). "
-              "Single thread, %s.\n",
-              static_cast<long long>(n), kRuns, pinned.c_str());
+  std::printf(
+      "\n%lld text-delta events per run (the golden transcripts' deltas, cycled), best of "
+      "%d; the parser columns feed the events as SSE text in 16 KB pieces. The target applies "
+      "to both columns (so in effect to parser + translator, the gateway's path). "
+      "Single thread, %s.\n",
+      static_cast<long long>(n), kRuns, pinned.c_str());
   return 0;  // a miss is a result, not an error
 }

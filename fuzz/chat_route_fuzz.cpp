@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = igw::inspectChatBody(out);
     if (!again) std::abort();
     if (again->model != model || again->stream != info->stream) std::abort();
-    if (usage && !again->include_usage_set && (!info->has_stream_options ||
-                                               info->stream_options_is_object)) {
+    if (usage && !again->include_usage_set &&
+        (!info->has_stream_options || info->stream_options_is_object)) {
       std::abort();
     }
   }

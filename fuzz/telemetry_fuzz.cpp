@@ -11,7 +11,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   if (auto tp = igw::parseTraceParent(in)) {
-    auto again = igw::parseTraceParent(igw::formatTraceParent(tp->trace_id, tp->span_id, tp->sampled));
+    auto again =
+        igw::parseTraceParent(igw::formatTraceParent(tp->trace_id, tp->span_id, tp->sampled));
     if (!again || again->trace_id != tp->trace_id || again->span_id != tp->span_id) std::abort();
   }
   igw::TokenUsage usage;

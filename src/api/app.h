@@ -24,8 +24,7 @@ struct App {
 class MetricsRegistry;
 
 // GET /metrics on the telemetry listener.
-net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req,
-                                          Responder& res);
+net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req, Responder& res);
 
 // The router: path -> handler. Unknown routes get 404.
 net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
@@ -33,8 +32,8 @@ net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
 
 net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& info);
-net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
-                                  WorkerContext& ctx, RequestInfo& info);
+net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                  RequestInfo& info);
 net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res,
                                     WorkerContext& ctx, RequestInfo& info);
 net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx,

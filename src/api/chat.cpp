@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
-#include "core/ids.h"
 #include "api/chat_body.h"
 #include "api/relay.h"
+#include "core/ids.h"
 #include "providers/routing.h"
 
 namespace igw {

@@ -52,9 +52,8 @@ std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,
   std::string out;
   out.reserve(body.size() + upstream_model.size() + 48);
   bool inject_top = request_usage && !info.has_stream_options;
-  bool inject_inner =
-      request_usage && info.has_stream_options && info.stream_options_is_object &&
-      !info.include_usage_set;
+  bool inject_inner = request_usage && info.has_stream_options && info.stream_options_is_object &&
+                      !info.include_usage_set;
 
   size_t pos = 0;
   auto copy_to = [&](size_t end) {
@@ -80,7 +79,7 @@ std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,
     // An empty object needs no trailing comma.
     size_t next = body.find_first_not_of(" \t\r\n", so_at + 1);
     out += next != std::string_view::npos && body[next] == '}' ? "\"include_usage\":true"
-                                                              : "\"include_usage\":true,";
+                                                               : "\"include_usage\":true,";
   };
   if (so_at != std::string_view::npos && so_at < model_at) {
     splice_so();

@@ -10,13 +10,13 @@
 namespace igw {
 
 struct ChatBodyInfo {
-  std::string model;         // decoded value of "model"
-  bool stream = false;       // "stream": true
-  size_t model_begin = 0;    // span of the model *value* (including quotes)
+  std::string model;       // decoded value of "model"
+  bool stream = false;     // "stream": true
+  size_t model_begin = 0;  // span of the model *value* (including quotes)
   size_t model_end = 0;
   bool has_stream_options = false;
   bool stream_options_is_object = false;
-  bool include_usage_set = false;  // stream_options.include_usage present (any value)
+  bool include_usage_set = false;   // stream_options.include_usage present (any value)
   size_t stream_options_begin = 0;  // span of the stream_options value
 };
 

@@ -26,7 +26,9 @@ class MessagesResponder final : public Responder {
   // translate=false: only the gateway's own (OpenAI-shaped) errors are rewritten; everything
   // else is Anthropic's own bytes already.
   MessagesResponder(Responder& inner, std::string client_model, bool translate)
-      : inner_(inner), writer_(client_model), model_(std::move(client_model)),
+      : inner_(inner),
+        writer_(client_model),
+        model_(std::move(client_model)),
         translate_(translate) {}
 
   net::awaitable<Status> send(int status, const Headers& headers, std::string_view body) override {

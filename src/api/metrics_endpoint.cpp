@@ -5,8 +5,7 @@
 
 namespace igw {
 
-net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req,
-                                          Responder& res) {
+net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req, Responder& res) {
   if (req.path() != "/metrics") {
     co_await respondError(res, 404, "the telemetry port serves GET /metrics only", "not_found");
     co_return;

@@ -88,8 +88,8 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
 
 }  // namespace
 
-net::awaitable<void> handleModels(const App& app, Request& req, Responder& res,
-                                  WorkerContext& ctx, RequestInfo& info) {
+net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                  RequestInfo& info) {
   std::string only = req.queryParam("provider");
   info.provider = "all";
   std::vector<Listing> listings;

@@ -32,7 +32,6 @@ void takeUsage(const StreamTranslator& t, RequestInfo& info) {
   if (u.total >= 0) info.usage.total = u.total;
 }
 
-
 net::awaitable<void> streamEvents(const ProviderEntry& p, Responder& res, UpstreamResponse& up,
                                   StreamTranslator& translator, RequestInfo& info) {
   SseParser parser;

@@ -15,8 +15,8 @@ namespace {
 bool forwardRequestHeader(std::string_view name) {
   static constexpr std::string_view kDrop[] = {
       // hop-by-hop and framing (we set our own)
-      "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
-      "trailer", "upgrade", "content-length", "expect",
+      "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
+      "upgrade", "content-length", "expect",
       // the caller's credentials: never forwarded to a provider
       "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key",
       "anthropic-version", "traceparent", "tracestate"};

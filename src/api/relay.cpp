@@ -33,21 +33,20 @@ Headers chatResponseHeaders(const UpstreamResponse& up, std::string_view content
 
 // Hop-by-hop and framing headers are ours to set; provider cookies stay with the gateway.
 bool passThroughResponseHeader(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {
-      "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
-      "proxy-authenticate", "trailer", "te", "set-cookie"};
+  static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "transfer-encoding",
+                                               "content-length", "upgrade",    "proxy-authenticate",
+                                               "trailer",        "te",         "set-cookie"};
   return std::none_of(std::begin(kDrop), std::end(kDrop),
                       [&](std::string_view d) { return iequals(d, name); });
 }
-
 
 net::awaitable<void> relayChatError(const App& app, Responder& res, const ProviderEntry& p,
                                     UpstreamResponse& up) {
   int status = up.status();
   auto body = co_await up.readAll(1 << 20);
   std::string message = body ? upstreamErrorMessage(*body) : body.status().message();
-  std::string full =
-      "upstream " + std::string(p.spec->id) + " returned " + std::to_string(status) + ": " + message;
+  std::string full = "upstream " + std::string(p.spec->id) + " returned " + std::to_string(status) +
+                     ": " + message;
   app.log.debug("upstream error", {{"provider", p.spec->id}, {"status", status}});
   co_await res.send(status, chatResponseHeaders(up, "application/json"),
                     errorJson(full, errorType(status)));

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "api/app.h"
-#include "providers/adapter.h"
 #include "net/upstream.h"
+#include "providers/adapter.h"
 
 namespace igw {
 

@@ -13,7 +13,9 @@ namespace {
 
 const Headers kJson{Header{"Content-Type", "application/json"}};
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool startsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // A client-supplied id is kept when it is short and printable; otherwise we make one.
 bool usableRequestId(const std::string* id) {
@@ -42,14 +44,16 @@ void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info,
   m.observe(Histo::kRequestDuration, {info.provider, req.method, path}, info.elapsedMs());
   if (info.usage.known() && !info.model.empty()) {
     if (info.usage.prompt >= 0) {
-      m.add(Metric::kPromptTokens, {info.provider, info.model}, static_cast<uint64_t>(info.usage.prompt));
+      m.add(Metric::kPromptTokens, {info.provider, info.model},
+            static_cast<uint64_t>(info.usage.prompt));
     }
     if (info.usage.completion >= 0) {
       m.add(Metric::kCompletionTokens, {info.provider, info.model},
             static_cast<uint64_t>(info.usage.completion));
     }
     if (info.usage.total >= 0) {
-      m.add(Metric::kTotalTokens, {info.provider, info.model}, static_cast<uint64_t>(info.usage.total));
+      m.add(Metric::kTotalTokens, {info.provider, info.model},
+            static_cast<uint64_t>(info.usage.total));
     }
   }
   for (const auto& name : info.tool_calls) {
@@ -75,8 +79,8 @@ void beginTrace(RequestInfo& info, const Request& req, IdGenerator& ids, double 
   if (t.trace_id.empty()) {
     // A new trace: sampled with the configured ratio (parent-based otherwise).
     t.trace_id = ids.hex(16);
-    t.sampled = sample_ratio >= 1.0 ||
-                static_cast<double>(ids.next() >> 11) * 0x1.0p-53 < sample_ratio;
+    t.sampled =
+        sample_ratio >= 1.0 || static_cast<double>(ids.next() >> 11) * 0x1.0p-53 < sample_ratio;
   }
   t.span_id = ids.hex(8);
   t.upstream_span_id = ids.hex(8);
@@ -115,7 +119,8 @@ void endTrace(TraceExporter& tracer, const Request& req, const RequestInfo& info
     client.attributes = {{"gen_ai.provider.name", info.provider},
                          {"gen_ai.operation.name", info.model.empty() ? "proxy" : "chat"}};
     if (!info.model.empty()) client.attributes.push_back({"gen_ai.request.model", info.model});
-    if (info.usage.prompt >= 0) client.attributes.push_back({"gen_ai.usage.input_tokens", info.usage.prompt});
+    if (info.usage.prompt >= 0)
+      client.attributes.push_back({"gen_ai.usage.input_tokens", info.usage.prompt});
     if (info.usage.completion >= 0) {
       client.attributes.push_back({"gen_ai.usage.output_tokens", info.usage.completion});
     }

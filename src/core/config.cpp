@@ -6,7 +6,6 @@
 
 #include "providers/catalog.h"
 
-
 namespace igw {
 
 namespace {
@@ -21,8 +20,9 @@ struct Option {
   const char* alias = nullptr;  // older spelling still accepted (e.g. TELEMETRY_ENABLED)
 };
 
-
-Status bad(const std::string& what) { return invalidArgument(what); }
+Status bad(const std::string& what) {
+  return invalidArgument(what);
+}
 
 Result<bool> parseBool(const std::string& v) {
   std::string l = v;
@@ -64,41 +64,40 @@ std::vector<std::string> splitList(const std::string& v) {
   return out;
 }
 
-#define DURATION_OPTION(NAME, DEF, HELP, FIELD)             \
-  Option {                                                  \
-    NAME, DEF, HELP, [](Config& c, const std::string& v) {  \
-      auto d = parseTimeout(v);                             \
-      if (!d) return d.status();                            \
-      c.FIELD = *d;                                         \
-      return Status::ok();                                  \
-    }                                                       \
+#define DURATION_OPTION(NAME, DEF, HELP, FIELD)            \
+  Option {                                                 \
+    NAME, DEF, HELP, [](Config& c, const std::string& v) { \
+      auto d = parseTimeout(v);                            \
+      if (!d) return d.status();                           \
+      c.FIELD = *d;                                        \
+      return Status::ok();                                 \
+    }                                                      \
   }
 
-#define UNSIGNED_OPTION(NAME, DEF, HELP, FIELD, MAX, TYPE)  \
-  Option {                                                  \
-    NAME, DEF, HELP, [](Config& c, const std::string& v) {  \
-      auto n = parseUnsigned(v, MAX);                       \
-      if (!n) return n.status();                            \
-      c.FIELD = static_cast<TYPE>(*n);                      \
-      return Status::ok();                                  \
-    }                                                       \
+#define UNSIGNED_OPTION(NAME, DEF, HELP, FIELD, MAX, TYPE) \
+  Option {                                                 \
+    NAME, DEF, HELP, [](Config& c, const std::string& v) { \
+      auto n = parseUnsigned(v, MAX);                      \
+      if (!n) return n.status();                           \
+      c.FIELD = static_cast<TYPE>(*n);                     \
+      return Status::ok();                                 \
+    }                                                      \
   }
 
-#define BOOL_OPTION(NAME, DEF, HELP, FIELD, ALIAS)          \
-  Option {                                                  \
-    NAME, DEF, HELP,                                        \
-        [](Config& c, const std::string& v) {               \
-          auto b = parseBool(v);                            \
-          if (!b) return b.status();                        \
-          c.FIELD = *b;                                     \
-          return Status::ok();                              \
-        },                                                  \
-        ALIAS                                               \
+#define BOOL_OPTION(NAME, DEF, HELP, FIELD, ALIAS) \
+  Option {                                         \
+    NAME, DEF, HELP,                               \
+        [](Config& c, const std::string& v) {      \
+          auto b = parseBool(v);                   \
+          if (!b) return b.status();               \
+          c.FIELD = *b;                            \
+          return Status::ok();                     \
+        },                                         \
+        ALIAS                                      \
   }
 
 const Option kOptions[] = {
-    {"ENVIRONMENT", "production",
-     "production: JSON logs; development: human-readable logs",
+    {"ENVIRONMENT", "production", "production: JSON logs; development: human-readable logs",
      [](Config& c, const std::string& v) {
        if (v != "production" && v != "development") {
          return bad("must be 'production' or 'development', got '" + v + "'");
@@ -121,7 +120,8 @@ const Option kOptions[] = {
        return Status::ok();
      }},
     {"DISALLOWED_MODELS", "",
-     "Comma-separated models to refuse ('provider/model' or bare 'model'); wins over ALLOWED_MODELS",
+     "Comma-separated models to refuse ('provider/model' or bare 'model'); wins over "
+     "ALLOWED_MODELS",
      [](Config& c, const std::string& v) {
        c.disallowed_models = splitList(v);
        return Status::ok();
@@ -174,7 +174,7 @@ const Option kOptions[] = {
                     "DNS lookup, TCP connect and TLS handshake to an upstream",
                     client.connect_timeout),
     DURATION_OPTION("CLIENT_RESPONSE_HEADER_TIMEOUT", "10s",
-                    "Request sent to upstream response headers received", 
+                    "Request sent to upstream response headers received",
                     client.response_header_timeout),
     DURATION_OPTION("CLIENT_IDLE_CHUNK_TIMEOUT", "60s",
                     "Longest silence allowed between two streamed upstream chunks",
@@ -309,14 +309,16 @@ Result<Config> loadConfig(const EnvLookup& env) {
     p.url = p.url_set ? *url : std::string(spec.default_url);
     while (!p.url.empty() && p.url.back() == '/') p.url.pop_back();
     if (p.url.rfind("http://", 0) != 0 && p.url.rfind("https://", 0) != 0) {
-      return invalidArgument(prefix + "_API_URL: '" + p.url + "' must start with http:// or https://");
+      return invalidArgument(prefix + "_API_URL: '" + p.url +
+                             "' must start with http:// or https://");
     }
     if (auto key = env(prefix + "_API_KEY")) p.key = *key;
     if (spec.native != WireFormat::kOpenAI) {
       auto format = env(prefix + "_API_FORMAT");
       std::string f = format ? *format : "native";
       if (f != "native" && f != "openai") {
-        return invalidArgument(prefix + "_API_FORMAT: must be 'native' or 'openai', got '" + f + "'");
+        return invalidArgument(prefix + "_API_FORMAT: must be 'native' or 'openai', got '" + f +
+                               "'");
       }
       p.native = f == "native";
       // The Go gateway's Google URL points at the OpenAI-compatible path; our base URL is its
@@ -348,9 +350,10 @@ std::string configHelp() {
   out += "\nProviders (ID = one of: " + std::string(providerIdList()) + "):\n";
   for (const auto& spec : providerCatalog()) {
     std::string p = upper(spec.id);
-    row(p + "_API_URL", std::string(spec.default_url), std::string(spec.display_name) + " base URL");
-    row(p + "_API_KEY", "", std::string(spec.display_name) +
-                                (spec.key_required ? " API key" : " API key (optional)"));
+    row(p + "_API_URL", std::string(spec.default_url),
+        std::string(spec.display_name) + " base URL");
+    row(p + "_API_KEY", "",
+        std::string(spec.display_name) + (spec.key_required ? " API key" : " API key (optional)"));
     if (spec.native != WireFormat::kOpenAI) {
       row(p + "_API_FORMAT", "native",
           std::string(spec.display_name) + " API: native, or openai for its compatible endpoint");

@@ -18,13 +18,13 @@ namespace igw {
 struct ServerConfig {
   std::string host;
   uint16_t port = 0;
-  Millis read_timeout{};       // whole request (headers + body) must arrive within this
-  Millis write_timeout{};      // each write to the client; reset per streamed chunk
-  Millis idle_timeout{};       // keep-alive connection waiting for its next request
-  Millis shutdown_grace{};     // SIGTERM: in-flight requests get this long to finish
+  Millis read_timeout{};    // whole request (headers + body) must arrive within this
+  Millis write_timeout{};   // each write to the client; reset per streamed chunk
+  Millis idle_timeout{};    // keep-alive connection waiting for its next request
+  Millis shutdown_grace{};  // SIGTERM: in-flight requests get this long to finish
   uint64_t max_body_bytes = 0;
   uint32_t max_header_bytes = 0;
-  unsigned threads = 0;        // 0 = one per core
+  unsigned threads = 0;  // 0 = one per core
   std::string tls_cert_path;
   std::string tls_key_path;
   bool tls() const { return !tls_cert_path.empty(); }
@@ -37,13 +37,13 @@ struct ClientConfig {
   Millis idle_chunk_timeout{};       // silence allowed between two streamed chunks
   Millis idle_conn_timeout{};        // pooled idle connection lifetime
   unsigned max_idle_conns_per_host = 0;
-  uint64_t max_response_bytes = 0;   // buffered (non-streaming) upstream bodies
-  std::string tls_min_version;       // "TLS12" | "TLS13"
+  uint64_t max_response_bytes = 0;  // buffered (non-streaming) upstream bodies
+  std::string tls_min_version;      // "TLS12" | "TLS13"
 };
 
 struct ProviderSetting {
-  std::string url;  // base URL without trailing slash
-  std::string key;  // empty when not configured
+  std::string url;       // base URL without trailing slash
+  std::string key;       // empty when not configured
   bool url_set = false;  // {ID}_API_URL given explicitly
   bool native = false;   // {ID}_API_FORMAT=native (the default where a native adapter exists)
 };
@@ -67,10 +67,11 @@ struct Config {
   ClientConfig client;
   TelemetryConfig telemetry;
   bool log_message_content = false;
-  uint64_t anthropic_default_max_tokens = 0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
+  uint64_t anthropic_default_max_tokens =
+      0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id
-  std::vector<std::string> allowed_models;     // lower-cased
-  std::vector<std::string> disallowed_models;  // lower-cased
+  std::vector<std::string> allowed_models;                        // lower-cased
+  std::vector<std::string> disallowed_models;                     // lower-cased
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

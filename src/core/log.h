@@ -31,15 +31,24 @@ class Logger {
   Logger(bool json, LogLevel min_level) : json_(json), min_(min_level) {}
 
   bool enabled(LogLevel level) const { return level >= min_; }
-  void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {}) const {
+  void log(LogLevel level, std::string_view msg,
+           std::initializer_list<LogField> fields = {}) const {
     log(level, msg, std::span<const LogField>(fields.begin(), fields.size()));
   }
   void log(LogLevel level, std::string_view msg, std::span<const LogField> fields) const;
 
-  void debug(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kDebug, m, f); }
-  void info(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kInfo, m, f); }
-  void warn(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kWarn, m, f); }
-  void error(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kError, m, f); }
+  void debug(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kDebug, m, f);
+  }
+  void info(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kInfo, m, f);
+  }
+  void warn(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kWarn, m, f);
+  }
+  void error(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kError, m, f);
+  }
 
  private:
   bool json_;

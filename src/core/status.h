@@ -40,19 +40,33 @@ class Status {
   std::string message_;
 };
 
-inline Status invalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-inline Status unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
-inline Status permissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
-inline Status notFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-inline Status deadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
-inline Status internalError(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status invalidArgument(std::string m) {
+  return {Code::kInvalidArgument, std::move(m)};
+}
+inline Status unauthenticated(std::string m) {
+  return {Code::kUnauthenticated, std::move(m)};
+}
+inline Status permissionDenied(std::string m) {
+  return {Code::kPermissionDenied, std::move(m)};
+}
+inline Status notFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status unavailable(std::string m) {
+  return {Code::kUnavailable, std::move(m)};
+}
+inline Status deadlineExceeded(std::string m) {
+  return {Code::kDeadlineExceeded, std::move(m)};
+}
+inline Status internalError(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
 
 // Result<T> holds a T or a non-ok Status.
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
 
   bool isOk() const { return v_.index() == 0; }

@@ -7,7 +7,6 @@ namespace igw {
 
 namespace {
 
-
 Status bad(const char* what) {
   return unavailable(std::string("malformed chunked response from upstream: ") + what);
 }

@@ -22,8 +22,16 @@ class ChunkedDecoder {
 
  private:
   enum class State {
-    kSize, kExtension, kSizeLf, kData, kDataCr, kDataLf, kTrailerStart, kTrailerLine,
-    kTrailerEndLf, kDone
+    kSize,
+    kExtension,
+    kSizeLf,
+    kData,
+    kDataCr,
+    kDataLf,
+    kTrailerStart,
+    kTrailerLine,
+    kTrailerEndLf,
+    kDone
   };
   static constexpr size_t kMaxLine = 8192;
 

@@ -7,32 +7,55 @@ namespace igw {
 
 int httpStatus(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kPayloadTooLarge: return 413;
-    case Code::kRateLimited: return 429;
-    case Code::kInternal: return 500;
-    case Code::kUnavailable: return 502;
-    case Code::kServiceUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kPayloadTooLarge:
+      return 413;
+    case Code::kRateLimited:
+      return 429;
+    case Code::kInternal:
+      return 500;
+    case Code::kUnavailable:
+      return 502;
+    case Code::kServiceUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
   }
   return 500;
 }
 
 std::string_view errorType(int status) {
   switch (status) {
-    case 400: case 413: case 422: case 431: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    case 502: return "upstream_error";
-    case 503: return "overloaded_error";
-    case 504: return "timeout_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    case 400:
+    case 413:
+    case 422:
+    case 431:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    case 502:
+      return "upstream_error";
+    case 503:
+      return "overloaded_error";
+    case 504:
+      return "timeout_error";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
   }
 }
 

@@ -11,8 +11,8 @@ class Scanner {
   explicit Scanner(std::string_view t) : t_(t) {}
 
   Status fail(const char* what) const {
-    return invalidArgument(std::string("request body is not valid JSON: ") + what +
-                           " at offset " + std::to_string(pos_));
+    return invalidArgument(std::string("request body is not valid JSON: ") + what + " at offset " +
+                           std::to_string(pos_));
   }
 
   void skipWs() {
@@ -33,12 +33,24 @@ class Scanner {
     if (atEnd()) return fail("unexpected end of input");
     char c = t_[pos_];
     switch (c) {
-      case '{': type = JsonType::kObject; return object(depth, nullptr);
-      case '[': type = JsonType::kArray; return array(depth);
-      case '"': type = JsonType::kString; return string(nullptr, nullptr);
-      case 't': type = JsonType::kTrue; return literal("true");
-      case 'f': type = JsonType::kFalse; return literal("false");
-      case 'n': type = JsonType::kNull; return literal("null");
+      case '{':
+        type = JsonType::kObject;
+        return object(depth, nullptr);
+      case '[':
+        type = JsonType::kArray;
+        return array(depth);
+      case '"':
+        type = JsonType::kString;
+        return string(nullptr, nullptr);
+      case 't':
+        type = JsonType::kTrue;
+        return literal("true");
+      case 'f':
+        type = JsonType::kFalse;
+        return literal("false");
+      case 'n':
+        type = JsonType::kNull;
+        return literal("null");
       default:
         if (c == '-' || (c >= '0' && c <= '9')) {
           type = JsonType::kNumber;

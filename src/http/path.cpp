@@ -5,7 +5,6 @@ namespace igw {
 
 namespace {
 
-
 Status refuse(std::string_view why) {
   return invalidArgument("proxy path refused: " + std::string(why));
 }

@@ -30,8 +30,8 @@ class SseParser {
     while (nextEvent()) on_event(current_);
     compact();
     if (buf_.size() > max_event_bytes_) {
-      return unavailable("upstream sent an event larger than " +
-                         std::to_string(max_event_bytes_) + " bytes");
+      return unavailable("upstream sent an event larger than " + std::to_string(max_event_bytes_) +
+                         " bytes");
     }
     return Status::ok();
   }

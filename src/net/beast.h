@@ -24,5 +24,7 @@ namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
-inline auto useAwaitableEc(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+inline auto useAwaitableEc(error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
 }  // namespace igw::net

@@ -7,7 +7,9 @@ Deadline::Deadline(DeadlineSweeper& sweeper, net::tcp::socket& socket)
   sweeper_.deadlines_.insert(this);
 }
 
-Deadline::~Deadline() { sweeper_.deadlines_.erase(this); }
+Deadline::~Deadline() {
+  sweeper_.deadlines_.erase(this);
+}
 
 DeadlineSweeper::DeadlineSweeper(net::asio::io_context& ioc, std::chrono::milliseconds tick)
     : timer_(ioc), tick_(tick) {}

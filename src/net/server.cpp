@@ -7,8 +7,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "net/beast.h"
 #include "core/ids.h"
+#include "net/beast.h"
 #include "net/deadline.h"
 #include "net/trace_exporter.h"
 #include "telemetry/metrics.h"
@@ -517,19 +517,19 @@ Status Server::start() {
   if (sc.tls()) {
     s.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     error_code ec;
     s.tls->use_certificate_chain_file(sc.tls_cert_path, ec);
-    if (ec) return invalidArgument("SERVER_TLS_CERT_PATH: cannot load certificate: " + ec.message());
+    if (ec)
+      return invalidArgument("SERVER_TLS_CERT_PATH: cannot load certificate: " + ec.message());
     s.tls->use_private_key_file(sc.tls_key_path, ssl::context::pem, ec);
     if (ec) return invalidArgument("SERVER_TLS_KEY_PATH: cannot load private key: " + ec.message());
   }
   // Signals are caught from here on (queued until run() waits for them), so a SIGTERM that
   // arrives right after the listening line still drains instead of killing the process.
   s.signals = std::make_unique<asio::signal_set>(s.first().ioc, SIGINT, SIGTERM);
-  auto api = s.listen("api", sc.host, sc.port, s.handlers.api, s.tls.get(), "SERVER_HOST",
-                      "SERVER_PORT");
+  auto api =
+      s.listen("api", sc.host, sc.port, s.handlers.api, s.tls.get(), "SERVER_HOST", "SERVER_PORT");
   if (!api) return api.status();
   s.listeners.push_back(std::move(api.value()));
   if (s.handlers.metrics) {

@@ -33,7 +33,7 @@ using Handler = std::function<net::awaitable<void>(Request&, Responder&, WorkerC
 
 struct ServerHandlers {
   Handler api;
-  Handler metrics;                     // served on the telemetry port; empty = no listener
+  Handler metrics;                      // served on the telemetry port; empty = no listener
   MetricsRegistry* registry = nullptr;  // gets one shard per worker
 };
 

@@ -254,11 +254,17 @@ UpstreamResponse::~UpstreamResponse() {
   }
 }
 
-int UpstreamResponse::status() const { return impl_->status; }
+int UpstreamResponse::status() const {
+  return impl_->status;
+}
 
-bool UpstreamResponse::finished() const { return impl_->done; }
+bool UpstreamResponse::finished() const {
+  return impl_->done;
+}
 
-const Headers& UpstreamResponse::headers() const { return impl_->headers; }
+const Headers& UpstreamResponse::headers() const {
+  return impl_->headers;
+}
 
 void UpstreamResponse::abort() {
   impl_->aborted = true;
@@ -334,8 +340,12 @@ UpstreamClient::UpstreamClient(asio::io_context& ioc, DeadlineSweeper& deadlines
 
 UpstreamClient::~UpstreamClient() = default;
 
-const std::atomic<int64_t>& UpstreamClient::idleGauge() const { return impl_->idle_count; }
-const std::atomic<int64_t>& UpstreamClient::openedCounter() const { return impl_->opened; }
+const std::atomic<int64_t>& UpstreamClient::idleGauge() const {
+  return impl_->idle_count;
+}
+const std::atomic<int64_t>& UpstreamClient::openedCounter() const {
+  return impl_->opened;
+}
 
 size_t UpstreamClient::idleConnections() const {
   size_t n = 0;
@@ -360,8 +370,8 @@ std::string serializeRequest(const UpstreamRequest& req) {
     head += h.value;
     head += "\r\n";
   }
-  bool has_body = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
-                  req.method == "PATCH";
+  bool has_body =
+      !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   if (has_body) {
     head += "Content-Length: ";
     head += std::to_string(req.body.size());
@@ -435,7 +445,8 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
     }
     impl->mode = bodyMode(parser, req.method == "HEAD");
     if (impl->mode == BodyMode::kLength) impl->remaining = *parser.content_length();
-    if (impl->mode == BodyMode::kNone || (impl->mode == BodyMode::kLength && impl->remaining == 0)) {
+    if (impl->mode == BodyMode::kNone ||
+        (impl->mode == BodyMode::kLength && impl->remaining == 0)) {
       impl->done = true;
     }
     if (impl->mode == BodyMode::kUntilClose) impl->keep_alive = false;

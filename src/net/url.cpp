@@ -48,7 +48,8 @@ Result<Url> parseUrl(std::string_view s) {
   }
   if (u.host.empty()) return invalidArgument("URL has no host");
   if (!port_text.empty()) {
-    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos) {
+    if (port_text.size() > 5 ||
+        port_text.find_first_not_of("0123456789") != std::string_view::npos) {
       return invalidArgument("bad port in URL");
     }
     long p = std::strtol(std::string(port_text).c_str(), nullptr, 10);

@@ -11,7 +11,7 @@ namespace igw {
 
 struct Url {
   bool tls = false;
-  std::string host;    // without brackets for IPv6
+  std::string host;  // without brackets for IPv6
   uint16_t port = 0;
   std::string target;  // path + query, always starting with '/'
 

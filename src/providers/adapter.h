@@ -19,9 +19,9 @@ namespace igw {
 // What to send upstream, relative to the provider's base URL.
 struct NativeRequest {
   std::string method = "POST";
-  std::string path;     // e.g. "/messages", "/models/gemini-2.0-flash:streamGenerateContent?alt=sse"
-  Headers headers;      // extra headers beyond auth/content-type (e.g. anthropic-beta)
-  std::string body;     // native JSON
+  std::string path;  // e.g. "/messages", "/models/gemini-2.0-flash:streamGenerateContent?alt=sse"
+  Headers headers;   // extra headers beyond auth/content-type (e.g. anthropic-beta)
+  std::string body;  // native JSON
 };
 
 // Facts about the request the translators need when producing OpenAI output.

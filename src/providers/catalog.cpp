@@ -61,7 +61,9 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::span<const ProviderSpec> providerCatalog() { return kCatalog; }
+std::span<const ProviderSpec> providerCatalog() {
+  return kCatalog;
+}
 
 const ProviderSpec* findProviderSpec(std::string_view id) {
   for (const auto& spec : kCatalog) {
@@ -70,6 +72,8 @@ const ProviderSpec* findProviderSpec(std::string_view id) {
   return nullptr;
 }
 
-std::string_view providerIdList() { return kIdList; }
+std::string_view providerIdList() {
+  return kIdList;
+}
 
 }  // namespace igw

@@ -26,7 +26,7 @@ struct ProviderSpec {
   bool key_required;
   std::string_view chat_path;    // OpenAI-compatible chat endpoint, appended to the base URL
   std::string_view models_path;  // appended to the base URL
-  WireFormat native = WireFormat::kOpenAI;  // its own API, used by default when not kOpenAI
+  WireFormat native = WireFormat::kOpenAI;   // its own API, used by default when not kOpenAI
   std::string_view native_models_path = {};  // models endpoint of the native API, if different
 };
 

@@ -35,13 +35,15 @@ Result<Route> resolveRoute(std::string_view query_provider, std::string_view mod
     if (slash != std::string_view::npos && findProviderSpec(model.substr(0, slash)) == spec) {
       r.upstream_model = std::string(model.substr(slash + 1));
     }
-    if (r.upstream_model.empty()) return invalidArgument("'model' names no model after the provider");
+    if (r.upstream_model.empty())
+      return invalidArgument("'model' names no model after the provider");
     return r;
   }
   if (slash == std::string_view::npos) {
     return invalidArgument("cannot tell the provider of model '" + std::string(model) +
                            "': use 'provider/model' (e.g. openai/gpt-4o) or ?provider=ID; "
-                           "valid providers: " + std::string(providerIdList()));
+                           "valid providers: " +
+                           std::string(providerIdList()));
   }
   std::string_view prefix = model.substr(0, slash);
   const ProviderSpec* spec = findProviderSpec(prefix);

@@ -32,9 +32,14 @@ Result<ProviderTable> ProviderTable::build(const Config& cfg) {
           e.adapter = makeAnthropicAdapter(opts);
           break;
         }
-        case WireFormat::kGemini: e.adapter = makeGeminiAdapter(); break;
-        case WireFormat::kCohere: e.adapter = makeCohereAdapter(); break;
-        case WireFormat::kOpenAI: break;
+        case WireFormat::kGemini:
+          e.adapter = makeGeminiAdapter();
+          break;
+        case WireFormat::kCohere:
+          e.adapter = makeCohereAdapter();
+          break;
+        case WireFormat::kOpenAI:
+          break;
       }
       if (!spec.native_models_path.empty()) e.models_path = spec.native_models_path;
     }

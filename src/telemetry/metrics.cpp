@@ -15,26 +15,34 @@ struct Family {
 
 const Family kCounters[] = {
     {"llm_usage_prompt_tokens_total", "Prompt tokens reported by providers", {"provider", "model"}},
-    {"llm_usage_completion_tokens_total", "Completion tokens reported by providers",
+    {"llm_usage_completion_tokens_total",
+     "Completion tokens reported by providers",
      {"provider", "model"}},
     {"llm_usage_total_tokens_total", "Total tokens reported by providers", {"provider", "model"}},
     {"llm_requests_total", "Requests received", {"provider", "request_method", "request_path"}},
-    {"llm_responses_total", "Responses sent, by HTTP status",
+    {"llm_responses_total",
+     "Responses sent, by HTTP status",
      {"provider", "request_method", "request_path", "status_code"}},
-    {"llm_tool_calls_total", "Tool calls made by models",
+    {"llm_tool_calls_total",
+     "Tool calls made by models",
      {"provider", "model", "tool_type", "tool_name"}},
-    {"llm_tool_calls_success_total", "Tool calls executed successfully by the gateway",
+    {"llm_tool_calls_success_total",
+     "Tool calls executed successfully by the gateway",
      {"provider", "model", "tool_type", "tool_name"}},
-    {"llm_tool_calls_failure_total", "Tool calls that failed when executed by the gateway",
+    {"llm_tool_calls_failure_total",
+     "Tool calls that failed when executed by the gateway",
      {"provider", "model", "tool_type", "tool_name", "error_type"}},
 };
 
 const Family kHistograms[] = {
-    {"llm_request_duration", "End-to-end request duration in milliseconds",
+    {"llm_request_duration",
+     "End-to-end request duration in milliseconds",
      {"provider", "request_method", "request_path"}},
-    {"llm_tool_call_duration", "Tool execution duration in milliseconds",
+    {"llm_tool_call_duration",
+     "Tool execution duration in milliseconds",
      {"provider", "model", "tool_type", "tool_name"}},
-    {"llm_time_to_first_token", "Time from request to the first streamed token, milliseconds",
+    {"llm_time_to_first_token",
+     "Time from request to the first streamed token, milliseconds",
      {"provider", "model"}},
 };
 
@@ -135,7 +143,8 @@ void MetricsShard::observe(Histo h, std::initializer_list<std::string_view> labe
   bump(cell.sum_micros, static_cast<uint64_t>(value_ms * 1000.0));
 }
 
-MetricsRegistry::MetricsRegistry(size_t shards, std::string version) : version_(std::move(version)) {
+MetricsRegistry::MetricsRegistry(size_t shards, std::string version)
+    : version_(std::move(version)) {
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<MetricsShard>());
 }
 
@@ -145,7 +154,8 @@ std::string MetricsRegistry::renderPrometheus() {
   int64_t in_flight = 0;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mu_);
-    for (const auto& [key, v] : shard->counters_) counters[key] += v.load(std::memory_order_relaxed);
+    for (const auto& [key, v] : shard->counters_)
+      counters[key] += v.load(std::memory_order_relaxed);
     for (const auto& [key, cell] : shard->histograms_) {
       HistogramSum& s = histograms[key];
       for (size_t i = 0; i < s.buckets.size(); ++i) {

@@ -13,7 +13,9 @@ bool isLowerHex(std::string_view s) {
   return true;
 }
 
-bool allZero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+bool allZero(std::string_view s) {
+  return s.find_first_not_of('0') == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -46,7 +48,8 @@ std::string encodeOtlpJson(const std::vector<Span>& spans, std::string_view serv
                            std::string_view version) {
   std::string out;
   out.reserve(256 + spans.size() * 600);
-  out += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
+  out +=
+      R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
   appendJsonString(out, service_name);
   out += R"(}},{"key":"service.version","value":{"stringValue":)";
   appendJsonString(out, version);

@@ -78,7 +78,8 @@ void extractToolCallNames(std::string_view json, std::vector<std::string>& names
         auto fn = call.find("function");
         if (fn == call.end() || !fn->is_object()) continue;
         auto name = fn->find("name");
-        if (name != fn->end() && name->is_string() && !name->get_ref<const std::string&>().empty()) {
+        if (name != fn->end() && name->is_string() &&
+            !name->get_ref<const std::string&>().empty()) {
           names.push_back(name->get<std::string>());
         }
       }

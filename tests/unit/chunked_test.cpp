@@ -44,8 +44,8 @@ TEST(Chunked, UppercaseHexAndBareLf) {
 }
 
 TEST(Chunked, MalformedInputIsAnError) {
-  for (std::string_view bad : {"zz\r\n", "5\r\nhelloXX", "\r\n", "1234567890abcdef0\r\n",
-                               "3\r\nabc\r\r"}) {
+  for (std::string_view bad :
+       {"zz\r\n", "5\r\nhelloXX", "\r\n", "1234567890abcdef0\r\n", "3\r\nabc\r\r"}) {
     igw::ChunkedDecoder d;
     std::string out;
     EXPECT_FALSE(d.decode(bad, out).isOk()) << bad;

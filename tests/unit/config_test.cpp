@@ -62,8 +62,8 @@ TEST(Config, BadValuesNameTheVariable) {
 TEST(Config, TlsNeedsBothFilesAndTheyMustExist) {
   auto one = igw::loadConfig(envOf({{"SERVER_TLS_CERT_PATH", "/etc/hostname"}}));
   EXPECT_FALSE(one.isOk());
-  auto missing = igw::loadConfig(
-      envOf({{"SERVER_TLS_CERT_PATH", "/nonexistent.pem"}, {"SERVER_TLS_KEY_PATH", "/etc/hostname"}}));
+  auto missing = igw::loadConfig(envOf(
+      {{"SERVER_TLS_CERT_PATH", "/nonexistent.pem"}, {"SERVER_TLS_KEY_PATH", "/etc/hostname"}}));
   ASSERT_FALSE(missing.isOk());
   EXPECT_NE(missing.status().message().find("SERVER_TLS_CERT_PATH"), std::string::npos);
 }
@@ -76,11 +76,11 @@ TEST(Config, ModelListsAreLowerCasedAndTrimmed) {
 
 TEST(Config, HelpListsEveryVariableWithDefault) {
   std::string help = igw::configHelp();
-  for (const char* v : {"SERVER_HOST", "SERVER_PORT", "SERVER_READ_TIMEOUT", "SERVER_WRITE_TIMEOUT",
-                        "SERVER_IDLE_TIMEOUT", "SERVER_MAX_REQUEST_BODY_SIZE",
-                        "SERVER_TLS_CERT_PATH", "CLIENT_RESPONSE_HEADER_TIMEOUT",
-                        "CLIENT_IDLE_CONN_TIMEOUT", "CLIENT_TLS_MIN_VERSION", "ALLOWED_MODELS",
-                        "DISALLOWED_MODELS", "OPENAI_API_KEY", "ZAI_API_URL"}) {
+  for (const char* v :
+       {"SERVER_HOST", "SERVER_PORT", "SERVER_READ_TIMEOUT", "SERVER_WRITE_TIMEOUT",
+        "SERVER_IDLE_TIMEOUT", "SERVER_MAX_REQUEST_BODY_SIZE", "SERVER_TLS_CERT_PATH",
+        "CLIENT_RESPONSE_HEADER_TIMEOUT", "CLIENT_IDLE_CONN_TIMEOUT", "CLIENT_TLS_MIN_VERSION",
+        "ALLOWED_MODELS", "DISALLOWED_MODELS", "OPENAI_API_KEY", "ZAI_API_URL"}) {
     EXPECT_NE(help.find(v), std::string::npos) << v;
   }
   EXPECT_NE(help.find("(default: 8080)"), std::string::npos);

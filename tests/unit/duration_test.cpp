@@ -14,7 +14,9 @@ TEST(Duration, ParsesGoSyntax) {
   EXPECT_EQ(parseDuration("0").value(), Millis(0));
 }
 
-TEST(Duration, BareIntegerIsSeconds) { EXPECT_EQ(parseDuration("45").value(), Millis(45000)); }
+TEST(Duration, BareIntegerIsSeconds) {
+  EXPECT_EQ(parseDuration("45").value(), Millis(45000));
+}
 
 TEST(Duration, RejectsGarbageWithAHelpfulMessage) {
   for (const char* bad : {"", "abc", "10x", "s", "1..5s", "-5s"}) {

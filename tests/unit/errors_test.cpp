@@ -5,8 +5,9 @@
 TEST(Errors, OpenAIShape) {
   EXPECT_EQ(igw::errorJson("bad \"x\"", "invalid_request_error", "c"),
             R"({"error":{"message":"bad \"x\"","type":"invalid_request_error","code":"c"}})");
-  EXPECT_EQ(igw::errorJson(igw::unauthenticated("set OPENAI_API_KEY")),
-            R"({"error":{"message":"set OPENAI_API_KEY","type":"authentication_error","code":null}})");
+  EXPECT_EQ(
+      igw::errorJson(igw::unauthenticated("set OPENAI_API_KEY")),
+      R"({"error":{"message":"set OPENAI_API_KEY","type":"authentication_error","code":null}})");
 }
 
 TEST(Errors, StatusMapping) {

@@ -17,9 +17,9 @@ TEST(JsonScan, ReportsTopLevelMembersWithSpans) {
 }
 
 TEST(JsonScan, RejectsInvalidDocumentsWithOffset) {
-  for (const char* bad : {"", "[]", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"\x01\"}",
-                          "{\"a\":tru}", "{\"a\":1} x", "{'a':1}", "{\"a\":\"\\x\"}", "{\"a\":1.}",
-                          "{\"a\":-}"}) {
+  for (const char* bad :
+       {"", "[]", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"\x01\"}", "{\"a\":tru}",
+        "{\"a\":1} x", "{'a':1}", "{\"a\":\"\\x\"}", "{\"a\":1.}", "{\"a\":-}"}) {
     auto m = igw::scanObjectMembers(bad);
     EXPECT_FALSE(m.isOk()) << bad;
   }
@@ -35,5 +35,6 @@ TEST(JsonScan, BoundsNesting) {
 }
 
 TEST(JsonScan, AcceptsNumbersAndEscapes) {
-  EXPECT_TRUE(igw::validateJson(R"({"a":[-0,1.5e10,2E-3,0.25],"b":"\"\\\/\b\f\n\r\t\u00e9"})").isOk());
+  EXPECT_TRUE(
+      igw::validateJson(R"({"a":[-0,1.5e10,2E-3,0.25],"b":"\"\\\/\b\f\n\r\t\u00e9"})").isOk());
 }

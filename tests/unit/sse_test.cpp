@@ -16,8 +16,9 @@ std::vector<Seen> feedAll(igw::SseParser& p, const std::vector<std::string>& pie
   std::vector<Seen> out;
   for (const auto& piece : pieces) {
     EXPECT_TRUE(p.feed(piece, [&](const igw::SseEvent& e) {
-      out.push_back({std::string(e.event), std::string(e.data), std::string(e.raw), e.has_data});
-    }).isOk());
+                   out.push_back(
+                       {std::string(e.event), std::string(e.data), std::string(e.raw), e.has_data});
+                 }).isOk());
   }
   return out;
 }

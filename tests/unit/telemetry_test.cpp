@@ -10,7 +10,8 @@ TEST(Metrics, CountersAndHistogramsMergeAcrossShards) {
   reg.shard(1).add(igw::Metric::kRequests, {"openai", "POST", "/v1/chat/completions"}, 2);
   reg.shard(1).add(igw::Metric::kPromptTokens, {"openai", "gpt-4o"}, 42);
   reg.shard(0).observe(igw::Histo::kRequestDuration, {"openai", "POST", "/v1/chat/completions"}, 3);
-  reg.shard(1).observe(igw::Histo::kRequestDuration, {"openai", "POST", "/v1/chat/completions"}, 600);
+  reg.shard(1).observe(igw::Histo::kRequestDuration, {"openai", "POST", "/v1/chat/completions"},
+                       600);
   std::string text = reg.renderPrometheus();
   EXPECT_NE(text.find("llm_requests_total{provider=\"openai\",request_method=\"POST\","
                       "request_path=\"/v1/chat/completions\"} 3\n"),
@@ -18,11 +19,16 @@ TEST(Metrics, CountersAndHistogramsMergeAcrossShards) {
       << text;
   EXPECT_NE(text.find("llm_usage_prompt_tokens_total{provider=\"openai\",model=\"gpt-4o\"} 42\n"),
             std::string::npos);
-  const std::string labels = "provider=\"openai\",request_method=\"POST\",request_path=\"/v1/chat/completions\"";
-  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"1\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"5\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"750\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"+Inf\"} 2\n"), std::string::npos);
+  const std::string labels =
+      "provider=\"openai\",request_method=\"POST\",request_path=\"/v1/chat/completions\"";
+  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"1\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"5\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"750\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("llm_request_duration_bucket{" + labels + ",le=\"+Inf\"} 2\n"),
+            std::string::npos);
   EXPECT_NE(text.find("llm_request_duration_sum{" + labels + "} 603\n"), std::string::npos);
   EXPECT_NE(text.find("llm_request_duration_count{" + labels + "} 2\n"), std::string::npos);
   EXPECT_NE(text.find("llm_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
@@ -38,7 +44,8 @@ TEST(Metrics, LabelValuesAreEscaped) {
 TEST(Usage, ReadsUsageFromResponsesAndChunks) {
   igw::TokenUsage u;
   EXPECT_TRUE(igw::extractUsage(
-      R"({"id":"x","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})", u));
+      R"({"id":"x","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})",
+      u));
   EXPECT_EQ(u.prompt, 9);
   EXPECT_EQ(u.completion, 12);
   EXPECT_EQ(u.total, 21);
@@ -53,7 +60,8 @@ TEST(Usage, ToolCallNamesAndTypes) {
       R"({"choices":[{"message":{"tool_calls":[{"id":"a","type":"function","function":{"name":"mcp_read","arguments":"{}"}},{"function":{"name":"get_weather","arguments":"{}"}}]}}]})",
       names);
   igw::extractToolCallNames(
-      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\""}}]}}]})", names);
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\""}}]}}]})",
+      names);
   ASSERT_EQ(names, (std::vector<std::string>{"mcp_read", "get_weather"}));
   EXPECT_EQ(igw::toolType("mcp_read"), "mcp");
   EXPECT_EQ(igw::toolType("a2a_booking_book"), "a2a");
