@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "net/url.h"
 #include "providers/catalog.h"
 
 namespace igw {
@@ -60,6 +61,106 @@ std::vector<std::string> splitList(const std::string& v) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (!item.empty()) out.push_back(item);
     start = end + 1;
+  }
+  return out;
+}
+
+// Comma-separated items, trimmed, case kept (URLs, tool names).
+std::vector<std::string> splitRaw(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(',', start);
+    if (end == std::string::npos) end = v.size();
+    std::string item = v.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+bool isHttpUrl(std::string_view s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+// A command line split on blanks; double quotes group words ("a b" is one argument).
+Result<std::vector<std::string>> splitCommand(std::string_view s) {
+  std::vector<std::string> args;
+  std::string cur;
+  bool in_word = false, quoted = false;
+  for (char ch : s) {
+    if (ch == '"') {
+      quoted = !quoted;
+      in_word = true;
+    } else if ((ch == ' ' || ch == '\t') && !quoted) {
+      if (in_word) args.push_back(std::move(cur));
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += ch;
+      in_word = true;
+    }
+  }
+  if (quoted) return bad("unbalanced quote in command '" + std::string(s) + "'");
+  if (in_word) args.push_back(std::move(cur));
+  if (args.empty()) return bad("stdio: needs a command");
+  return args;
+}
+
+// "[name=]http://host:port/mcp" or "[name=]stdio:command args".
+Result<McpServerConfig> parseMcpServer(const std::string& item, size_t index) {
+  McpServerConfig server;
+  std::string rest = item;
+  size_t eq = item.find('=');
+  if (eq != std::string::npos && eq > 0 &&
+      item.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+          eq) {
+    server.name = item.substr(0, eq);
+    rest = item.substr(eq + 1);
+  }
+  if (rest.rfind("stdio:", 0) == 0) {
+    auto argv = splitCommand(std::string_view(rest).substr(6));
+    if (!argv) return argv.status();
+    server.command = std::move(argv.value());
+    if (server.name.empty()) server.name = "stdio-" + std::to_string(index + 1);
+    return server;
+  }
+  if (!isHttpUrl(rest)) {
+    return bad("'" + item + "' must be an http(s):// URL or stdio:<command>");
+  }
+  server.url = rest;
+  if (server.name.empty()) {
+    auto url = parseUrl(rest);
+    if (!url) return bad("'" + item + "': " + url.status().message());
+    server.name = url->host;
+  }
+  return server;
+}
+
+// "Name: value; Other: value" (MCP_<NAME>_HEADERS).
+Result<std::vector<std::pair<std::string, std::string>>> parseHeaderList(const std::string& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start < v.size()) {
+    size_t end = v.find(';', start);
+    if (end == std::string::npos) end = v.size();
+    std::string item = v.substr(start, end - start);
+    start = end + 1;
+    if (item.find_first_not_of(" \t") == std::string::npos) continue;
+    size_t colon = item.find(':');
+    if (colon == std::string::npos) return bad("header '" + item + "' needs 'Name: value'");
+    std::string name = item.substr(0, colon), value = item.substr(colon + 1);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    value.erase(value.find_last_not_of(" \t") + 1);
+    if (name.empty() || name.find_first_of(" \t\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return bad("header '" + name + "' is not a valid header");
+    }
+    out.emplace_back(std::move(name), std::move(value));
   }
   return out;
 }
@@ -254,6 +355,137 @@ const Option kOptions[] = {
        c.client.tls_min_version = v;
        return Status::ok();
      }},
+    // MCP: tool servers whose tools the gateway offers to models and executes itself.
+    BOOL_OPTION("MCP_ENABLE", "false",
+                "Offer the tools of MCP_SERVERS to every chat request and run them", mcp.enable,
+                "MCP_ENABLED"),
+    BOOL_OPTION("MCP_EXPOSE", "false", "Serve GET /v1/mcp/tools (403 otherwise)", mcp.expose,
+                nullptr),
+    {"MCP_SERVERS", "",
+     "Comma-separated MCP servers: [name=]http(s)://host/mcp (Streamable HTTP, falling back to "
+     "HTTP+SSE) or [name=]stdio:command args; per-server headers in MCP_<NAME>_HEADERS",
+     [](Config& c, const std::string& v) {
+       c.mcp.servers.clear();
+       auto items = splitRaw(v);
+       for (size_t i = 0; i < items.size(); ++i) {
+         auto server = parseMcpServer(items[i], i);
+         if (!server) return server.status();
+         for (const auto& other : c.mcp.servers) {
+           if (other.name == server->name) {
+             return bad("two servers are named '" + server->name +
+                        "': give one a name with name=URL");
+           }
+         }
+         c.mcp.servers.push_back(std::move(server.value()));
+       }
+       return Status::ok();
+     }},
+    {"MCP_INCLUDE_TOOLS", "",
+     "Comma-separated tool names to offer (server names); empty offers all",
+     [](Config& c, const std::string& v) {
+       c.mcp.include_tools = splitRaw(v);
+       return Status::ok();
+     }},
+    {"MCP_EXCLUDE_TOOLS", "", "Comma-separated tool names never to offer",
+     [](Config& c, const std::string& v) {
+       c.mcp.exclude_tools = splitRaw(v);
+       return Status::ok();
+     }},
+    DURATION_OPTION("MCP_CLIENT_TIMEOUT", "10s",
+                    "Limit for one exchange with an MCP server (initialize, tools/list, ping)",
+                    mcp.client_timeout),
+    DURATION_OPTION("MCP_DIAL_TIMEOUT", "3s", "Connect timeout to MCP servers (TCP + TLS)",
+                    mcp.dial_timeout),
+    DURATION_OPTION("MCP_REQUEST_TIMEOUT", "30s",
+                    "Limit for one tools/call; the model is told the tool timed out",
+                    mcp.request_timeout),
+    UNSIGNED_OPTION("MCP_MAX_RETRIES", "3",
+                    "Connection attempts (with backoff) before waiting MCP_RECONNECT_INTERVAL",
+                    mcp.max_retries, 1000, unsigned),
+    DURATION_OPTION("MCP_RETRY_INTERVAL", "5s", "Longest backoff between connection attempts",
+                    mcp.retry_interval),
+    DURATION_OPTION("MCP_INITIAL_BACKOFF", "1s", "First backoff after a failed connection attempt",
+                    mcp.initial_backoff),
+    BOOL_OPTION("MCP_ENABLE_RECONNECT", "true",
+                "Keep reconnecting servers that are down or went away", mcp.enable_reconnect,
+                nullptr),
+    DURATION_OPTION("MCP_RECONNECT_INTERVAL", "30s",
+                    "Wait between reconnect rounds once MCP_MAX_RETRIES attempts failed",
+                    mcp.reconnect_interval),
+    BOOL_OPTION("MCP_POLLING_ENABLE", "true", "Ping connected MCP servers to detect failures",
+                mcp.polling_enable, nullptr),
+    DURATION_OPTION("MCP_POLLING_INTERVAL", "30s", "Interval between health pings",
+                    mcp.polling_interval),
+    DURATION_OPTION("MCP_POLLING_TIMEOUT", "5s", "Limit for one health ping", mcp.polling_timeout),
+    BOOL_OPTION("MCP_DISABLE_HEALTHCHECK_LOGS", "true", "Do not log successful health pings",
+                mcp.disable_healthcheck_logs, nullptr),
+    // A2A: external agents whose skills the gateway offers as tools.
+    BOOL_OPTION("A2A_ENABLE", "false",
+                "Offer the skills of A2A agents as tools and delegate to them", a2a.enable,
+                "A2A_ENABLED"),
+    BOOL_OPTION("A2A_EXPOSE", "false", "Serve GET /v1/a2a/agents (403 otherwise)", a2a.expose,
+                nullptr),
+    {"A2A_AGENTS", "", "Comma-separated A2A agent base URLs (agent card under /.well-known/)",
+     [](Config& c, const std::string& v) {
+       c.a2a.agents = splitRaw(v);
+       for (auto& a : c.a2a.agents) {
+         if (!isHttpUrl(a)) return bad("'" + a + "' must start with http:// or https://");
+         while (a.size() > 8 && a.back() == '/') a.pop_back();
+       }
+       return Status::ok();
+     }},
+    DURATION_OPTION("A2A_CLIENT_TIMEOUT", "30s", "Limit for one request to an agent",
+                    a2a.client_timeout),
+    BOOL_OPTION("A2A_POLLING_ENABLE", "true",
+                "Poll tasks that are still running after a non-streaming send", a2a.polling_enable,
+                nullptr),
+    DURATION_OPTION("A2A_POLLING_INTERVAL", "1s", "Interval between task polls",
+                    a2a.polling_interval),
+    DURATION_OPTION("A2A_POLLING_TIMEOUT", "30s", "Overall limit for one delegated task",
+                    a2a.polling_timeout),
+    UNSIGNED_OPTION("A2A_MAX_POLL_ATTEMPTS", "30", "Most polls of one task", a2a.max_poll_attempts,
+                    100000, unsigned),
+    UNSIGNED_OPTION("A2A_MAX_RETRIES", "3",
+                    "Card fetch attempts (with backoff) before waiting A2A_RECONNECT_INTERVAL",
+                    a2a.max_retries, 1000, unsigned),
+    DURATION_OPTION("A2A_RETRY_INTERVAL", "5s", "Longest backoff between card fetch attempts",
+                    a2a.retry_interval),
+    DURATION_OPTION("A2A_INITIAL_BACKOFF", "1s", "First backoff after a failed card fetch",
+                    a2a.initial_backoff),
+    BOOL_OPTION("A2A_ENABLE_RECONNECT", "true", "Keep retrying agents that are down",
+                a2a.enable_reconnect, nullptr),
+    DURATION_OPTION("A2A_RECONNECT_INTERVAL", "30s",
+                    "Wait between retry rounds once A2A_MAX_RETRIES attempts failed",
+                    a2a.reconnect_interval),
+    BOOL_OPTION("A2A_DISABLE_HEALTHCHECK_LOGS", "true", "Do not log successful agent health checks",
+                a2a.disable_healthcheck_logs, nullptr),
+    BOOL_OPTION("A2A_SERVICE_DISCOVERY_ENABLE", "false",
+                "Discover agents in Kubernetes (in-cluster service account)", a2a.discovery_enable,
+                nullptr),
+    {"A2A_SERVICE_DISCOVERY_NAMESPACE", "",
+     "Namespace to discover agents in; empty: the gateway pod's own namespace",
+     [](Config& c, const std::string& v) {
+       c.a2a.discovery_namespace = v;
+       return Status::ok();
+     }},
+    {"A2A_SERVICE_DISCOVERY_LABEL_SELECTOR", "inference-gateway.com/a2a-agent=true",
+     "Label selector of the Services that are A2A agents",
+     [](Config& c, const std::string& v) {
+       c.a2a.discovery_label_selector = v;
+       return Status::ok();
+     }},
+    DURATION_OPTION("A2A_SERVICE_DISCOVERY_POLLING_INTERVAL", "30s",
+                    "Interval between Kubernetes discovery polls", a2a.discovery_polling_interval),
+    // The tool-calling loop shared by MCP and A2A.
+    UNSIGNED_OPTION("AGENT_MAX_ITERATIONS", "10",
+                    "Most model calls per request while the gateway runs MCP/A2A tools",
+                    agent.max_iterations, 1000, unsigned),
+    UNSIGNED_OPTION("AGENT_MAX_TOOL_CALLS", "32",
+                    "Most tool calls the gateway executes for one model response",
+                    agent.max_tool_calls, 10000, unsigned),
+    UNSIGNED_OPTION("AGENT_MAX_TOOL_RESULT_SIZE", "1048576",
+                    "Bytes of one tool result passed to the model; longer results are cut",
+                    agent.max_tool_result_bytes, uint64_t(1) << 32, uint64_t),
 };
 
 #undef DURATION_OPTION
@@ -301,6 +533,19 @@ Result<Config> loadConfig(const EnvLookup& env) {
     if (auto s = checkReadable("SERVER_TLS_CERT_PATH", cfg.server.tls_cert_path); !s) return s;
     if (auto s = checkReadable("SERVER_TLS_KEY_PATH", cfg.server.tls_key_path); !s) return s;
   }
+  for (auto& server : cfg.mcp.servers) {
+    std::string var = "MCP_" + upper(server.name) + "_HEADERS";
+    for (auto& ch : var) {
+      if (ch == '-' || ch == '.') ch = '_';
+    }
+    if (auto v = env(var)) {
+      auto headers = parseHeaderList(*v);
+      if (!headers) return invalidArgument(var + ": " + headers.status().message());
+      server.headers = std::move(headers.value());
+    }
+  }
+  if (cfg.agent.max_iterations == 0)
+    return invalidArgument("AGENT_MAX_ITERATIONS: must be at least 1");
   for (const auto& spec : providerCatalog()) {
     std::string prefix = upper(spec.id);
     ProviderSetting p;

@@ -60,12 +60,72 @@ struct TelemetryConfig {
   double trace_sample_ratio = 1.0;  // for requests without a client trace context
 };
 
+// One MCP server from MCP_SERVERS: "[name=]http(s)://host/mcp" or "[name=]stdio:command args".
+struct McpServerConfig {
+  std::string name;                  // label: given, else the URL's host or "stdio-<n>"
+  std::string url;                   // http(s) endpoint; empty for stdio servers
+  std::vector<std::string> command;  // stdio: argv (split on spaces; "..." quotes allowed)
+  std::vector<std::pair<std::string, std::string>> headers;  // MCP_<NAME>_HEADERS (secrets)
+  bool stdio() const { return url.empty(); }
+};
+
+struct McpConfig {
+  bool enable = false;
+  bool expose = false;  // GET /v1/mcp/tools
+  std::vector<McpServerConfig> servers;
+  std::vector<std::string> include_tools;  // server tool names; empty = all
+  std::vector<std::string> exclude_tools;
+  Millis client_timeout{};       // initialize / tools/list exchanges
+  Millis dial_timeout{};         // connect (TCP + TLS)
+  Millis request_timeout{};      // one tools/call
+  unsigned max_retries = 0;      // attempts at start-up before waiting reconnect_interval
+  Millis retry_interval{};       // cap of the exponential backoff between attempts
+  Millis initial_backoff{};      // first backoff
+  bool enable_reconnect = true;  // keep retrying servers that are down or went away
+  Millis reconnect_interval{};   // between reconnect rounds after max_retries
+  bool polling_enable = true;    // health pings
+  Millis polling_interval{};
+  Millis polling_timeout{};
+  bool disable_healthcheck_logs = true;
+};
+
+struct A2aConfig {
+  bool enable = false;
+  bool expose = false;              // GET /v1/a2a/agents
+  std::vector<std::string> agents;  // base URLs
+  Millis client_timeout{};          // one request to an agent (card, send, get)
+  bool polling_enable = true;       // poll tasks that are not finished after send
+  Millis polling_interval{};
+  Millis polling_timeout{};  // overall limit for one task
+  unsigned max_poll_attempts = 0;
+  unsigned max_retries = 0;
+  Millis retry_interval{};
+  Millis initial_backoff{};
+  bool enable_reconnect = true;
+  Millis reconnect_interval{};
+  bool disable_healthcheck_logs = true;
+  bool discovery_enable = false;    // Kubernetes service discovery
+  std::string discovery_namespace;  // empty: the pod's own namespace
+  std::string discovery_label_selector;
+  Millis discovery_polling_interval{};
+};
+
+// The tool-calling loop the gateway runs when MCP or A2A tools are offered.
+struct AgentConfig {
+  unsigned max_iterations = 0;         // model calls per client request
+  unsigned max_tool_calls = 0;         // tool calls executed per iteration
+  uint64_t max_tool_result_bytes = 0;  // longer tool output is cut (and says so)
+};
+
 struct Config {
   std::string environment;  // "production" (JSON logs) | "development" (readable logs)
   std::string log_level;
   ServerConfig server;
   ClientConfig client;
   TelemetryConfig telemetry;
+  McpConfig mcp;
+  A2aConfig a2a;
+  AgentConfig agent;
   bool log_message_content = false;
   uint64_t anthropic_default_max_tokens =
       0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
