@@ -474,6 +474,19 @@ const Option kOptions[] = {
        c.a2a.discovery_label_selector = v;
        return Status::ok();
      }},
+    {"A2A_SERVICE_DISCOVERY_API_URL", "",
+     "Kubernetes API server; empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT",
+     [](Config& c, const std::string& v) {
+       if (!v.empty() && !isHttpUrl(v)) return bad("'" + v + "' must start with https://");
+       c.a2a.discovery_api_url = v;
+       return Status::ok();
+     }},
+    {"A2A_SERVICE_DISCOVERY_SERVICE_ACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount",
+     "Directory with the pod's service-account token, ca.crt and namespace",
+     [](Config& c, const std::string& v) {
+       c.a2a.discovery_service_account_dir = v;
+       return Status::ok();
+     }},
     DURATION_OPTION("A2A_SERVICE_DISCOVERY_POLLING_INTERVAL", "30s",
                     "Interval between Kubernetes discovery polls", a2a.discovery_polling_interval),
     // The tool-calling loop shared by MCP and A2A.
@@ -542,6 +555,14 @@ Result<Config> loadConfig(const EnvLookup& env) {
       auto headers = parseHeaderList(*v);
       if (!headers) return invalidArgument(var + ": " + headers.status().message());
       server.headers = std::move(headers.value());
+    }
+  }
+  if (cfg.a2a.discovery_enable && cfg.a2a.discovery_api_url.empty()) {
+    auto host = env("KUBERNETES_SERVICE_HOST");
+    auto port = env("KUBERNETES_SERVICE_PORT");
+    if (host && !host->empty()) {
+      std::string h = host->find(':') != std::string::npos ? "[" + *host + "]" : *host;
+      cfg.a2a.discovery_api_url = "https://" + h + ":" + (port && !port->empty() ? *port : "443");
     }
   }
   if (cfg.agent.max_iterations == 0)

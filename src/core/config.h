@@ -107,6 +107,9 @@ struct A2aConfig {
   bool discovery_enable = false;    // Kubernetes service discovery
   std::string discovery_namespace;  // empty: the pod's own namespace
   std::string discovery_label_selector;
+  std::string
+      discovery_api_url;  // empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
+  std::string discovery_service_account_dir;  // token, ca.crt, namespace
   Millis discovery_polling_interval{};
 };
 
