@@ -12,6 +12,7 @@
 #include "net/server.h"
 #include "providers/table.h"
 #include "telemetry/request_info.h"
+#include "tools/registry.h"
 
 namespace igw {
 
@@ -19,6 +20,7 @@ struct App {
   std::shared_ptr<const Config> config;
   ProviderTable providers;
   const Logger& log;
+  const ToolRegistry* tools = nullptr;  // MCP / A2A sources; null when both are off
 };
 
 class MetricsRegistry;
@@ -32,6 +34,11 @@ net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
 
 net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& info);
+// One model call, no tool loop: what handleChat does when no gateway tools are offered.
+net::awaitable<void> handleChatDirect(const App& app, Request& req, Responder& res,
+                                      WorkerContext& ctx, RequestInfo& info);
+// GET /v1/mcp/tools, GET /v1/a2a/agents[/{id}].
+net::awaitable<void> handleToolListing(const App& app, Request& req, Responder& res);
 net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                   RequestInfo& info);
 net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res,

@@ -58,8 +58,8 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
 
 }  // namespace
 
-net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
-                                RequestInfo& request) {
+net::awaitable<void> handleChatDirect(const App& app, Request& req, Responder& res,
+                                      WorkerContext& ctx, RequestInfo& request) {
   auto body = inspectChatBody(req.body);
   if (!body) {
     co_await respondError(res, body.status());

@@ -29,9 +29,11 @@ bool usableRequestId(const std::string* id) {
 // Metric label for the path: fixed routes as they are, proxy paths collapsed per provider so
 // that client-chosen paths cannot create unbounded series.
 std::string_view metricPath(std::string_view path) {
-  if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages") {
+  if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages" ||
+      path == "/v1/mcp/tools" || path == "/v1/a2a/agents") {
     return path;
   }
+  if (startsWith(path, "/v1/a2a/agents/")) return "/v1/a2a/agents/{id}";
   if (startsWith(path, "/proxy/")) return "/proxy";
   return "other";
 }
@@ -58,6 +60,15 @@ void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info,
   }
   for (const auto& name : info.tool_calls) {
     m.add(Metric::kToolCalls, {info.provider, info.model, toolType(name), name});
+  }
+  for (const auto& t : info.tool_executions) {
+    std::string_view type = toolType(t.name);
+    if (t.ok) {
+      m.add(Metric::kToolCallsSuccess, {info.provider, info.model, type, t.name});
+    } else {
+      m.add(Metric::kToolCallsFailure, {info.provider, info.model, type, t.name, t.error_type});
+    }
+    m.observe(Histo::kToolCallDuration, {info.provider, info.model, type, t.name}, t.duration_ms);
   }
   if (info.first_token && !info.model.empty()) {
     m.observe(Histo::kTimeToFirstToken, {info.provider, info.model},
@@ -160,6 +171,13 @@ net::awaitable<void> dispatch(const App& app, Request& req, Responder& res, Work
     }
   } else if (startsWith(path, "/proxy/")) {
     co_await handleProxy(app, req, res, ctx, info);
+  } else if (path == "/v1/mcp/tools" || path == "/v1/a2a/agents" ||
+             startsWith(path, "/v1/a2a/agents/")) {
+    if (m == "GET") {
+      co_await handleToolListing(app, req, res);
+    } else {
+      co_await respondError(res, 405, "use GET for " + std::string(path), "method_not_allowed");
+    }
   } else {
     co_await respondError(res, 404, "no route for " + m + " " + std::string(path), "not_found");
   }

@@ -22,7 +22,16 @@ struct RequestInfo {
   std::optional<Clock::time_point> first_token;
   TokenUsage usage;
   std::vector<std::string> tool_calls;
-  std::string traceparent;  // W3C header to send upstream (ours when tracing, else the client's)
+  // Tools the gateway executed itself (MCP / A2A), for the tool-call metrics.
+  struct ToolExecution {
+    std::string name;
+    bool ok = true;
+    std::string error_type;  // failures only
+    double duration_ms = 0;
+  };
+  std::vector<ToolExecution> tool_executions;
+  int agent_iterations = 0;  // model calls made by the agent loop (0: no loop)
+  std::string traceparent;   // W3C header to send upstream (ours when tracing, else the client's)
 
   // Tracing, when enabled: ids and the upstream call's timing.
   struct Trace {

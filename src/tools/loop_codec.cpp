@@ -1,0 +1,199 @@
+#include "tools/loop_codec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace igw::agent {
+
+using nlohmann::json;
+
+namespace {
+
+int64_t count(const json& usage, const char* key) {
+  auto it = usage.find(key);
+  return it != usage.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+const json* firstChoice(const json& doc) {
+  auto it = doc.find("choices");
+  if (it == doc.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) return nullptr;
+  return &(*it)[0];
+}
+
+std::string stringOr(const json& obj, const char* key, std::string fallback = {}) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+// Cuts at most max bytes without splitting a UTF-8 sequence.
+size_t utf8Cut(const std::string& s, size_t max) {
+  if (s.size() <= max) return s.size();
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+}  // namespace
+
+void UsageTotals::add(const json& usage) {
+  if (!usage.is_object()) return;
+  prompt += count(usage, "prompt_tokens");
+  completion += count(usage, "completion_tokens");
+  total += count(usage, "total_tokens");
+  seen = true;
+}
+
+json UsageTotals::toJson() const {
+  return json{
+      {"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", total}};
+}
+
+std::vector<std::string> clientToolNames(const json& request) {
+  std::vector<std::string> names;
+  auto tools = request.find("tools");
+  if (tools == request.end() || !tools->is_array()) return names;
+  for (const auto& t : *tools) {
+    if (!t.is_object()) continue;
+    auto fn = t.find("function");
+    if (fn != t.end() && fn->is_object()) {
+      std::string name = stringOr(*fn, "name");
+      if (!name.empty()) names.push_back(std::move(name));
+    }
+  }
+  return names;
+}
+
+size_t offerTools(json& request, const std::vector<const ToolSpec*>& tools) {
+  if (tools.empty()) return 0;
+  std::vector<std::string> taken = clientToolNames(request);
+  json& list = request["tools"];
+  if (!list.is_array()) list = json::array();
+  size_t added = 0;
+  for (const ToolSpec* t : tools) {
+    bool clash = false;
+    for (const auto& n : taken) clash = clash || n == t->name;
+    if (clash) continue;
+    json schema = json::parse(t->parameters, nullptr, /*allow_exceptions=*/false);
+    if (!schema.is_object()) schema = json{{"type", "object"}, {"properties", json::object()}};
+    json fn{{"name", t->name}, {"parameters", std::move(schema)}};
+    if (!t->description.empty()) fn["description"] = t->description;
+    list.push_back(json{{"type", "function"}, {"function", std::move(fn)}});
+    ++added;
+  }
+  return added;
+}
+
+Result<Completion> readCompletion(const json& response) {
+  const json* choice = firstChoice(response);
+  if (choice == nullptr) return invalidArgument("the model's response has no choices");
+  Completion c;
+  c.finish_reason = stringOr(*choice, "finish_reason");
+  auto msg = choice->find("message");
+  if (msg == choice->end() || !msg->is_object()) return c;
+  auto calls = msg->find("tool_calls");
+  if (calls == msg->end() || !calls->is_array()) return c;
+  for (const auto& tc : *calls) {
+    if (!tc.is_object()) continue;
+    auto fn = tc.find("function");
+    if (fn == tc.end() || !fn->is_object()) continue;
+    ToolCall call{stringOr(tc, "id"), stringOr(*fn, "name"), stringOr(*fn, "arguments", "{}")};
+    // Some providers send arguments as an object rather than a string.
+    auto args = fn->find("arguments");
+    if (args != fn->end() && args->is_object()) call.arguments = args->dump();
+    c.calls.push_back(std::move(call));
+  }
+  return c;
+}
+
+StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std::string& rewritten,
+                                                     UsageTotals& usage) {
+  rewritten.clear();
+  json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return Action::kForward;  // not ours to judge; pass it on
+  if (doc.contains("error")) {
+    failed_ = true;
+    return Action::kForward;
+  }
+  chunk_id_ = stringOr(doc, "id", chunk_id_);
+  model_ = stringOr(doc, "model", model_);
+  if (auto c = doc.find("created"); c != doc.end() && c->is_number_integer()) {
+    created_ = c->get<int64_t>();
+  }
+  const json* choice = firstChoice(doc);
+  if (auto u = doc.find("usage"); u != doc.end() && u->is_object()) {
+    usage.add(*u);
+    if (choice == nullptr) return Action::kDrop;
+    doc.erase("usage");
+    rewritten = doc.dump();
+  }
+  if (choice == nullptr) return Action::kForward;
+  Action action = Action::kForward;
+  if (auto d = choice->find("delta"); d != choice->end() && d->is_object()) {
+    if (auto c = d->find("content"); c != d->end() && c->is_string()) {
+      content_ += c->get<std::string>();
+    }
+    if (auto tcs = d->find("tool_calls"); tcs != d->end() && tcs->is_array()) {
+      for (const auto& tc : *tcs) {
+        if (!tc.is_object()) continue;
+        size_t index = calls_.size();
+        if (auto i = tc.find("index"); i != tc.end() && i->is_number_unsigned()) {
+          index = i->get<size_t>();
+        }
+        if (index > 1024) continue;  // bounded: no model makes a thousand calls at once
+        if (index >= calls_.size()) calls_.resize(index + 1);
+        Partial& p = calls_[index];
+        if (std::string id = stringOr(tc, "id"); !id.empty()) p.id = id;
+        if (auto fn = tc.find("function"); fn != tc.end() && fn->is_object()) {
+          if (std::string n = stringOr(*fn, "name"); !n.empty()) p.name = n;
+          p.arguments += stringOr(*fn, "arguments");
+        }
+      }
+      action = Action::kHold;
+    }
+  }
+  if (auto f = choice->find("finish_reason"); f != choice->end() && f->is_string()) {
+    finish_reason_ = f->get<std::string>();
+    action = Action::kHold;
+  }
+  return action;
+}
+
+std::vector<ToolCall> StreamAccumulator::calls() const {
+  std::vector<ToolCall> out;
+  for (const auto& p : calls_) {
+    if (p.name.empty()) continue;
+    out.push_back({p.id, p.name, p.arguments.empty() ? "{}" : p.arguments});
+  }
+  return out;
+}
+
+std::string StreamAccumulator::usageChunk(const UsageTotals& totals) const {
+  json chunk{{"id", chunk_id_}, {"object", "chat.completion.chunk"}, {"created", created_},
+             {"model", model_}, {"choices", json::array()},          {"usage", totals.toJson()}};
+  return chunk.dump();
+}
+
+json assistantMessage(const std::string& content, const std::vector<ToolCall>& calls) {
+  json msg{{"role", "assistant"}};
+  msg["content"] = content.empty() ? json(nullptr) : json(content);
+  json list = json::array();
+  for (const auto& c : calls) {
+    list.push_back(json{{"id", c.id},
+                        {"type", "function"},
+                        {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+  }
+  if (!list.empty()) msg["tool_calls"] = std::move(list);
+  return msg;
+}
+
+json toolMessage(const ToolCall& call, const ToolOutcome& outcome, uint64_t max_bytes) {
+  std::string text = outcome.is_error ? "Error: " + outcome.content : outcome.content;
+  if (text.size() > max_bytes) {
+    size_t total = text.size();
+    text.resize(utf8Cut(text, static_cast<size_t>(max_bytes)));
+    text += "\n[tool result truncated: " + std::to_string(total) + " bytes, limit " +
+            std::to_string(max_bytes) + "]";
+  }
+  return json{{"role", "tool"}, {"tool_call_id", call.id}, {"content", std::move(text)}};
+}
+
+}  // namespace igw::agent

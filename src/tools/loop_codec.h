@@ -1,0 +1,91 @@
+// The pure parts of the agent loop (api/agent_loop.cpp): offering tools in a chat request,
+// reading the model's tool calls out of a whole response or a stream of chunks, and writing the
+// assistant turn and the tool results back into the conversation. OpenAI shapes only: the loop
+// sits above the provider layer, which translates native APIs to and from these.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/status.h"
+#include "tools/tool_source.h"
+
+namespace igw::agent {
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // JSON text as the model wrote it
+};
+
+// Token counts summed over the model calls of one client request.
+struct UsageTotals {
+  int64_t prompt = 0;
+  int64_t completion = 0;
+  int64_t total = 0;
+  bool seen = false;
+  void add(const nlohmann::json& usage);  // an OpenAI "usage" object; ignores anything else
+  nlohmann::json toJson() const;
+};
+
+// Names of the tools in the request's own `tools` array (the client's tools).
+std::vector<std::string> clientToolNames(const nlohmann::json& request);
+
+// Appends each offered tool as {"type":"function","function":{name,description,parameters}}
+// unless the client already has a tool of that name (the client's wins). Returns how many were
+// added. A schema that is not valid JSON is offered as an empty object schema.
+size_t offerTools(nlohmann::json& request, const std::vector<const ToolSpec*>& tools);
+
+// A whole chat.completion: the first choice's tool calls and the message itself.
+struct Completion {
+  std::vector<ToolCall> calls;
+  std::string finish_reason;
+};
+Result<Completion> readCompletion(const nlohmann::json& response);
+
+// Reads a streamed answer chunk by chunk and says what to do with each chunk:
+//   kForward: text/reasoning/role deltas — the client sees them at once;
+//   kHold:    tool-call deltas and the finish chunk — forwarded later only if this turn goes
+//             back to the client (it calls a client tool, or it is the last turn);
+//   kDrop:    usage-only chunks — the loop sends one usage chunk with the totals at the end.
+// A chunk carrying an "error" object is forwarded and marks the stream failed.
+class StreamAccumulator {
+ public:
+  enum class Action { kForward, kHold, kDrop };
+
+  // One SSE data payload (never "[DONE]"). `rewritten` is set when the chunk must be sent in a
+  // changed form (usage removed from a chunk that also has choices).
+  Action onChunk(std::string_view data, std::string& rewritten, UsageTotals& usage);
+
+  std::vector<ToolCall> calls() const;
+  const std::string& content() const { return content_; }
+  const std::string& finishReason() const { return finish_reason_; }
+  bool failed() const { return failed_; }
+  // The id/model/created of the last chunk, for the usage chunk the loop writes at the end.
+  std::string usageChunk(const UsageTotals& totals) const;
+
+ private:
+  struct Partial {
+    std::string id, name, arguments;
+  };
+  std::vector<Partial> calls_;
+  std::string content_;
+  std::string finish_reason_;
+  std::string chunk_id_, model_;
+  int64_t created_ = 0;
+  bool failed_ = false;
+};
+
+// The assistant turn as it goes back into `messages`: content (or null) and tool_calls.
+nlohmann::json assistantMessage(const std::string& content, const std::vector<ToolCall>& calls);
+
+// A `role: tool` message; errors are prefixed so the model cannot mistake them for output, and
+// content longer than max_bytes is cut (on a UTF-8 boundary) with a note saying so.
+nlohmann::json toolMessage(const ToolCall& call, const ToolOutcome& outcome, uint64_t max_bytes);
+
+}  // namespace igw::agent
