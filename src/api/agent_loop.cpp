@@ -331,6 +331,17 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
 
 }  // namespace
 
+bool offersGatewayTools(const App& app, const Request& req) {
+  if (app.tools == nullptr) return false;
+  for (const auto& source : app.tools->sources()) {
+    if (source->kind() == "mcp" && bypassed(req, "X-MCP-Bypass")) continue;
+    if (source->kind() == "a2a" && bypassed(req, "X-A2A-Bypass")) continue;
+    auto tools = source->tools();
+    if (tools && !tools->empty()) return true;
+  }
+  return false;
+}
+
 net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& info) {
   if (app.tools == nullptr || app.tools->empty()) {

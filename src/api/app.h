@@ -37,6 +37,8 @@ net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, Wo
 // One model call, no tool loop: what handleChat does when no gateway tools are offered.
 net::awaitable<void> handleChatDirect(const App& app, Request& req, Responder& res,
                                       WorkerContext& ctx, RequestInfo& info);
+// True when this request would be offered MCP/A2A tools (sources up, not bypassed).
+bool offersGatewayTools(const App& app, const Request& req);
 // GET /v1/mcp/tools, GET /v1/a2a/agents[/{id}].
 net::awaitable<void> handleToolListing(const App& app, Request& req, Responder& res);
 net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,

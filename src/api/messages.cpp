@@ -163,7 +163,9 @@ net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res
                           "model_not_allowed");
     co_return;
   }
-  if (route->spec->native == WireFormat::kAnthropic) {
+  // Byte-for-byte to Anthropic, unless the gateway runs tools for this request: the agent loop
+  // works on the chat pipeline, so then the request is translated like for everyone else.
+  if (route->spec->native == WireFormat::kAnthropic && !offersGatewayTools(app, req)) {
     MessagesResponder errors(res, body->model, false);
     co_await passThroughToAnthropic(app, req, errors, ctx, info, *body, *route);
     co_return;
