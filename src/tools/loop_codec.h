@@ -13,7 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
-#include "tools/tool_source.h"
+#include "tools/tool_types.h"
 
 namespace igw::agent {
 
