@@ -200,8 +200,10 @@ net::awaitable<std::vector<ToolOutcome>> runTools(const App& app, Responder& cli
       }
       auto [source, spec] = tools.by_name.at(call.name);
       auto start = RequestInfo::Clock::now();
-      outcomes[i] =
-          co_await source->call(*spec, call.arguments, ToolCallContext{info.request_id, token});
+      // Named, not temporaries: g++ 12 destroys temporaries of a co_await operand twice.
+      std::string arguments = call.arguments;
+      ToolCallContext tool_ctx{info.request_id, token};
+      outcomes[i] = co_await source->call(*spec, std::move(arguments), std::move(tool_ctx));
       double ms =
           std::chrono::duration<double, std::milli>(RequestInfo::Clock::now() - start).count();
       info.tool_executions.push_back(

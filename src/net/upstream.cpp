@@ -77,9 +77,15 @@ struct UpstreamClient::Impl {
     idle_count.store(idle_count.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
   }
 
-  Impl(asio::io_context& io, DeadlineSweeper& d, const ClientConfig& c, const Logger& l)
+  Impl(asio::io_context& io, DeadlineSweeper& d, const ClientConfig& c, const Logger& l,
+       const std::string& ca_file)
       : ioc(io), deadlines(d), cfg(c), log(l) {
     tls_ctx.set_default_verify_paths();
+    if (!ca_file.empty()) {
+      error_code ec;
+      tls_ctx.load_verify_file(ca_file, ec);
+      if (ec) log.warn("cannot load CA file", {{"path", ca_file}, {"error", ec.message()}});
+    }
     tls_ctx.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_min_proto_version(tls_ctx.native_handle(),
                                   c.tls_min_version == "TLS13" ? TLS1_3_VERSION : TLS1_2_VERSION);
@@ -335,8 +341,9 @@ awaitable<Result<std::string>> UpstreamResponse::readAll(uint64_t max_bytes) {
 }
 
 UpstreamClient::UpstreamClient(asio::io_context& ioc, DeadlineSweeper& deadlines,
-                               const ClientConfig& cfg, const Logger& log)
-    : impl_(std::make_unique<Impl>(ioc, deadlines, cfg, log)) {}
+                               const ClientConfig& cfg, const Logger& log,
+                               const std::string& ca_file)
+    : impl_(std::make_unique<Impl>(ioc, deadlines, cfg, log, ca_file)) {}
 
 UpstreamClient::~UpstreamClient() = default;
 

@@ -65,8 +65,10 @@ class UpstreamResponse {
 
 class UpstreamClient {
  public:
+  // `ca_file`: PEM bundle trusted in addition to the system CAs (the Kubernetes API server's
+  // ca.crt for service discovery); empty for the system CAs only.
   UpstreamClient(boost::asio::io_context& ioc, DeadlineSweeper& deadlines, const ClientConfig& cfg,
-                 const Logger& log);
+                 const Logger& log, const std::string& ca_file = {});
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;

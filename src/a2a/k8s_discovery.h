@@ -1,0 +1,59 @@
+// Kubernetes service discovery of A2A agents (A2A_SERVICE_DISCOVERY_ENABLE): every
+// A2A_SERVICE_DISCOVERY_POLLING_INTERVAL it lists the labelled Services and the operator's Agent
+// resources of one namespace through the API server (in-cluster credentials from the service
+// account directory) and reports the complete set of agent URLs. Runs on its owner's
+// io_context thread; see k8s_codec.h for how URLs are derived.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "a2a/k8s_codec.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "net/asio.h"
+#include "net/beast.h"
+
+namespace igw {
+
+class DeadlineSweeper;
+class UpstreamClient;
+
+class K8sDiscovery {
+ public:
+  // `on_agents` runs on the io_context thread after every successful poll with the full set.
+  using OnAgents = std::function<void(std::vector<a2a::DiscoveredAgent>)>;
+
+  K8sDiscovery(net::asio::io_context& ioc, DeadlineSweeper& sweeper, const A2aConfig& cfg,
+               const ClientConfig& client, const Logger& log, OnAgents on_agents);
+  ~K8sDiscovery();
+
+  // Both on the io_context thread.
+  void start();
+  void stop();
+
+ private:
+  net::awaitable<void> loop();
+  net::awaitable<bool> pollOnce();
+  net::awaitable<Result<std::pair<int, std::string>>> get(const std::string& target,
+                                                          const std::string& token);
+
+  net::asio::io_context& ioc_;
+  const A2aConfig& cfg_;
+  ClientConfig client_cfg_;
+  Logger log_;
+  OnAgents on_agents_;
+  std::string ns_;
+  std::unique_ptr<UpstreamClient> client_;
+  net::asio::steady_timer timer_;
+  bool stopped_ = false;
+  // Agents of the CRD from the last successful list, kept when a later list fails.
+  std::vector<a2a::DiscoveredAgent> crd_agents_;
+  bool crd_missing_logged_ = false;
+  std::string last_error_;
+};
+
+}  // namespace igw
