@@ -5,10 +5,12 @@
 #include <memory>
 #include <thread>
 
+#include "a2a/a2a_source.h"
 #include "api/app.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/version.h"
+#include "mcp/mcp_source.h"
 #include "net/server.h"
 #include "telemetry/metrics.h"
 
@@ -50,7 +52,22 @@ int main(int argc, char** argv) {
              {{"provider", p.spec->id}, {"url", p.setting.url}});
   }
 
-  App app{config, std::move(table.value()), log};
+  // Tool sources connect in the background: a tool server or agent that is down never delays or
+  // fails start-up.
+  ToolRegistry tools;
+  if (config->mcp.enable) {
+    if (config->mcp.servers.empty()) log.warn("MCP_ENABLE is set but MCP_SERVERS is empty", {});
+    tools.add(makeMcpSource(config->mcp, config->client, log));
+  }
+  if (config->a2a.enable) {
+    if (config->a2a.agents.empty() && !config->a2a.discovery_enable) {
+      log.warn("A2A_ENABLE is set but neither A2A_AGENTS nor A2A_SERVICE_DISCOVERY_ENABLE", {});
+    }
+    tools.add(makeA2aSource(config->a2a, config->client, log));
+  }
+  tools.start();
+
+  App app{config, std::move(table.value()), log, &tools};
   ServerHandlers handlers;
   handlers.api = [&app](Request& req, Responder& res, WorkerContext& ctx) {
     return handleRequest(app, req, res, ctx);
@@ -68,9 +85,11 @@ int main(int argc, char** argv) {
   Server server(config, log, std::move(handlers));
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+    tools.stop();
     return 1;
   }
   log.info("inference-gateway started", {{"version", kVersion}});
   int code = server.run();
+  tools.stop();
   return code;
 }

@@ -1,0 +1,295 @@
+#include "mcp/jsonrpc_codec.h"
+
+#include <array>
+#include <charconv>
+
+namespace igw::mcp {
+
+using nlohmann::json;
+
+namespace {
+
+// dump() throws on invalid UTF-8 by default; replacing keeps the data path exception-free.
+std::string dumpJson(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool validId(const json& id) {
+  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+}
+
+std::string typeName(const json& j) {
+  return j.type_name();
+}
+
+const json* member(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string stringMember(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+// "[image image/png, 1234 bytes base64]": what the model learns about a binary part.
+std::string describeBinary(std::string_view kind, const json& part, const char* data_key) {
+  std::string out = "[";
+  out += kind;
+  std::string mime = stringMember(part, "mimeType");
+  if (!mime.empty()) out += " " + mime;
+  const json* data = member(part, data_key);
+  size_t n = data && data->is_string() ? data->get_ref<const std::string&>().size() : 0;
+  out += ", " + std::to_string(n) + " bytes base64]";
+  return out;
+}
+
+std::string renderPart(const json& part, bool& is_text) {
+  is_text = false;
+  if (!part.is_object()) return "[unreadable content part: " + typeName(part) + "]";
+  std::string type = stringMember(part, "type");
+  if (type == "text") {
+    is_text = true;
+    return stringMember(part, "text");
+  }
+  if (type == "image" || type == "audio") return describeBinary(type, part, "data");
+  if (type == "resource") {
+    const json* res = member(part, "resource");
+    if (!res || !res->is_object()) return "[resource]";
+    std::string head = "[resource " + stringMember(*res, "uri");
+    std::string mime = stringMember(*res, "mimeType");
+    if (const json* text = member(*res, "text"); text && text->is_string()) {
+      // Embedded text is content the model can use: keep it, under a header naming the source.
+      if (!mime.empty()) head += " (" + mime + ")";
+      return head + "]\n" + text->get<std::string>();
+    }
+    return describeBinary("resource " + stringMember(*res, "uri"), *res, "blob");
+  }
+  if (type == "resource_link") {
+    json link = {{"type", "resource_link"}};
+    for (const char* key : {"uri", "name", "title", "description", "mimeType", "size"}) {
+      if (const json* v = member(part, key)) link[key] = *v;
+    }
+    return dumpJson(link);
+  }
+  return "[" + (type.empty() ? std::string("untyped") : type) + " content]";
+}
+
+}  // namespace
+
+bool supportedProtocolVersion(std::string_view version) {
+  static constexpr std::array<std::string_view, 4> kVersions = {"2025-11-25", "2025-06-18",
+                                                                "2025-03-26", "2024-11-05"};
+  for (auto v : kVersions) {
+    if (v == version) return true;
+  }
+  return false;
+}
+
+std::string buildRequest(int64_t id, std::string_view method, const json& params) {
+  json msg = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.is_null()) msg["params"] = params;
+  return dumpJson(msg);
+}
+
+std::string buildNotification(std::string_view method, const json& params) {
+  json msg = {{"jsonrpc", "2.0"}, {"method", method}};
+  if (!params.is_null()) msg["params"] = params;
+  return dumpJson(msg);
+}
+
+std::string buildResult(const json& id, const json& result) {
+  return dumpJson(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+}
+
+std::string buildError(const json& id, int code, std::string_view message) {
+  return dumpJson(
+      json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
+}
+
+json initializeParams(std::string_view client_version) {
+  return {{"protocolVersion", kProtocolVersion},
+          {"capabilities", json::object()},
+          {"clientInfo", {{"name", "inference-gateway"}, {"version", client_version}}}};
+}
+
+std::optional<int64_t> Message::intId() const {
+  if (id.is_number_integer()) return id.get<int64_t>();
+  if (id.is_number_unsigned()) {
+    auto u = id.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(u);
+    return std::nullopt;
+  }
+  if (id.is_string()) {
+    const auto& s = id.get_ref<const std::string&>();
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return v;
+  }
+  return std::nullopt;
+}
+
+Result<Message> parseMessage(const json& value) {
+  if (!value.is_object()) {
+    return invalidArgument("JSON-RPC message is not an object but " + typeName(value));
+  }
+  const json* version = member(value, "jsonrpc");
+  if (!version || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
+    return invalidArgument("JSON-RPC message without \"jsonrpc\": \"2.0\"");
+  }
+  Message msg;
+  const json* id = member(value, "id");
+  if (const json* method = member(value, "method")) {
+    if (!method->is_string()) return invalidArgument("JSON-RPC method is not a string");
+    msg.method = method->get<std::string>();
+    if (const json* params = member(value, "params")) {
+      if (!params->is_object() && !params->is_array() && !params->is_null()) {
+        return invalidArgument("JSON-RPC params of '" + msg.method + "' is " + typeName(*params));
+      }
+      msg.params = *params;
+    }
+    if (id) {
+      if (!validId(*id)) return invalidArgument("JSON-RPC request id is " + typeName(*id));
+      msg.kind = MessageKind::kRequest;
+      msg.id = *id;
+    } else {
+      msg.kind = MessageKind::kNotification;
+    }
+    return msg;
+  }
+  if (!id) return invalidArgument("JSON-RPC message has neither method nor id");
+  const json* result = member(value, "result");
+  const json* error = member(value, "error");
+  if (result && error) return invalidArgument("JSON-RPC response has both result and error");
+  if (!result && !error) return invalidArgument("JSON-RPC response has neither result nor error");
+  if (result) {
+    if (!validId(*id)) return invalidArgument("JSON-RPC response id is " + typeName(*id));
+    msg.kind = MessageKind::kResult;
+    msg.id = *id;
+    msg.result = *result;
+    return msg;
+  }
+  // An error may carry a null id (the server could not read the request's).
+  if (!validId(*id) && !id->is_null()) {
+    return invalidArgument("JSON-RPC error id is " + typeName(*id));
+  }
+  if (!error->is_object()) return invalidArgument("JSON-RPC error is not an object");
+  const json* code = member(*error, "code");
+  if (!code || !code->is_number_integer()) {
+    return invalidArgument("JSON-RPC error without an integer code");
+  }
+  msg.kind = MessageKind::kError;
+  msg.id = *id;
+  msg.error_code = code->get<int64_t>();
+  msg.error_message = stringMember(*error, "message");
+  if (msg.error_message.empty()) msg.error_message = "(no message)";
+  return msg;
+}
+
+Result<std::vector<Message>> parseMessages(std::string_view text) {
+  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return invalidArgument("JSON-RPC message is not valid JSON");
+  std::vector<Message> out;
+  if (doc.is_array()) {
+    if (doc.empty()) return invalidArgument("empty JSON-RPC batch");
+    out.reserve(doc.size());
+    for (const auto& item : doc) {
+      auto msg = parseMessage(item);
+      if (!msg) return msg.status();
+      out.push_back(std::move(msg.value()));
+    }
+    return out;
+  }
+  auto msg = parseMessage(doc);
+  if (!msg) return msg.status();
+  out.push_back(std::move(msg.value()));
+  return out;
+}
+
+Result<InitializeResult> parseInitializeResult(const json& result) {
+  if (!result.is_object()) return invalidArgument("initialize result is not an object");
+  InitializeResult out;
+  out.protocol_version = stringMember(result, "protocolVersion");
+  if (out.protocol_version.empty()) {
+    return invalidArgument("initialize result has no protocolVersion");
+  }
+  if (!supportedProtocolVersion(out.protocol_version)) {
+    return invalidArgument("server speaks MCP " + out.protocol_version +
+                           "; supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05");
+  }
+  if (const json* info = member(result, "serverInfo"); info && info->is_object()) {
+    out.server_name = stringMember(*info, "name");
+    out.server_version = stringMember(*info, "version");
+  }
+  if (const json* caps = member(result, "capabilities"); caps && caps->is_object()) {
+    out.has_tools = caps->contains("tools");
+  }
+  return out;
+}
+
+Result<ToolsPage> parseToolsListResult(const json& result) {
+  if (!result.is_object()) return invalidArgument("tools/list result is not an object");
+  const json* tools = member(result, "tools");
+  if (!tools || !tools->is_array()) return invalidArgument("tools/list result has no tools array");
+  ToolsPage page;
+  page.tools.reserve(tools->size());
+  for (const auto& t : *tools) {
+    if (!t.is_object()) continue;
+    RemoteTool tool;
+    tool.name = stringMember(t, "name");
+    if (tool.name.empty()) continue;
+    tool.description = stringMember(t, "description");
+    const json* schema = member(t, "inputSchema");
+    if (schema && schema->is_object()) {
+      tool.input_schema = dumpJson(*schema);
+    } else {
+      tool.input_schema = R"({"type":"object","properties":{}})";
+    }
+    page.tools.push_back(std::move(tool));
+  }
+  page.next_cursor = stringMember(result, "nextCursor");
+  return page;
+}
+
+CallText renderCallResult(const json& result) {
+  CallText out;
+  if (!result.is_object()) {
+    out.is_error = true;
+    out.error_type = "protocol_error";
+    out.content = "MCP server sent a tools/call result that is not an object";
+    return out;
+  }
+  bool any_text = false;
+  if (const json* content = member(result, "content"); content && content->is_array()) {
+    for (const auto& part : *content) {
+      bool is_text = false;
+      std::string piece = renderPart(part, is_text);
+      any_text = any_text || is_text;
+      if (!out.content.empty()) out.content += '\n';
+      out.content += piece;
+    }
+  }
+  if (!any_text) {
+    if (const json* structured = member(result, "structuredContent");
+        structured && !structured->is_null()) {
+      if (!out.content.empty()) out.content += '\n';
+      out.content += dumpJson(*structured);
+    }
+  }
+  if (const json* err = member(result, "isError"); err && err->is_boolean() && err->get<bool>()) {
+    out.is_error = true;
+    out.error_type = "tool_error";
+    if (out.content.empty()) out.content = "the tool reported an error";
+  }
+  return out;
+}
+
+CallText renderRpcError(int64_t code, std::string_view message) {
+  CallText out;
+  out.is_error = true;
+  out.error_type = code == kInvalidParams ? "invalid_arguments" : "tool_error";
+  out.content = "MCP error " + std::to_string(code) + ": " + std::string(message);
+  return out;
+}
+
+}  // namespace igw::mcp
