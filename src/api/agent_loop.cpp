@@ -244,7 +244,7 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
     next.method = "POST";
     next.target = req.target;
     next.headers = req.headers;
-    next.body = doc.dump();
+    next.body = agent::safeDump(doc);
     loop.beginTurn();
     info.agent_iterations = static_cast<int>(turn);
     co_await handleChatDirect(app, next, loop, ctx, info);
@@ -300,7 +300,8 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
       }
       if (loop.captured()) {
         if (loop.usage().seen) response["usage"] = loop.usage().toJson();
-        co_await client.send(loop.capturedStatus(), kJson, response.dump());
+        std::string body = agent::safeDump(response);  // named: see the co_await note below
+        co_await client.send(loop.capturedStatus(), kJson, body);
       } else {
         co_await finishStream(loop, loop.held());
       }
@@ -314,7 +315,9 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
     if (loop.streaming()) {
       // An SSE comment: keeps the stream (and proxies in between) alive while tools run;
       // clients ignore it.
-      if (!(co_await loop.toClient(": running tools: " + toolNames(calls) + "\n\n"))) co_return;
+      // Named, not a temporary inside co_await: g++ 12 destroys those twice.
+      std::string note = ": running tools: " + toolNames(calls) + "\n\n";
+      if (!(co_await loop.toClient(note))) co_return;
     }
     bool gone = false;
     auto outcomes = co_await runTools(app, client, tools, calls, info, gone);

@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/relay.h"
+#include "tools/loop_codec.h"
 
 namespace igw {
 
@@ -33,7 +34,7 @@ net::awaitable<void> listMcpTools(const App& app, Responder& res) {
       }
     }
   }
-  std::string body = json{{"object", "list"}, {"data", std::move(data)}}.dump();
+  std::string body = agent::safeDump(json{{"object", "list"}, {"data", std::move(data)}});
   co_await res.send(200, kJson, body);
 }
 
@@ -44,14 +45,14 @@ net::awaitable<void> listA2aAgents(const App& app, Responder& res, std::string_v
     if (!agents.is_array()) agents = json::array();
   }
   if (id.empty()) {
-    std::string body = json{{"object", "list"}, {"data", std::move(agents)}}.dump();
+    std::string body = agent::safeDump(json{{"object", "list"}, {"data", std::move(agents)}});
     co_await res.send(200, kJson, body);
     co_return;
   }
   for (auto& a : agents) {
     auto it = a.find("id");
     if (it != a.end() && it->is_string() && it->get<std::string>() == id) {
-      std::string body = a.dump();
+      std::string body = agent::safeDump(a);
       co_await res.send(200, kJson, body);
       co_return;
     }

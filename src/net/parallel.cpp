@@ -16,7 +16,12 @@ awaitable<void> runConcurrently(std::vector<Task> tasks) {
     asio::co_spawn(
         executor,
         [&remaining, &all_done, t = std::move(task)]() -> awaitable<void> {
-          co_await t();
+          // A task that throws still counts as finished; otherwise the join below would wait
+          // forever and keep the worker's io_context (and shutdown) from ever completing.
+          try {
+            co_await t();
+          } catch (...) {
+          }
           if (--remaining == 0) all_done.cancel();
         },
         asio::detached);

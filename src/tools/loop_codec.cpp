@@ -34,6 +34,10 @@ size_t utf8Cut(const std::string& s, size_t max) {
 
 }  // namespace
 
+std::string safeDump(const json& doc) {
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 void UsageTotals::add(const json& usage) {
   if (!usage.is_object()) return;
   prompt += count(usage, "prompt_tokens");
@@ -123,7 +127,7 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
     usage.add(*u);
     if (choice == nullptr) return Action::kDrop;
     doc.erase("usage");
-    rewritten = doc.dump();
+    rewritten = safeDump(doc);
   }
   if (choice == nullptr) return Action::kForward;
   Action action = Action::kForward;
@@ -169,7 +173,7 @@ std::vector<ToolCall> StreamAccumulator::calls() const {
 std::string StreamAccumulator::usageChunk(const UsageTotals& totals) const {
   json chunk{{"id", chunk_id_}, {"object", "chat.completion.chunk"}, {"created", created_},
              {"model", model_}, {"choices", json::array()},          {"usage", totals.toJson()}};
-  return chunk.dump();
+  return safeDump(chunk);
 }
 
 json assistantMessage(const std::string& content, const std::vector<ToolCall>& calls) {

@@ -17,6 +17,10 @@
 
 namespace igw::agent {
 
+// JSON text that never throws: invalid UTF-8 (a tool server's error page, say) becomes U+FFFD
+// instead of an exception on the data path.
+std::string safeDump(const nlohmann::json& doc);
+
 struct ToolCall {
   std::string id;
   std::string name;
