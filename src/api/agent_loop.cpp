@@ -107,8 +107,12 @@ class LoopResponder final : public Responder {
     co_return co_await toClient(out_);
   }
 
+  // The turn's relay learns of a disconnect through this; so does the loop, which then stops.
   void watchDisconnect(std::function<void()> on_gone) override {
-    client_.watchDisconnect(std::move(on_gone));
+    client_.watchDisconnect([this, f = std::move(on_gone)] {
+      client_gone_ = true;
+      f();
+    });
   }
   void stopWatching() override { client_.stopWatching(); }
   bool started() const override { return client_.started(); }

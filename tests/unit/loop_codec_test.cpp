@@ -156,5 +156,14 @@ TEST(LoopCodec, LongToolResultsAreCutOnACharacterBoundary) {
             0u);
 }
 
+TEST(LoopCodec, InvalidUtf8FromAToolNeverThrows) {
+  ToolCall call{"c1", "mcp_a", "{}"};
+  json m = toolMessage(call, ToolOutcome{"bad \xff\xfe bytes", true, "unavailable"}, 100);
+  std::string text;
+  EXPECT_NO_THROW(text = safeDump(m));
+  EXPECT_NE(text.find("bad"), std::string::npos);
+  EXPECT_TRUE(json::accept(text));
+}
+
 }  // namespace
 }  // namespace igw::agent
