@@ -12,6 +12,15 @@ namespace igw {
 
 namespace {
 
+// Model calls made by the agent loop say so: when the "provider" is another gateway, it must not
+// run MCP/A2A tools a second time.
+void addLoopHeaders(const RequestInfo& request, Headers& headers) {
+  if (request.agent_iterations > 0) {
+    headers.push_back({"X-MCP-Bypass", "true"});
+    headers.push_back({"X-A2A-Bypass", "true"});
+  }
+}
+
 // The client asked for usage on its stream unless it said include_usage: false.
 bool wantsUsage(const nlohmann::json& doc) {
   auto so = doc.find("stream_options");
@@ -51,6 +60,7 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
   up.headers.push_back({"Accept", body.stream ? "text/event-stream" : "application/json"});
   up.headers.push_back({"X-Request-Id", request.request_id});
   if (!request.traceparent.empty()) up.headers.push_back({"traceparent", request.traceparent});
+  addLoopHeaders(request, up.headers);
   ProviderTable::addAuth(provider, up.headers);
   up.body = std::move(native->body);
   co_await relayNative(app, ctx, res, provider, up, tctx, request);
@@ -101,6 +111,7 @@ net::awaitable<void> handleChatDirect(const App& app, Request& req, Responder& r
   up.headers.push_back({"Accept", body->stream ? "text/event-stream" : "application/json"});
   up.headers.push_back({"X-Request-Id", request.request_id});
   if (!request.traceparent.empty()) up.headers.push_back({"traceparent", request.traceparent});
+  addLoopHeaders(request, up.headers);
   ProviderTable::addAuth(provider, up.headers);
   // Ask for usage on streams so token accounting works even when the client did not.
   up.body = rewriteChatBody(req.body, *body, route->upstream_model, body->stream);

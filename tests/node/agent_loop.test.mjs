@@ -100,8 +100,13 @@ test('a single MCP tool call is executed by the gateway and the model answers wi
   // Usage covers both model calls.
   assert.equal(res.usage.prompt_tokens, 2 * USAGE.prompt_tokens);
   assert.equal(res.usage.total_tokens, 2 * USAGE.total_tokens);
-  // The provider got the gateway's key, never the client's.
-  for (const r of reqs) assert.equal(r.headers.authorization, 'Bearer sk-provider-key');
+  // The provider got the gateway's key, never the client's; loop turns carry the bypass headers
+  // (a gateway behind this one must not run the tools again).
+  for (const r of reqs) {
+    assert.equal(r.headers.authorization, 'Bearer sk-provider-key');
+    assert.equal(r.headers['x-mcp-bypass'], 'true');
+    assert.equal(r.headers['x-a2a-bypass'], 'true');
+  }
 });
 
 test('parallel calls in one turn all run, results in call order', async () => {
@@ -215,6 +220,7 @@ test('X-MCP-Bypass: no MCP tools are offered and nothing runs', async () => {
   const reqs = since(from);
   assert.equal(reqs.length, 1);
   assert.equal(toolNames(reqs[0].body).length, 0);
+  assert.equal(reqs[0].headers['x-mcp-bypass'], undefined, 'a plain request is sent as usual');
   assert.equal(res.choices[0].message.tool_calls[0].function.name, 'mcp_get-sum');
 });
 
