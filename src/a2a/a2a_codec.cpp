@@ -378,32 +378,59 @@ std::string partsText(std::string_view parts_json) {
   return partsOf(doc);
 }
 
+void TaskTracker::appendCapped(std::string& dst, std::string_view src) {
+  size_t room = collected_ >= kMaxCollectedBytes ? 0 : kMaxCollectedBytes - collected_;
+  size_t n = std::min(src.size(), room);
+  if (n < src.size()) {
+    truncated_ = true;
+    // Do not cut a UTF-8 sequence in half.
+    while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) --n;
+  }
+  dst.append(src.data(), n);
+  collected_ += n;
+}
+
+void TaskTracker::addArtifact(const std::string& id, std::string_view text) {
+  if (artifacts_.size() >= kMaxArtifacts) {
+    truncated_ = true;
+    return;
+  }
+  artifact_index_.emplace(id, artifacts_.size());  // a repeated id: updates go to the first
+  artifacts_.emplace_back(id, std::string());
+  appendCapped(artifacts_.back().second, text);
+}
+
 void TaskTracker::apply(const Event& e) {
   if (!e.task_id.empty()) task_id_ = e.task_id;
   if (!e.context_id.empty()) context_id_ = e.context_id;
   switch (e.kind) {
     case EventKind::kMessage:
       got_message_ = true;
-      if (!message_text_.empty() && !e.text.empty()) message_text_ += "\n";
-      message_text_ += e.text;
+      if (!message_text_.empty() && !e.text.empty()) appendCapped(message_text_, "\n");
+      appendCapped(message_text_, e.text);
       return;
     case EventKind::kTask:
       // A task snapshot is complete: its artifacts replace what we had.
-      if (!e.artifacts.empty()) artifacts_ = e.artifacts;
+      if (!e.artifacts.empty()) {
+        artifacts_.clear();
+        artifact_index_.clear();
+        collected_ = message_text_.size();
+        for (const auto& [id, text] : e.artifacts) addArtifact(id, text);
+      }
       break;
     case EventKind::kArtifactUpdate:
-      for (const auto& art : e.artifacts) {
-        const std::string& id = art.first;
-        const std::string& text = art.second;
-        auto it = std::find_if(artifacts_.begin(), artifacts_.end(),
-                               [&](const auto& a) { return a.first == id; });
-        if (it == artifacts_.end()) {
-          artifacts_.emplace_back(id, text);
-        } else if (e.append) {
-          it->second += text;
-        } else {
-          it->second = text;
+      for (const auto& [id, text] : e.artifacts) {
+        auto it = artifact_index_.find(id);
+        if (it == artifact_index_.end()) {
+          addArtifact(id, text);
+          continue;
         }
+        auto& dst = artifacts_[it->second].second;
+        if (!e.append) {
+          collected_ -= dst.size();
+          dst.clear();
+        }
+        appendCapped(dst, text);
       }
       return;
     case EventKind::kStatusUpdate:
@@ -421,6 +448,16 @@ bool TaskTracker::done() const {
 }
 
 Outcome TaskTracker::outcome(std::string_view agent) const {
+  Outcome o = untruncatedOutcome(agent);
+  if (truncated_) {
+    o.content += "\n[The agent's output was truncated: only the first " +
+                 std::to_string(kMaxCollectedBytes >> 20) + " MiB and " +
+                 std::to_string(kMaxArtifacts) + " artifacts were kept.]";
+  }
+  return o;
+}
+
+Outcome TaskTracker::untruncatedOutcome(std::string_view agent) const {
   Outcome o;
   std::string who = "The agent \"" + std::string(agent) + "\"";
   if (got_message_ && !hasTask()) {

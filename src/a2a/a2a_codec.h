@@ -130,10 +130,21 @@ class TaskTracker {
   // Nothing more will come: a message, a terminal or interrupted state, or a 0.3 final event.
   bool done() const;
 
-  // The outcome once done(); `agent` names the agent in messages for the model.
+  // The outcome once done(); `agent` names the agent in messages for the model. Says so when
+  // the agent's output went past the caps below.
   Outcome outcome(std::string_view agent) const;
 
+  // A remote agent may stream without end: message and artifact text together are kept up to
+  // kMaxCollectedBytes, and at most kMaxArtifacts artifacts; the rest is dropped.
+  static constexpr size_t kMaxCollectedBytes = 16u << 20;
+  static constexpr size_t kMaxArtifacts = 256;
+  bool truncated() const { return truncated_; }
+
  private:
+  Outcome untruncatedOutcome(std::string_view agent) const;
+  void appendCapped(std::string& dst, std::string_view src);
+  void addArtifact(const std::string& id, std::string_view text);
+
   std::string task_id_;
   std::string context_id_;
   TaskState state_ = TaskState::kUnknown;
@@ -142,6 +153,9 @@ class TaskTracker {
   bool got_message_ = false;
   bool final_ = false;
   std::vector<std::pair<std::string, std::string>> artifacts_;  // in order of appearance
+  std::map<std::string, size_t, std::less<>> artifact_index_;    // id -> index in artifacts_
+  size_t collected_ = 0;  // bytes in message_text_ and artifacts_
+  bool truncated_ = false;
 };
 
 Outcome rpcErrorOutcome(std::string_view agent, const RpcError& e);

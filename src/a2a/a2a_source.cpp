@@ -115,27 +115,52 @@ std::string trimSlash(std::string s) {
 class A2aSource final : public ToolSource {
  public:
   A2aSource(const A2aConfig& cfg, const ClientConfig& client, const Logger& log)
-      : cfg_(cfg), client_cfg_(client), log_(log), sweeper_(ioc_, std::chrono::milliseconds(50)) {
+      : cfg_(cfg), client_cfg_(client), log_(log) {
     // A blocking send answers only when the task is done, and a stream may be quiet for long:
     // agent requests get A2A_CLIENT_TIMEOUT for headers and the whole exchange, and streams may
     // be silent as long as a task may last.
     client_cfg_.timeout = cfg.client_timeout;
     client_cfg_.response_header_timeout = cfg.client_timeout;
     client_cfg_.idle_chunk_timeout = std::max(cfg.client_timeout, cfg.polling_timeout);
-    upstream_ = std::make_unique<UpstreamClient>(ioc_, sweeper_, client_cfg_, log_);
+    ioc_ = std::make_unique<asio::io_context>(1);
+    guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        ioc_->get_executor());
+    sweeper_ = std::make_unique<DeadlineSweeper>(*ioc_, std::chrono::milliseconds(50));
+    upstream_ = std::make_unique<UpstreamClient>(*ioc_, *sweeper_, client_cfg_, log_);
     tools_ = std::make_shared<const std::vector<ToolSpec>>();
     describe_ = "[]";
   }
 
-  ~A2aSource() override { stop(); }
+  ~A2aSource() override {
+    stop();
+    if (leak_) {
+      // Some exchange did not wind down in time: its suspended coroutine still references the
+      // client, the sweeper, discovery and the io_context, and destroying the io_context would
+      // destroy those frames (an UpstreamResponse calls into its client). At process exit,
+      // leaking beats a use-after-free.
+      (void)discovery_.release();
+      (void)upstream_.release();
+      (void)sweeper_.release();
+      (void)ioc_.release();
+      return;
+    }
+    // Everything ended: drop what holds timers before the io_context they belong to.
+    discovery_.reset();
+    active_calls_.clear();
+    agents_.clear();
+    upstream_.reset();
+    sweeper_.reset();
+    guard_.reset();
+    ioc_.reset();
+  }
 
   std::string_view kind() const override { return "a2a"; }
 
   void start() override {
     if (started_) return;
     started_ = true;
-    asio::post(ioc_, [this] {
-      sweeper_.start();
+    asio::post(*ioc_, [this] {
+      sweeper_->start();
       for (const auto& url : cfg_.agents) {
         std::string base = trimSlash(url);
         if (base.empty() || findAgent(base)) continue;
@@ -143,14 +168,14 @@ class A2aSource final : public ToolSource {
       }
       if (cfg_.discovery_enable) {
         discovery_ = std::make_unique<K8sDiscovery>(
-            ioc_, sweeper_, cfg_, client_cfg_, log_,
+            *ioc_, *sweeper_, cfg_, client_cfg_, log_,
             [this](std::vector<a2a::DiscoveredAgent> found) { setDiscovered(std::move(found)); });
         discovery_->start();
       }
       publish();
     });
     thread_ = std::thread([this] {
-      ioc_.run();
+      ioc_->run();
       finished_.set_value();
     });
   }
@@ -158,7 +183,7 @@ class A2aSource final : public ToolSource {
   void stop() override {
     if (!started_ || stopped_) return;
     stopped_ = true;
-    asio::post(ioc_, [this] {
+    asio::post(*ioc_, [this] {
       stopping_ = true;
       if (discovery_) discovery_->stop();
       for (auto& a : agents_) {
@@ -166,12 +191,14 @@ class A2aSource final : public ToolSource {
         if (a->timer) a->timer->cancel();
       }
       for (const auto& c : active_calls_) c->cancel();
-      sweeper_.stop();
+      sweeper_->stop();
     });
     guard_.reset();
     // In-flight requests end on their own deadlines; do not let them hold shutdown up.
     if (finished_.get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
-      ioc_.stop();
+      log_.warn("a2a client did not stop within 2s; abandoning its connections");
+      leak_ = true;
+      ioc_->stop();
     }
     if (thread_.joinable()) thread_.join();
   }
@@ -188,23 +215,35 @@ class A2aSource final : public ToolSource {
 
   awaitable<ToolOutcome> call(const ToolSpec& tool, std::string arguments,
                               ToolCallContext ctx) override {
-    auto input = a2a::parseInput(arguments);
-    if (!input) {
-      co_return ToolOutcome{"Invalid arguments for " + tool.name + ": " + input.status().message() +
-                                " (expected {\"input\": \"<message for the agent>\"})",
-                            true, "invalid_arguments"};
+    // The contract: failures are outcomes, never exceptions.
+    std::string error;
+    try {
+      auto input = a2a::parseInput(arguments);
+      if (!input) {
+        co_return ToolOutcome{"Invalid arguments for " + tool.name + ": " +
+                                  input.status().message() +
+                                  " (expected {\"input\": \"<message for the agent>\"})",
+                              true, "invalid_arguments"};
+      }
+      auto st = std::make_shared<CallState>(*ioc_);
+      auto exec = ioc_->get_executor();
+      if (ctx.cancel) {
+        ctx.cancel->onCancel([st, exec] { asio::post(exec, [st] { st->cancel(); }); });
+      }
+      // The coroutine is created here but starts on the source's thread; co_spawn then resumes
+      // us on our own executor. (An awaitable, not a lambda: g++ 12 destroys the captures of a
+      // lambda handed to co_spawn twice.) The agent is found by its URL and the skill id, not by
+      // the exposed name, which publish() may have given to another agent since.
+      auto task = callOnThread(st, tool.name, tool.server, tool.remote_name,
+                               std::move(input.value()), ctx.request_id);
+      ToolOutcome out = co_await asio::co_spawn(*ioc_, std::move(task), asio::use_awaitable);
+      co_return out;
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown error";
     }
-    auto st = std::make_shared<CallState>(ioc_);
-    auto exec = ioc_.get_executor();
-    if (ctx.cancel) {
-      ctx.cancel->onCancel([st, exec] { asio::post(exec, [st] { st->cancel(); }); });
-    }
-    // The coroutine is created here but starts on the source's thread; co_spawn then resumes
-    // us on our own executor. (An awaitable, not a lambda: g++ 12 destroys the captures of a
-    // lambda handed to co_spawn twice.)
-    auto task = callOnThread(st, tool.name, std::move(input.value()), ctx.request_id);
-    ToolOutcome out = co_await asio::co_spawn(ioc_, std::move(task), asio::use_awaitable);
-    co_return out;
+    co_return ToolOutcome{"A2A call failed: " + error, true, "protocol_error"};
   }
 
  private:
@@ -222,9 +261,9 @@ class A2aSource final : public ToolSource {
     a->base_url = base;
     a->origin = std::move(origin);
     a->discovered = discovered;
-    a->timer = std::make_unique<asio::steady_timer>(ioc_);
+    a->timer = std::make_unique<asio::steady_timer>(*ioc_);
     agents_.push_back(a);
-    asio::co_spawn(ioc_, agentLoop(a), asio::detached);
+    asio::co_spawn(*ioc_, agentLoop(a), asio::detached);
   }
 
   // Discovery reports the complete set: add new agents, drop vanished ones (static agents
@@ -372,7 +411,6 @@ class A2aSource final : public ToolSource {
   // agents by name), so names and collision suffixes are deterministic.
   void publish() {
     auto tools = std::make_shared<std::vector<ToolSpec>>();
-    std::map<std::string, std::pair<std::shared_ptr<Agent>, std::string>, std::less<>> routes;
     nlohmann::json desc = nlohmann::json::array();
     a2a::ToolNamer namer;
     std::set<std::string> ids;
@@ -406,16 +444,16 @@ class A2aSource final : public ToolSource {
         }
         for (const auto& s : skills) {
           std::string tool = namer.name(agent_id, a2a::sanitizeName(s.id, "skill"));
-          tools->push_back(ToolSpec{tool, s.id, a->card.name, a2a::toolDescription(s, a->card.name),
-                                    a2a::toolParameters()});
-          routes[tool] = {a, s.id};
+          // `server` is the agent's base URL: calls find the agent by it (stable, unlike the
+          // exposed names, which may shift as agents come and go).
+          tools->push_back(ToolSpec{tool, s.id, a->base_url,
+                                    a2a::toolDescription(s, a->card.name), a2a::toolParameters()});
           d["skills"].push_back(
               {{"id", s.id}, {"name", s.name}, {"description", s.description}, {"tool", tool}});
         }
       }
       desc.push_back(std::move(d));
     }
-    routes_ = std::move(routes);
     std::string text = desc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::lock_guard lock(mu_);
     tools_ = std::move(tools);
@@ -424,26 +462,53 @@ class A2aSource final : public ToolSource {
 
   // --- calls -------------------------------------------------------------------------------
 
+  // The agent behind a tool: its base URL (ToolSpec.server) and a skill it still offers
+  // (ToolSpec.remote_name; "message" for an agent without declared skills).
+  std::shared_ptr<Agent> routeOf(const std::string& base_url, const std::string& skill) const {
+    auto a = findAgent(base_url);
+    if (!a || a->removed || !a->ready) return nullptr;
+    if (a->card.skills.empty()) return skill == "message" ? a : nullptr;
+    for (const auto& s : a->card.skills) {
+      if (s.id == skill) return a;
+    }
+    return nullptr;
+  }
+
   awaitable<ToolOutcome> callOnThread(std::shared_ptr<CallState> st, std::string name,
-                                      std::string text, std::string request_id) {
+                                      std::string base_url, std::string skill, std::string text,
+                                      std::string request_id) {
     if (stopping_) co_return ToolOutcome{"The gateway is shutting down", true, "unavailable"};
     if (st->cancelled) {
       co_return ToolOutcome{"The call was cancelled: the client went away", true, "cancelled"};
     }
-    auto it = routes_.find(name);
-    if (it == routes_.end()) {
+    auto agent = routeOf(base_url, skill);
+    if (!agent) {
       co_return ToolOutcome{"The A2A tool " + name + " is not available (its agent is gone)", true,
                             "unavailable"};
     }
-    const auto& agent = it->second.first;
     Target t{agent, agent->card.name, agent->card.endpoint, agent->card.protocol,
              agent->card.streaming};
     log_.debug("a2a call", {{"tool", name},
                             {"agent", t.name},
-                            {"skill", it->second.second},
+                            {"url", base_url},
+                            {"skill", skill},
                             {"request_id", request_id}});
     active_calls_.insert(st);
-    asio::co_spawn(ioc_, runCall(st, std::move(t), std::move(text), request_id), asio::detached);
+    // A failure inside the call still ends the caller's wait.
+    asio::co_spawn(*ioc_, runCall(st, std::move(t), std::move(text), request_id),
+                   [st](std::exception_ptr e) {
+                     if (!e || st->done) return;
+                     std::string what = "unknown error";
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& x) {
+                       what = x.what();
+                     } catch (...) {
+                     }
+                     st->outcome = failure("A2A call failed: " + what, "protocol_error");
+                     st->done = true;
+                     st->waiter.cancel();
+                   });
     if (!st->done && !st->cancelled) {
       st->waiter.expires_at(asio::steady_timer::time_point::max());
       error_code ec;
@@ -623,9 +688,11 @@ class A2aSource final : public ToolSource {
                                         {"state", a2a::taskStateName(tr.state())},
                                         {"request_id", request_id}});
     }
-    if (st->cancelled && tr.hasTask() && !a2a::isTerminal(tr.state())) {
-      // The client went away: the agent should stop working for nobody.
-      auto resp = co_await rpc(t, a2a::buildCancelTask(t.protocol, nextId(), tr.taskId()), nullptr);
+    if (st->cancelled && !stopping_ && tr.hasTask() && !a2a::isTerminal(tr.state())) {
+      // The client went away: the agent should stop working for nobody. (Not when the gateway
+      // stops: that must not wait for another exchange.)
+      std::string cancel_body = a2a::buildCancelTask(t.protocol, nextId(), tr.taskId());
+      auto resp = co_await rpc(t, std::move(cancel_body), nullptr);
       log_.info("a2a task cancelled", {{"agent", t.name},
                                        {"task", tr.taskId()},
                                        {"request_id", request_id},
@@ -647,7 +714,8 @@ class A2aSource final : public ToolSource {
       error_code ec;
       co_await st.timer.async_wait(useAwaitableEc(ec));
       if (st.cancelled) co_return std::nullopt;
-      auto resp = co_await rpc(t, a2a::buildGetTask(t.protocol, nextId(), tr.taskId()), &st);
+      std::string get_body = a2a::buildGetTask(t.protocol, nextId(), tr.taskId());
+      auto resp = co_await rpc(t, std::move(get_body), &st);
       if (st.cancelled) co_return std::nullopt;
       if (!resp) co_return transportFailure(t, resp.status());
       if (resp->error) co_return a2a::rpcErrorOutcome(t.name, *resp->error);
@@ -668,20 +736,21 @@ class A2aSource final : public ToolSource {
   ClientConfig client_cfg_;
   Logger log_;
 
-  asio::io_context ioc_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard_{ioc_.get_executor()};
-  DeadlineSweeper sweeper_;
+  // Pointers so that they can be leaked when a stop times out (see ~A2aSource).
+  std::unique_ptr<asio::io_context> ioc_;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::unique_ptr<DeadlineSweeper> sweeper_;
   std::unique_ptr<UpstreamClient> upstream_;
   std::unique_ptr<K8sDiscovery> discovery_;
   std::thread thread_;
   std::promise<void> finished_;
   bool started_ = false;
   bool stopped_ = false;
+  bool leak_ = false;
 
   // Source thread only.
   bool stopping_ = false;
   std::vector<std::shared_ptr<Agent>> agents_;
-  std::map<std::string, std::pair<std::shared_ptr<Agent>, std::string>, std::less<>> routes_;
   std::set<std::shared_ptr<CallState>> active_calls_;
   IdGenerator ids_;
   int64_t rpc_id_ = 0;

@@ -105,7 +105,9 @@ awaitable<bool> K8sDiscovery::pollOnce() {
     last_error_ = error;
     return false;
   };
-  auto svc = co_await get(a2a::servicesTarget(ns_, cfg_.discovery_label_selector), token);
+  // Named first: g++ 12 mishandles a temporary bound to a reference inside a co_await operand.
+  std::string services_target = a2a::servicesTarget(ns_, cfg_.discovery_label_selector);
+  auto svc = co_await get(services_target, token);
   if (!svc) co_return fail(svc.status().message());
   if (svc->first != 200) {
     co_return fail("listing services answered HTTP " + std::to_string(svc->first) + ": " +
@@ -114,7 +116,8 @@ awaitable<bool> K8sDiscovery::pollOnce() {
   auto services = a2a::parseServiceList(svc->second, ns_);
   if (!services) co_return fail(services.status().message());
 
-  auto crd = co_await get(a2a::agentsTarget(ns_), token);
+  std::string agents_target = a2a::agentsTarget(ns_);
+  auto crd = co_await get(agents_target, token);
   if (crd && crd->first == 200) {
     auto agents = a2a::parseAgentList(crd->second, ns_);
     if (agents) crd_agents_ = std::move(agents.value());

@@ -258,3 +258,57 @@ test('a task that outlasts A2A_POLLING_TIMEOUT / A2A_MAX_POLL_ATTEMPTS is report
     await impatient.stop();
   }
 });
+
+test('stopping the gateway while an agent never answers exits cleanly and sends no CancelTask', async () => {
+  // A raw agent: serves its card, takes the SendMessage and never answers it.
+  const posts = [];
+  const hung = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url.startsWith('/.well-known/agent-card.json')) {
+        const { port } = server.address();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({
+          name: 'Hung Agent', description: 'never answers', version: '1',
+          supportedInterfaces: [{ url: `http://127.0.0.1:${port}/`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+          capabilities: { streaming: false },
+          skills: [{ id: 'wait', name: 'Wait', description: 'waits forever' }],
+        }));
+        return;
+      }
+      if (req.method === 'POST') {
+        posts.push(JSON.parse(body || '{}'));
+        hung.push(res);
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const own = await startGateway({
+    OPENAI_API_URL: llm.url,
+    OPENAI_API_KEY: 'sk-provider-key',
+    A2A_ENABLE: 'true',
+    A2A_AGENTS: `http://127.0.0.1:${server.address().port}`,
+    A2A_CLIENT_TIMEOUT: '60s',
+    SERVER_SHUTDOWN_GRACE: '1s',
+  });
+  try {
+    await own.waitForLog(/a2a agent ready name=Hung Agent /);
+    const pending = chat(own.url, { model: 'openai/tool-model', messages: [{ role: 'user', content: 'CALL a2a_hung_agent_wait {"input":"x"}' }] }).catch(() => null);
+    for (let i = 0; i < 100 && posts.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(posts.length, 1, 'the agent got the call');
+    const { code, signal } = await own.stop();
+    assert.equal(signal, null, own.logs());
+    assert.equal(code, 0);
+    // The call outlived the 2 s wait: the source's io_context was abandoned, not destroyed.
+    assert.match(own.logs(), /a2a client did not stop within 2s/);
+    await pending;
+    assert.deepEqual(posts.map((p) => p.method), ['SendMessage'], 'no CancelTask on shutdown');
+  } finally {
+    for (const r of hung) r.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});

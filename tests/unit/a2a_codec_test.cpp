@@ -2,6 +2,8 @@
 // its 0.3 compatibility layer).
 #include "a2a/a2a_codec.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -224,6 +226,81 @@ TEST(A2aCodec, V03StreamEventsAndFinal) {
   t.apply(fin->event);
   EXPECT_TRUE(t.done());
   EXPECT_EQ(t.outcome("A").content, "streamed");
+}
+
+TEST(A2aCodec, CapsAppendedArtifactText) {
+  TaskTracker t;
+  Event start;
+  start.kind = EventKind::kTask;
+  start.task_id = "t";
+  start.state = TaskState::kWorking;
+  t.apply(start);
+  Event chunk;
+  chunk.kind = EventKind::kArtifactUpdate;
+  chunk.task_id = "t";
+  chunk.append = true;
+  chunk.artifacts = {{"a", std::string(1 << 20, 'x')}};
+  for (int i = 0; i < 40; ++i) t.apply(chunk);  // 40 MiB offered
+  EXPECT_TRUE(t.truncated());
+  Event end;
+  end.kind = EventKind::kStatusUpdate;
+  end.task_id = "t";
+  end.state = TaskState::kCompleted;
+  t.apply(end);
+  ASSERT_TRUE(t.done());
+  auto o = t.outcome("A");
+  EXPECT_FALSE(o.is_error);
+  EXPECT_LE(o.content.size(), TaskTracker::kMaxCollectedBytes + 200);
+  EXPECT_EQ(o.content.compare(0, 1000, std::string(1000, 'x')), 0);
+  EXPECT_NE(o.content.find("truncated"), std::string::npos);
+}
+
+TEST(A2aCodec, CapsArtifactCountAndMessages) {
+  TaskTracker t;
+  Event art;
+  art.kind = EventKind::kArtifactUpdate;
+  art.task_id = "t";
+  for (size_t i = 0; i < TaskTracker::kMaxArtifacts + 50; ++i) {
+    art.artifacts = {{"a" + std::to_string(i), "y"}};
+    t.apply(art);
+  }
+  EXPECT_TRUE(t.truncated());
+  Event end;
+  end.kind = EventKind::kStatusUpdate;
+  end.task_id = "t";
+  end.state = TaskState::kCompleted;
+  t.apply(end);
+  auto o = t.outcome("A");
+  // 256 artifacts of "y" joined by newlines, then the note.
+  auto note = o.content.find("\n[The agent's output was truncated");
+  ASSERT_NE(note, std::string::npos);
+  EXPECT_EQ(std::count(o.content.begin(), o.content.begin() + static_cast<long>(note), 'y'),
+            static_cast<long>(TaskTracker::kMaxArtifacts));
+
+  // Replacing an artifact frees its bytes: no truncation for a stream of replacements.
+  TaskTracker r;
+  Event rep;
+  rep.kind = EventKind::kArtifactUpdate;
+  rep.artifacts = {{"a", std::string(1 << 20, 'z')}};
+  for (int i = 0; i < 40; ++i) r.apply(rep);
+  EXPECT_FALSE(r.truncated());
+
+  // Messages count too; a cut does not split a UTF-8 sequence.
+  TaskTracker m;
+  Event msg;
+  msg.kind = EventKind::kMessage;
+  msg.text = std::string(TaskTracker::kMaxCollectedBytes - 1, 'm');
+  m.apply(msg);
+  EXPECT_FALSE(m.truncated());
+  msg.text = "\xC3\xA9\xC3\xA9";  // "éé": the separator fits, no whole "é" does
+  m.apply(msg);
+  EXPECT_TRUE(m.truncated());
+  auto mo = m.outcome("A");
+  EXPECT_EQ(mo.content.compare(0, TaskTracker::kMaxCollectedBytes,
+                               std::string(TaskTracker::kMaxCollectedBytes - 1, 'm') + "\n"),
+            0);
+  EXPECT_EQ(mo.content.find('\xC3'), std::string::npos);
+  EXPECT_NE(mo.content.find("truncated"), std::string::npos);
 }
 
 TEST(A2aCodec, BareTaskFromGetTask) {
