@@ -377,7 +377,23 @@ report_translate() {
     echo "$TRANSLATE_TABLE"
 }
 
+# The agent loop: one MCP tool turn through the gateway vs the same calls made by the client.
+log "agent loop benchmark (node fakes + server-everything)"
+AGENT_TABLE=$(GATEWAY_BIN=$GATEWAY_BIN node "$BENCH/agent_loop_bench.mjs" "${AGENT_ITERATIONS:-300}") ||
+    die "agent loop benchmark failed"
+
+report_agent() {
+    echo
+    echo "## Agent loop (MCP)"
+    echo
+    echo "bench/agent_loop_bench.mjs: the scripted model (tests/node/fakes/tool_llm.mjs) calls"
+    echo "server-everything's echo once; \"directly\" is a node client making the same three calls"
+    echo "itself with the official MCP SDK client. Sequential requests, not pinned."
+    echo
+    echo "$AGENT_TABLE"
+}
+
 mkdir -p "$(dirname "$RESULTS")"
-{ report; report_translate; } >"$RESULTS"
+{ report; report_translate; report_agent; } >"$RESULTS"
 cat "$RESULTS"
 log "report written to $RESULTS ($((SECONDS - T_START)) s)"
