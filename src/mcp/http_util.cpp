@@ -56,11 +56,7 @@ net::awaitable<std::string> httpError(UpstreamResponse& resp) {
   auto body = co_await resp.readAll(64 * 1024);
   if (body && !body->empty()) {
     // One log-friendly line: servers answer errors with whole HTML pages.
-    std::string snippet = body->substr(0, 200);
-    for (char& c : snippet) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    msg += ": " + snippet;
+    msg += ": " + errorSnippet(*body, 200);
   }
   co_return msg;
 }

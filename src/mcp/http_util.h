@@ -30,7 +30,7 @@ net::awaitable<Status> readEvents(UpstreamResponse& resp, Exchange& exchange,
 // Reads the rest of a body that nobody needs (to keep the connection reusable), small only.
 net::awaitable<void> drain(UpstreamResponse& resp);
 
-// "HTTP 500: <first 200 bytes of the body>".
+// "HTTP 500: <first 200 bytes of the body>" (errorSnippet(), jsonrpc_codec.h).
 net::awaitable<std::string> httpError(UpstreamResponse& resp);
 
 }  // namespace igw::mcp

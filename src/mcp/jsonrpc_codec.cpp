@@ -1,5 +1,6 @@
 #include "mcp/jsonrpc_codec.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -76,6 +77,53 @@ std::string renderPart(const json& part, bool& is_text) {
 }
 
 }  // namespace
+
+std::string errorSnippet(std::string_view body, size_t max_bytes) {
+  // Valid UTF-8 only (the text ends up in JSON): whole characters, never past max_bytes;
+  // control characters become spaces, invalid bytes or sequences '?'.
+  std::string out;
+  out.reserve(std::min(body.size(), max_bytes));
+  size_t i = 0;
+  while (i < body.size()) {
+    const auto b = static_cast<unsigned char>(body[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (b < 0x80) {
+      len = 1;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+      cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      cp = b & 0x0F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      cp = b & 0x07;
+    }
+    bool valid = len > 0 && i + len <= body.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const auto c = static_cast<unsigned char>(body[i + k]);
+      if ((c & 0xC0) != 0x80) valid = false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are invalid too.
+    if (valid && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+                  (cp >= 0xD800 && cp <= 0xDFFF))) {
+      valid = false;
+    }
+    if (!valid) len = 1;
+    if (out.size() + len > max_bytes) break;
+    if (!valid) {
+      out += '?';
+    } else if (len == 1) {
+      out += b < 0x20 || b == 0x7F ? ' ' : static_cast<char>(b);
+    } else {
+      out.append(body.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
 
 bool supportedProtocolVersion(std::string_view version) {
   static constexpr std::array<std::string_view, 4> kVersions = {"2025-11-25", "2025-06-18",

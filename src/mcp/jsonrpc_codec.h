@@ -24,6 +24,10 @@ bool supportedProtocolVersion(std::string_view version);
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 
+// At most max_bytes of `body` (an error page, say) as one line of valid UTF-8: cut on a
+// character boundary, control characters as spaces, invalid bytes or sequences as '?'.
+std::string errorSnippet(std::string_view body, size_t max_bytes);
+
 // Serialised messages (one line of JSON, no trailing newline). A null `params` is left out.
 std::string buildRequest(int64_t id, std::string_view method,
                          const nlohmann::json& params = nullptr);

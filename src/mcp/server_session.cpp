@@ -65,6 +65,7 @@ awaitable<void> ServerSession::run(std::shared_ptr<ServerSession> self) {
       self->failPending(
           unavailable("MCP server '" + self->server_.name + "' went away: " + self->down_reason_));
       co_await self->closeTransport();
+      if (self->stopping_) break;
       self->on_change_();
       log.warn("mcp server disconnected",
                {{"server", self->server_.name}, {"reason", self->down_reason_}});
@@ -125,19 +126,27 @@ awaitable<Status> ServerSession::openTransport(bool legacy) {
 awaitable<Status> ServerSession::connectOnce() {
   down_ = false;
   down_reason_.clear();
+  // stop() may run while this waits: never open (another) transport or go on after it.
+  const auto stopped = [] { return unavailable("stopping"); };
   Status opened = co_await openTransport(legacy_sse_);
+  if (stopping_) co_return stopped();
   if (!opened) co_return opened;
   std::string init_method = "initialize";
-  Reply init = co_await request(init_method, initializeParams(kVersion), env_.cfg.client_timeout);
+  json init_params = initializeParams(kVersion);
+  Reply init = co_await request(init_method, init_params, env_.cfg.client_timeout);
+  if (stopping_) co_return stopped();
   if (!server_.stdio() && !legacy_sse_ && init.status.code() == Code::kNotFound) {
     // Not a Streamable HTTP endpoint: maybe the 2024-11-05 HTTP+SSE transport.
     env_.log.info("mcp server does not speak Streamable HTTP, trying HTTP+SSE",
                   {{"server", server_.name}, {"reason", init.status.message()}});
     co_await closeTransport();
+    if (stopping_) co_return stopped();
     Status legacy = co_await openTransport(true);
+    if (stopping_) co_return stopped();
     if (!legacy) co_return legacy;
     legacy_sse_ = true;
-    init = co_await request(init_method, initializeParams(kVersion), env_.cfg.client_timeout);
+    init = co_await request(init_method, init_params, env_.cfg.client_timeout);
+    if (stopping_) co_return stopped();
   }
   if (!init.status) co_return Status(init.status.code(), "initialize: " + init.status.message());
   if (init.rpc_error) {
@@ -152,9 +161,15 @@ awaitable<Status> ServerSession::connectOnce() {
   }
   protocol_version_ = parsed->protocol_version;
   transport_->initialized(protocol_version_);
-  notify("notifications/initialized");
+  // Awaited, not fire-and-forget: on HTTP transports each message is its own POST, and
+  // tools/list must not overtake the notification.
+  Status notified = co_await sendInitialized();
+  if (stopping_) co_return stopped();
+  if (!notified) co_return notified;
+  if (down_) co_return unavailable(down_reason_);
   std::vector<RemoteTool> tools;
   Status listed = co_await listTools(tools);
+  if (stopping_) co_return stopped();
   if (!listed) co_return listed;
   if (down_) co_return unavailable(down_reason_);
   tools_ = std::move(tools);
@@ -167,6 +182,51 @@ awaitable<Status> ServerSession::connectOnce() {
                                      {"transport", transportKind()},
                                      {"protocol_version", protocol_version_}});
   co_return Status::ok();
+}
+
+awaitable<Status> ServerSession::sendInitialized() {
+  auto self = shared_from_this();
+  if (!transport_) co_return unavailable("MCP server '" + server_.name + "' is not connected");
+  struct Sent {
+    bool done = false;
+    bool waiting = true;
+    Status status;
+  };
+  auto sent = std::make_shared<Sent>();
+  auto exchange = std::make_shared<Exchange>();
+  // wake_ is free while connecting; stop() and markDown() cancel it, and so does the send.
+  wake_.expires_after(env_.cfg.client_timeout);
+  asio::co_spawn(
+      env_.ioc,
+      [](std::shared_ptr<ServerSession> self, std::shared_ptr<Transport> t, std::string body,
+         std::shared_ptr<Exchange> exchange, std::shared_ptr<Sent> sent) -> awaitable<void> {
+        Status st = co_await t->send(std::move(body), std::nullopt, exchange);
+        sent->status = std::move(st);
+        sent->done = true;
+        if (sent->waiting) self->wake_.cancel();
+      }(self, transport_, buildNotification("notifications/initialized", nullptr), exchange,
+        sent),
+      asio::detached);
+  bool expired = false;
+  while (!sent->done && !stopping_ && !down_ && !expired) {
+    error_code ec;
+    co_await wake_.async_wait(useAwaitableEc(ec));
+    if (!ec) expired = true;
+  }
+  sent->waiting = false;
+  if (sent->done) {
+    if (!sent->status) {
+      co_return Status(sent->status.code(),
+                       "notifications/initialized: " + sent->status.message());
+    }
+    co_return Status::ok();
+  }
+  exchange->abandon();
+  if (expired) {
+    co_return deadlineExceeded("notifications/initialized: no answer within " +
+                               formatDuration(env_.cfg.client_timeout));
+  }
+  co_return unavailable(stopping_ ? "stopping" : down_reason_);
 }
 
 awaitable<Status> ServerSession::listTools(std::vector<RemoteTool>& out) {

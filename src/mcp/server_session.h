@@ -73,6 +73,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   static net::awaitable<void> run(std::shared_ptr<ServerSession> self);
   net::awaitable<Status> connectOnce();
   net::awaitable<Status> openTransport(bool legacy);
+  net::awaitable<Status> sendInitialized();  // notifications/initialized, until delivered
   net::awaitable<Status> listTools(std::vector<RemoteTool>& out);
   net::awaitable<void> serve();
   static net::awaitable<void> relist(std::shared_ptr<ServerSession> self);

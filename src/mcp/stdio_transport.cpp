@@ -11,6 +11,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 
 #include "mcp/transports.h"
@@ -60,6 +61,14 @@ class StdioTransport : public Transport, public std::enable_shared_from_this<Std
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    // Asio (Boost 1.74) opens sockets without SOCK_CLOEXEC: without this the child would inherit
+    // the listening socket and the clients' connections. Only 0, 1 and 2 reach the tool server.
+    if (int fa = posix_spawn_file_actions_addclosefrom_np(&actions, 3); fa != 0) {
+      posix_spawn_file_actions_destroy(&actions);
+      closeFds({in[0], in[1], out[0], out[1], err[0], err[1]});
+      co_return unavailable(std::string("cannot prepare the stdio server's file descriptors: ") +
+                            std::strerror(fa));
+    }
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     posix_spawnattr_setpgroup(&attr, 0);

@@ -174,6 +174,21 @@ test('stdio servers get a clean environment: no provider keys', async () => {
   assert.ok(names.includes('PATH'));
 });
 
+// The stdio server (envcheck) holds no socket of the gateway: not the listener, not a client's
+// connection (Asio opens sockets without close-on-exec; the spawn must close them).
+async function assertNoInheritedSockets() {
+  const [out] = await toolResults(gw, 'CALL mcp_fds {}');
+  const fds = JSON.parse(out);
+  assert.ok(fds['0'] && fds['1'] && fds['2'], out);
+  for (const [fd, target] of Object.entries(fds)) {
+    assert.ok(!/^socket:/.test(target), `fd ${fd} -> ${target}: ${out}`);
+  }
+}
+
+test('stdio servers inherit no socket of the gateway (listener, client connections)', async () => {
+  await assertNoInheritedSockets();
+});
+
 test('per-server headers reach the server; the client\'s Authorization never does', async () => {
   await toolResults(gw, 'CALL mcp_fake_echo {"message":"with headers"}');
   assert.ok(fake.requests.length > 0);
@@ -256,6 +271,8 @@ test('a stdio server dying mid-call: the call fails, the process is started agai
   await gw.waitForLog(/mcp server ready server=envcheck [\s\S]*mcp server ready server=envcheck /);
   const [pidAfter] = await toolResults(gw, 'CALL mcp_pid {}');
   assert.notEqual(pidAfter, pidBefore);
+  // Restarted while the gateway listens and serves: still nothing but its own descriptors.
+  await assertNoInheritedSockets();
 });
 
 test('GET /v1/mcp/tools is refused without MCP_EXPOSE', async () => {
