@@ -153,7 +153,7 @@ class TaskTracker {
   bool got_message_ = false;
   bool final_ = false;
   std::vector<std::pair<std::string, std::string>> artifacts_;  // in order of appearance
-  std::map<std::string, size_t, std::less<>> artifact_index_;    // id -> index in artifacts_
+  std::map<std::string, size_t, std::less<>> artifact_index_;   // id -> index in artifacts_
   size_t collected_ = 0;  // bytes in message_text_ and artifacts_
   bool truncated_ = false;
 };

@@ -446,8 +446,8 @@ class A2aSource final : public ToolSource {
           std::string tool = namer.name(agent_id, a2a::sanitizeName(s.id, "skill"));
           // `server` is the agent's base URL: calls find the agent by it (stable, unlike the
           // exposed names, which may shift as agents come and go).
-          tools->push_back(ToolSpec{tool, s.id, a->base_url,
-                                    a2a::toolDescription(s, a->card.name), a2a::toolParameters()});
+          tools->push_back(ToolSpec{tool, s.id, a->base_url, a2a::toolDescription(s, a->card.name),
+                                    a2a::toolParameters()});
           d["skills"].push_back(
               {{"id", s.id}, {"name", s.name}, {"description", s.description}, {"tool", tool}});
         }

@@ -204,8 +204,7 @@ awaitable<Status> ServerSession::sendInitialized() {
         sent->status = std::move(st);
         sent->done = true;
         if (sent->waiting) self->wake_.cancel();
-      }(self, transport_, buildNotification("notifications/initialized", nullptr), exchange,
-        sent),
+      }(self, transport_, buildNotification("notifications/initialized", nullptr), exchange, sent),
       asio::detached);
   bool expired = false;
   while (!sent->done && !stopping_ && !down_ && !expired) {
@@ -216,8 +215,7 @@ awaitable<Status> ServerSession::sendInitialized() {
   sent->waiting = false;
   if (sent->done) {
     if (!sent->status) {
-      co_return Status(sent->status.code(),
-                       "notifications/initialized: " + sent->status.message());
+      co_return Status(sent->status.code(), "notifications/initialized: " + sent->status.message());
     }
     co_return Status::ok();
   }
