@@ -30,8 +30,6 @@ using agent::ToolCall;
 using agent::UsageTotals;
 using nlohmann::json;
 
-const Headers kJson{Header{"Content-Type", "application/json"}};
-
 // X-MCP-Bypass / X-A2A-Bypass: any value but "false"/"0" skips that source for this request.
 bool bypassed(const Request& req, std::string_view header) {
   const std::string* v = req.header(header);
@@ -304,8 +302,9 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
       }
       if (loop.captured()) {
         if (loop.usage().seen) response["usage"] = loop.usage().toJson();
+        // The last turn's headers (rate limits, retry hints) with the summed body.
         std::string body = agent::safeDump(response);  // named: see the co_await note below
-        co_await client.send(loop.capturedStatus(), kJson, body);
+        co_await client.send(loop.capturedStatus(), loop.capturedHeaders(), body);
       } else {
         co_await finishStream(loop, loop.held());
       }
