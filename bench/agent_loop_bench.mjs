@@ -5,9 +5,7 @@
 //
 //   node bench/agent_loop_bench.mjs [iterations]      (GATEWAY_BIN as for the node tests)
 // Prints a markdown table; bench/run.sh appends it to the report.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -15,30 +13,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const nodeDir = path.join(here, '../tests/node');
 const require = createRequire(path.join(nodeDir, 'package.json'));
 const { startGateway } = await import(path.join(nodeDir, 'helpers/gateway.mjs'));
+const { startEverything } = await import(path.join(nodeDir, 'helpers/servers.mjs'));
 const { startToolLlm } = await import(path.join(nodeDir, 'fakes/tool_llm.mjs'));
 const { Client } = await import(require.resolve('@modelcontextprotocol/sdk/client/index.js'));
 const { StreamableHTTPClientTransport } = await import(require.resolve('@modelcontextprotocol/sdk/client/streamableHttp.js'));
 
 const N = Number(process.argv[2] || 300);
-const EVERYTHING = path.join(nodeDir, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-const port = await freePort();
-const everything = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-await new Promise((resolve) => {
-  let log = '';
-  const on = (d) => { log += d; if (/listening on port/i.test(log)) resolve(); };
-  everything.stdout.on('data', on);
-  everything.stderr.on('data', on);
-});
-const mcpUrl = `http://127.0.0.1:${port}/mcp`;
+const everything = await startEverything();
+const mcpUrl = everything.url;
 const llm = await startToolLlm();
 const gw = await startGateway({ OPENAI_API_URL: llm.url, OPENAI_API_KEY: 'k', MCP_ENABLE: 'true', MCP_SERVERS: mcpUrl, LOG_LEVEL: 'info' });
 await gw.waitForLog(/mcp server ready/);
@@ -101,5 +84,5 @@ console.log(`\nLoop overhead at p50: ${(med(rounds.gw, 'p50') - med(rounds.direc
 
 await mcp.close();
 await gw.stop();
-everything.kill('SIGKILL');
+everything.stop();
 await llm.close();

@@ -5,20 +5,12 @@
 // up after the gateway.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import http from 'node:http';
 import { startGateway } from './helpers/gateway.mjs';
+import { freePort } from './helpers/servers.mjs';
 import { request, chat } from './helpers/http.mjs';
 import { startToolLlm } from './fakes/tool_llm.mjs';
 import { startA2aAgent } from './fakes/a2a_agents.mjs';
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let llm, gw, calc, streamer, legacy, legacyStream, late, latePort;
 

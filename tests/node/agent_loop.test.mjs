@@ -3,42 +3,11 @@
 // and native providers, streaming and not. The model is the scripted fake in fakes/tool_llm.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway } from './helpers/gateway.mjs';
+import { startEverything } from './helpers/servers.mjs';
 import { startToolLlm, USAGE } from './fakes/tool_llm.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const EVERYTHING = path.join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-// Starts server-everything over Streamable HTTP; resolves once it says it is listening.
-async function startEverything() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
-    env: { PATH: process.env.PATH, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  await new Promise((resolve, reject) => {
-    const onData = (d) => { log += d; if (/listening on port/i.test(log)) resolve(); };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server-everything exited (${code}): ${log}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/mcp`, stop: () => child.kill('SIGKILL') };
-}
 
 let llm, everything, gw, client;
 const MAX_ITERATIONS = 3;

@@ -5,46 +5,18 @@
 // "mcp server ready" log lines, never with sleeps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startGateway } from './helpers/gateway.mjs';
+import { freePort, startEverything } from './helpers/servers.mjs';
 import { startToolLlm } from './fakes/tool_llm.mjs';
 import { startMcpFake } from './fakes/mcp_fake.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const EVERYTHING = path.join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const FILESYSTEM = path.join(here, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
 const STDIO_ENV = path.join(here, 'fakes/mcp_stdio_env.mjs');
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-// server-everything over 'streamableHttp' (URL .../mcp) or 'sse' (URL .../sse).
-async function startEverything(mode = 'streamableHttp') {
-  const port = await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, mode], {
-    env: { PATH: process.env.PATH, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  await new Promise((resolve, reject) => {
-    const onData = (d) => { log += d; if (/listening on port|running on port/i.test(log)) resolve(); };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server-everything exited (${code}): ${log}`)));
-  });
-  const route = mode === 'sse' ? 'sse' : 'mcp';
-  return { url: `http://127.0.0.1:${port}/${route}`, stop: () => child.kill('SIGKILL') };
-}
 
 async function chat(gw, content, headers = {}) {
   const res = await fetch(`${gw.url}/v1/chat/completions`, {
