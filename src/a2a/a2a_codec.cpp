@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "net/url.h"
 
 namespace igw::a2a {
@@ -12,22 +13,9 @@ using json = nlohmann::json;
 
 namespace {
 
-// Field access that never throws, whatever the document looks like.
-const json* field(const json& j, std::string_view key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::string str(const json& j, std::string_view key) {
-  const json* v = field(j, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool boolean(const json& j, std::string_view key) {
-  const json* v = field(j, key);
-  return v && v->is_boolean() && v->get<bool>();
-}
+using jsonf::boolean;
+using jsonf::field;
+using jsonf::str;
 
 std::vector<std::string> strings(const json& j, std::string_view key) {
   std::vector<std::string> out;

@@ -2,27 +2,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
+
 namespace igw::a2a {
 
 using json = nlohmann::json;
 
 namespace {
 
-const json* field(const json& j, std::string_view key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::string str(const json& j, std::string_view key) {
-  const json* v = field(j, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-int64_t integer(const json& j, std::string_view key) {
-  const json* v = field(j, key);
-  return v && v->is_number_integer() ? v->get<int64_t>() : 0;
-}
+using jsonf::field;
+using jsonf::integer;
+using jsonf::str;
 
 // The items of a list document of the expected kind.
 Result<const json*> listItems(const json& doc, std::string_view kind) {

@@ -1,5 +1,7 @@
 #include "mcp/jsonrpc_codec.h"
 
+#include "core/json_fields.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -23,23 +25,13 @@ std::string typeName(const json& j) {
   return j.type_name();
 }
 
-const json* member(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-std::string stringMember(const json& obj, const char* key) {
-  const json* v = member(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 // "[image image/png, 1234 bytes base64]": what the model learns about a binary part.
 std::string describeBinary(std::string_view kind, const json& part, const char* data_key) {
   std::string out = "[";
   out += kind;
-  std::string mime = stringMember(part, "mimeType");
+  std::string mime = jsonf::str(part, "mimeType");
   if (!mime.empty()) out += " " + mime;
-  const json* data = member(part, data_key);
+  const json* data = jsonf::field(part, data_key);
   size_t n = data && data->is_string() ? data->get_ref<const std::string&>().size() : 0;
   out += ", " + std::to_string(n) + " bytes base64]";
   return out;
@@ -48,28 +40,28 @@ std::string describeBinary(std::string_view kind, const json& part, const char* 
 std::string renderPart(const json& part, bool& is_text) {
   is_text = false;
   if (!part.is_object()) return "[unreadable content part: " + typeName(part) + "]";
-  std::string type = stringMember(part, "type");
+  std::string type = jsonf::str(part, "type");
   if (type == "text") {
     is_text = true;
-    return stringMember(part, "text");
+    return jsonf::str(part, "text");
   }
   if (type == "image" || type == "audio") return describeBinary(type, part, "data");
   if (type == "resource") {
-    const json* res = member(part, "resource");
+    const json* res = jsonf::field(part, "resource");
     if (!res || !res->is_object()) return "[resource]";
-    std::string head = "[resource " + stringMember(*res, "uri");
-    std::string mime = stringMember(*res, "mimeType");
-    if (const json* text = member(*res, "text"); text && text->is_string()) {
+    std::string head = "[resource " + jsonf::str(*res, "uri");
+    std::string mime = jsonf::str(*res, "mimeType");
+    if (const json* text = jsonf::field(*res, "text"); text && text->is_string()) {
       // Embedded text is content the model can use: keep it, under a header naming the source.
       if (!mime.empty()) head += " (" + mime + ")";
       return head + "]\n" + text->get<std::string>();
     }
-    return describeBinary("resource " + stringMember(*res, "uri"), *res, "blob");
+    return describeBinary("resource " + jsonf::str(*res, "uri"), *res, "blob");
   }
   if (type == "resource_link") {
     json link = {{"type", "resource_link"}};
     for (const char* key : {"uri", "name", "title", "description", "mimeType", "size"}) {
-      if (const json* v = member(part, key)) link[key] = *v;
+      if (const json* v = jsonf::field(part, key)) link[key] = *v;
     }
     return dumpJson(link);
   }
@@ -181,16 +173,16 @@ Result<Message> parseMessage(const json& value) {
   if (!value.is_object()) {
     return invalidArgument("JSON-RPC message is not an object but " + typeName(value));
   }
-  const json* version = member(value, "jsonrpc");
+  const json* version = jsonf::field(value, "jsonrpc");
   if (!version || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
     return invalidArgument("JSON-RPC message without \"jsonrpc\": \"2.0\"");
   }
   Message msg;
-  const json* id = member(value, "id");
-  if (const json* method = member(value, "method")) {
+  const json* id = jsonf::field(value, "id");
+  if (const json* method = jsonf::field(value, "method")) {
     if (!method->is_string()) return invalidArgument("JSON-RPC method is not a string");
     msg.method = method->get<std::string>();
-    if (const json* params = member(value, "params")) {
+    if (const json* params = jsonf::field(value, "params")) {
       if (!params->is_object() && !params->is_array() && !params->is_null()) {
         return invalidArgument("JSON-RPC params of '" + msg.method + "' is " + typeName(*params));
       }
@@ -206,8 +198,8 @@ Result<Message> parseMessage(const json& value) {
     return msg;
   }
   if (!id) return invalidArgument("JSON-RPC message has neither method nor id");
-  const json* result = member(value, "result");
-  const json* error = member(value, "error");
+  const json* result = jsonf::field(value, "result");
+  const json* error = jsonf::field(value, "error");
   if (result && error) return invalidArgument("JSON-RPC response has both result and error");
   if (!result && !error) return invalidArgument("JSON-RPC response has neither result nor error");
   if (result) {
@@ -222,14 +214,14 @@ Result<Message> parseMessage(const json& value) {
     return invalidArgument("JSON-RPC error id is " + typeName(*id));
   }
   if (!error->is_object()) return invalidArgument("JSON-RPC error is not an object");
-  const json* code = member(*error, "code");
+  const json* code = jsonf::field(*error, "code");
   if (!code || !code->is_number_integer()) {
     return invalidArgument("JSON-RPC error without an integer code");
   }
   msg.kind = MessageKind::kError;
   msg.id = *id;
   msg.error_code = code->get<int64_t>();
-  msg.error_message = stringMember(*error, "message");
+  msg.error_message = jsonf::str(*error, "message");
   if (msg.error_message.empty()) msg.error_message = "(no message)";
   return msg;
 }
@@ -257,7 +249,7 @@ Result<std::vector<Message>> parseMessages(std::string_view text) {
 Result<InitializeResult> parseInitializeResult(const json& result) {
   if (!result.is_object()) return invalidArgument("initialize result is not an object");
   InitializeResult out;
-  out.protocol_version = stringMember(result, "protocolVersion");
+  out.protocol_version = jsonf::str(result, "protocolVersion");
   if (out.protocol_version.empty()) {
     return invalidArgument("initialize result has no protocolVersion");
   }
@@ -265,11 +257,11 @@ Result<InitializeResult> parseInitializeResult(const json& result) {
     return invalidArgument("server speaks MCP " + out.protocol_version +
                            "; supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05");
   }
-  if (const json* info = member(result, "serverInfo"); info && info->is_object()) {
-    out.server_name = stringMember(*info, "name");
-    out.server_version = stringMember(*info, "version");
+  if (const json* info = jsonf::field(result, "serverInfo"); info && info->is_object()) {
+    out.server_name = jsonf::str(*info, "name");
+    out.server_version = jsonf::str(*info, "version");
   }
-  if (const json* caps = member(result, "capabilities"); caps && caps->is_object()) {
+  if (const json* caps = jsonf::field(result, "capabilities"); caps && caps->is_object()) {
     out.has_tools = caps->contains("tools");
   }
   return out;
@@ -277,17 +269,17 @@ Result<InitializeResult> parseInitializeResult(const json& result) {
 
 Result<ToolsPage> parseToolsListResult(const json& result) {
   if (!result.is_object()) return invalidArgument("tools/list result is not an object");
-  const json* tools = member(result, "tools");
+  const json* tools = jsonf::field(result, "tools");
   if (!tools || !tools->is_array()) return invalidArgument("tools/list result has no tools array");
   ToolsPage page;
   page.tools.reserve(tools->size());
   for (const auto& t : *tools) {
     if (!t.is_object()) continue;
     RemoteTool tool;
-    tool.name = stringMember(t, "name");
+    tool.name = jsonf::str(t, "name");
     if (tool.name.empty()) continue;
-    tool.description = stringMember(t, "description");
-    const json* schema = member(t, "inputSchema");
+    tool.description = jsonf::str(t, "description");
+    const json* schema = jsonf::field(t, "inputSchema");
     if (schema && schema->is_object()) {
       tool.input_schema = dumpJson(*schema);
     } else {
@@ -295,7 +287,7 @@ Result<ToolsPage> parseToolsListResult(const json& result) {
     }
     page.tools.push_back(std::move(tool));
   }
-  page.next_cursor = stringMember(result, "nextCursor");
+  page.next_cursor = jsonf::str(result, "nextCursor");
   return page;
 }
 
@@ -308,7 +300,7 @@ CallText renderCallResult(const json& result) {
     return out;
   }
   bool any_text = false;
-  if (const json* content = member(result, "content"); content && content->is_array()) {
+  if (const json* content = jsonf::field(result, "content"); content && content->is_array()) {
     for (const auto& part : *content) {
       bool is_text = false;
       std::string piece = renderPart(part, is_text);
@@ -318,13 +310,14 @@ CallText renderCallResult(const json& result) {
     }
   }
   if (!any_text) {
-    if (const json* structured = member(result, "structuredContent");
+    if (const json* structured = jsonf::field(result, "structuredContent");
         structured && !structured->is_null()) {
       if (!out.content.empty()) out.content += '\n';
       out.content += dumpJson(*structured);
     }
   }
-  if (const json* err = member(result, "isError"); err && err->is_boolean() && err->get<bool>()) {
+  if (const json* err = jsonf::field(result, "isError");
+      err && err->is_boolean() && err->get<bool>()) {
     out.is_error = true;
     out.error_type = "tool_error";
     if (out.content.empty()) out.content = "the tool reported an error";

@@ -2,26 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
+
 namespace igw::agent {
 
 using nlohmann::json;
 
 namespace {
 
-int64_t count(const json& usage, const char* key) {
-  auto it = usage.find(key);
-  return it != usage.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
 const json* firstChoice(const json& doc) {
   auto it = doc.find("choices");
   if (it == doc.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) return nullptr;
   return &(*it)[0];
-}
-
-std::string stringOr(const json& obj, const char* key, std::string fallback = {}) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
 // Cuts at most max bytes without splitting a UTF-8 sequence.
@@ -40,9 +32,9 @@ std::string safeDump(const json& doc) {
 
 void UsageTotals::add(const json& usage) {
   if (!usage.is_object()) return;
-  prompt += count(usage, "prompt_tokens");
-  completion += count(usage, "completion_tokens");
-  total += count(usage, "total_tokens");
+  prompt += jsonf::integer(usage, "prompt_tokens");
+  completion += jsonf::integer(usage, "completion_tokens");
+  total += jsonf::integer(usage, "total_tokens");
   seen = true;
 }
 
@@ -59,7 +51,7 @@ std::vector<std::string> clientToolNames(const json& request) {
     if (!t.is_object()) continue;
     auto fn = t.find("function");
     if (fn != t.end() && fn->is_object()) {
-      std::string name = stringOr(*fn, "name");
+      std::string name = jsonf::str(*fn, "name");
       if (!name.empty()) names.push_back(std::move(name));
     }
   }
@@ -90,7 +82,7 @@ Result<Completion> readCompletion(const json& response) {
   const json* choice = firstChoice(response);
   if (choice == nullptr) return invalidArgument("the model's response has no choices");
   Completion c;
-  c.finish_reason = stringOr(*choice, "finish_reason");
+  c.finish_reason = jsonf::str(*choice, "finish_reason");
   auto msg = choice->find("message");
   if (msg == choice->end() || !msg->is_object()) return c;
   auto calls = msg->find("tool_calls");
@@ -99,7 +91,8 @@ Result<Completion> readCompletion(const json& response) {
     if (!tc.is_object()) continue;
     auto fn = tc.find("function");
     if (fn == tc.end() || !fn->is_object()) continue;
-    ToolCall call{stringOr(tc, "id"), stringOr(*fn, "name"), stringOr(*fn, "arguments", "{}")};
+    ToolCall call{jsonf::str(tc, "id"), jsonf::str(*fn, "name"),
+                  jsonf::str(*fn, "arguments", "{}")};
     // Some providers send arguments as an object rather than a string.
     auto args = fn->find("arguments");
     if (args != fn->end() && args->is_object()) call.arguments = args->dump();
@@ -117,8 +110,8 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
     failed_ = true;
     return Action::kForward;
   }
-  chunk_id_ = stringOr(doc, "id", chunk_id_);
-  model_ = stringOr(doc, "model", model_);
+  chunk_id_ = jsonf::str(doc, "id", chunk_id_);
+  model_ = jsonf::str(doc, "model", model_);
   if (auto c = doc.find("created"); c != doc.end() && c->is_number_integer()) {
     created_ = c->get<int64_t>();
   }
@@ -145,10 +138,10 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
         if (index > 1024) continue;  // bounded: no model makes a thousand calls at once
         if (index >= calls_.size()) calls_.resize(index + 1);
         Partial& p = calls_[index];
-        if (std::string id = stringOr(tc, "id"); !id.empty()) p.id = id;
+        if (std::string id = jsonf::str(tc, "id"); !id.empty()) p.id = id;
         if (auto fn = tc.find("function"); fn != tc.end() && fn->is_object()) {
-          if (std::string n = stringOr(*fn, "name"); !n.empty()) p.name = n;
-          p.arguments += stringOr(*fn, "arguments");
+          if (std::string n = jsonf::str(*fn, "name"); !n.empty()) p.name = n;
+          p.arguments += jsonf::str(*fn, "arguments");
         }
       }
       action = Action::kHold;
