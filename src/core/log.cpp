@@ -7,7 +7,7 @@
 #include <ctime>
 #include <string>
 
-#include "core/json_text.h"
+#include "core/safe_text.h"
 
 namespace igw {
 
@@ -28,13 +28,17 @@ std::string timestamp() {
   return buf;
 }
 
-void appendValue(std::string& out, const LogField& f, bool json) {
+// A string from anywhere (often a client): escaped for the format, cut to `max` bytes.
+void appendText(std::string& out, std::string_view s, size_t max, bool json) {
+  if (json) out.push_back('"');
+  size_t cut = appendSafeText(out, s, max, json ? TextStyle::kJson : TextStyle::kEscape);
+  if (cut != 0) out += "...(" + std::to_string(cut) + " more bytes)";
+  if (json) out.push_back('"');
+}
+
+void appendValue(std::string& out, const LogField& f, size_t max, bool json) {
   if (auto* s = std::get_if<std::string_view>(&f.value)) {
-    if (json) {
-      appendJsonString(out, *s);
-    } else {
-      out.append(*s);
-    }
+    appendText(out, *s, max, json);
   } else if (auto* i = std::get_if<int64_t>(&f.value)) {
     out += std::to_string(*i);
   } else if (auto* d = std::get_if<double>(&f.value)) {
@@ -48,20 +52,20 @@ void appendValue(std::string& out, const LogField& f, bool json) {
 
 }  // namespace
 
-void Logger::log(LogLevel level, std::string_view msg, std::span<const LogField> fields) const {
-  if (!enabled(level)) return;
+std::string Logger::format(LogLevel level, std::string_view msg,
+                           std::span<const LogField> fields) const {
   std::string line;
   line.reserve(128);
   if (json_) {
     line += "{\"level\":\"";
     line += kNames[static_cast<int>(level)];
     line += "\",\"ts\":\"" + timestamp() + "\",\"msg\":";
-    appendJsonString(line, msg);
+    appendText(line, msg, max_field_, true);
     for (const auto& f : fields) {
       line.push_back(',');
-      appendJsonString(line, f.key);
+      appendText(line, f.key, max_field_, true);
       line.push_back(':');
-      appendValue(line, f, true);
+      appendValue(line, f, max_field_, true);
     }
     line += "}\n";
   } else {
@@ -69,15 +73,21 @@ void Logger::log(LogLevel level, std::string_view msg, std::span<const LogField>
     line.push_back(' ');
     line += kNames[static_cast<int>(level)];
     line.push_back(' ');
-    line.append(msg);
+    appendText(line, msg, max_field_, false);
     for (const auto& f : fields) {
       line.push_back(' ');
-      line.append(f.key);
+      appendText(line, f.key, max_field_, false);
       line.push_back('=');
-      appendValue(line, f, false);
+      appendValue(line, f, max_field_, false);
     }
     line.push_back('\n');
   }
+  return line;
+}
+
+void Logger::log(LogLevel level, std::string_view msg, std::span<const LogField> fields) const {
+  if (!enabled(level)) return;
+  std::string line = format(level, msg, fields);
   // One write(2) per line keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

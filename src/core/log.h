@@ -1,11 +1,18 @@
 // Structured logger: one line per event, JSON in production and "LEVEL msg k=v" in
 // development. Thread-safe (each line is a single write). Never give it secrets: callers log
 // provider ids and key *presence*, not keys, headers or message contents.
+//
+// Values often come from clients (model names, paths), so every message and field value is
+// escaped in both formats: a control character can never end a line or drive a terminal, the
+// JSON stays valid on invalid UTF-8, and each value is cut to max_field bytes
+// (LOG_MAX_FIELD_LENGTH), marked with how many bytes were cut.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -28,7 +35,10 @@ struct LogField {
 
 class Logger {
  public:
-  Logger(bool json, LogLevel min_level) : json_(json), min_(min_level) {}
+  static constexpr size_t kDefaultMaxField = 1024;
+
+  Logger(bool json, LogLevel min_level, size_t max_field = kDefaultMaxField)
+      : json_(json), min_(min_level), max_field_(max_field < 64 ? 64 : max_field) {}
 
   bool enabled(LogLevel level) const { return level >= min_; }
   void log(LogLevel level, std::string_view msg,
@@ -51,8 +61,11 @@ class Logger {
   }
 
  private:
+  std::string format(LogLevel level, std::string_view msg, std::span<const LogField> fields) const;
+
   bool json_;
   LogLevel min_;
+  size_t max_field_;
 };
 
 LogLevel parseLogLevel(std::string_view s);
