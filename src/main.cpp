@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto config = std::make_shared<const Config>(std::move(loaded.value()));
-  Logger log(config->environment == "production", parseLogLevel(config->log_level));
+  Logger log(config->environment == "production", parseLogLevel(config->log_level),
+             config->log_max_field_length);
 
   auto table = ProviderTable::build(*config);
   if (!table) {
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   if (config->telemetry.enable) {
     unsigned threads = config->server.threads ? config->server.threads
                                               : std::max(1u, std::thread::hardware_concurrency());
-    metrics = std::make_unique<MetricsRegistry>(threads, kVersion);
+    MetricsLimits limits{config->telemetry.max_series_per_metric,
+                         config->telemetry.max_label_length};
+    metrics = std::make_unique<MetricsRegistry>(threads, kVersion, limits);
     handlers.registry = metrics.get();
     handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {
       return handleMetricsRequest(*reg, req, res);

@@ -38,12 +38,23 @@ std::string_view metricPath(std::string_view path) {
   return "other";
 }
 
+// Metric label for the method: any token is a valid HTTP method, so only the standard ones are
+// kept; a client sending random methods must not fill llm_requests_total with its own series.
+std::string_view metricMethod(std::string_view method) {
+  for (std::string_view known :
+       {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info, int status) {
   std::string_view path = metricPath(req.path());
+  std::string_view method = metricMethod(req.method);
   std::string code = std::to_string(status);
-  m.add(Metric::kRequests, {info.provider, req.method, path});
-  m.add(Metric::kResponses, {info.provider, req.method, path, code});
-  m.observe(Histo::kRequestDuration, {info.provider, req.method, path}, info.elapsedMs());
+  m.add(Metric::kRequests, {info.provider, method, path});
+  m.add(Metric::kResponses, {info.provider, method, path, code});
+  m.observe(Histo::kRequestDuration, {info.provider, method, path}, info.elapsedMs());
   if (info.usage.known() && !info.model.empty()) {
     if (info.usage.prompt >= 0) {
       m.add(Metric::kPromptTokens, {info.provider, info.model},
@@ -107,7 +118,7 @@ void endTrace(TraceExporter& tracer, const Request& req, const RequestInfo& info
   server.trace_id = t.trace_id;
   server.span_id = t.span_id;
   server.parent_span_id = t.parent_span_id;
-  server.name = req.method + " " + std::string(metricPath(req.path()));
+  server.name = std::string(metricMethod(req.method)) + " " + std::string(metricPath(req.path()));
   server.kind = SpanKind::kServer;
   server.start_unix_nano = t.start_unix_nano;
   server.end_unix_nano = end;

@@ -185,6 +185,18 @@ Result<std::vector<std::pair<std::string, std::string>>> parseHeaderList(const s
     }                                                      \
   }
 
+// An integer with a lower bound too: 0 never means "unlimited".
+#define RANGE_OPTION(NAME, DEF, HELP, FIELD, MIN, MAX, TYPE)                             \
+  Option {                                                                               \
+    NAME, DEF, HELP, [](Config& c, const std::string& v) {                               \
+      auto n = parseUnsigned(v, MAX);                                                    \
+      if (!n) return n.status();                                                         \
+      if (*n < (MIN)) return bad(v + " is too small (min " + std::to_string(MIN) + ")"); \
+      c.FIELD = static_cast<TYPE>(*n);                                                   \
+      return Status::ok();                                                               \
+    }                                                                                    \
+  }
+
 #define BOOL_OPTION(NAME, DEF, HELP, FIELD, ALIAS) \
   Option {                                         \
     NAME, DEF, HELP,                               \
@@ -343,6 +355,18 @@ const Option kOptions[] = {
        c.telemetry.trace_sample_ratio = r;
        return Status::ok();
      }},
+    RANGE_OPTION("TELEMETRY_MAX_SERIES_PER_METRIC", "1000",
+                 "Label sets (series) per metric, all workers together; once reached, new label "
+                 "values are counted under the value __other__ (docs/metrics.md)",
+                 telemetry.max_series_per_metric, 1, 1000000, unsigned),
+    RANGE_OPTION("TELEMETRY_MAX_LABEL_LENGTH", "128",
+                 "Longest metric label value and span attribute, in bytes; longer client-chosen "
+                 "values (model and tool names) are cut on a UTF-8 boundary",
+                 telemetry.max_label_length, 16, 65536, unsigned),
+    RANGE_OPTION("LOG_MAX_FIELD_LENGTH", "1024",
+                 "Longest log field value, in bytes (raise it to log whole bodies with "
+                 "LOG_MESSAGE_CONTENT); longer values are cut and marked with how much was cut",
+                 log_max_field_length, 64, (1ull << 32), uint64_t),
     BOOL_OPTION("LOG_MESSAGE_CONTENT", "false",
                 "Debugging only: log request bodies (message contents) at debug level",
                 log_message_content, nullptr),

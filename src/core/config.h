@@ -57,7 +57,9 @@ struct TelemetryConfig {
   std::string service_name;
   Millis trace_flush_interval{};
   unsigned trace_max_queue = 0;
-  double trace_sample_ratio = 1.0;  // for requests without a client trace context
+  double trace_sample_ratio = 1.0;        // for requests without a client trace context
+  unsigned max_series_per_metric = 1000;  // label sets per metric; the rest fold into "__other__"
+  unsigned max_label_length = 128;        // bytes per metric label value / span string attribute
 };
 
 // One MCP server from MCP_SERVERS: "[name=]http(s)://host/mcp" or "[name=]stdio:command args".
@@ -130,6 +132,7 @@ struct Config {
   A2aConfig a2a;
   AgentConfig agent;
   bool log_message_content = false;
+  uint64_t log_max_field_length = 1024;  // bytes per log field value; longer ones are cut
   uint64_t anthropic_default_max_tokens =
       0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id

@@ -71,6 +71,7 @@ void TraceExporter::record(Span span) {
     impl_->countDropped(1);
     return;
   }
+  boundSpan(span, impl_->cfg.max_label_length);
   impl_->buffer.push_back(std::move(span));
 }
 

@@ -1,7 +1,10 @@
 #include "telemetry/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+
+#include "core/safe_text.h"
 
 namespace igw {
 
@@ -45,6 +48,9 @@ const Family kHistograms[] = {
      "Time from request to the first streamed token, milliseconds",
      {"provider", "model"}},
 };
+
+static_assert(std::size(kCounters) == static_cast<size_t>(Metric::kCount));
+static_assert(std::size(kHistograms) == static_cast<size_t>(Histo::kCount));
 
 constexpr char kSep = '\x1f';
 
@@ -102,6 +108,18 @@ struct HistogramSum {
 
 }  // namespace
 
+bool SeriesAdmission::admit(const std::string& key) {
+  // Full: nobody writes keys_ any more (the release store below came after the last insert), so
+  // a lookup needs no lock. This keeps a flood of new label values off the mutex.
+  if (full_.load(std::memory_order_acquire)) return keys_.contains(key);
+  std::lock_guard lock(mu_);
+  if (keys_.contains(key)) return true;
+  if (keys_.size() >= max_) return false;
+  keys_.insert(key);
+  if (keys_.size() >= max_) full_.store(true, std::memory_order_release);
+  return true;
+}
+
 std::string& MetricsShard::keyFor(uint8_t family, std::initializer_list<std::string_view> labels) {
   scratch_.clear();
   scratch_.push_back(static_cast<char>(family));
@@ -109,29 +127,36 @@ std::string& MetricsShard::keyFor(uint8_t family, std::initializer_list<std::str
   for (auto v : labels) {
     if (!first) scratch_.push_back(kSep);
     first = false;
-    for (char c : v) scratch_.push_back(c == kSep ? '_' : c);
+    // Controls (kSep included) and invalid UTF-8 become U+FFFD; long values are cut.
+    appendSafeText(scratch_, v, shared_.limits.max_label_length, TextStyle::kReplace);
   }
   return scratch_;
 }
 
-void MetricsShard::add(Metric m, std::initializer_list<std::string_view> labels, uint64_t delta) {
-  std::string& key = keyFor(static_cast<uint8_t>(m), labels);
-  auto it = counters_.find(key);
-  if (it == counters_.end()) {
-    std::lock_guard lock(mu_);
-    it = counters_.try_emplace(key, 0).first;
+template <class Map>
+typename Map::iterator MetricsShard::findOrAdmit(Map& map, SeriesAdmission& admission) {
+  auto it = map.find(scratch_);
+  if (it != map.end()) return it;  // the hot path: no lock
+  const std::string* key = &scratch_;
+  if (!admission.admit(scratch_)) {
+    key = &admission.overflowKey();
+    it = map.find(*key);
+    if (it != map.end()) return it;
   }
+  std::lock_guard lock(mu_);
+  return map.try_emplace(*key).first;
+}
+
+void MetricsShard::add(Metric m, std::initializer_list<std::string_view> labels, uint64_t delta) {
+  keyFor(static_cast<uint8_t>(m), labels);
+  auto it = findOrAdmit(counters_, *shared_.counters[static_cast<size_t>(m)]);
   bump(it->second, delta);
 }
 
 void MetricsShard::observe(Histo h, std::initializer_list<std::string_view> labels,
                            double value_ms) {
-  std::string& key = keyFor(static_cast<uint8_t>(h), labels);
-  auto it = histograms_.find(key);
-  if (it == histograms_.end()) {
-    std::lock_guard lock(mu_);
-    it = histograms_.try_emplace(key).first;
-  }
+  keyFor(static_cast<uint8_t>(h), labels);
+  auto it = findOrAdmit(histograms_, *shared_.histograms[static_cast<size_t>(h)]);
   HistogramCell& cell = it->second;
   for (size_t i = 0; i < kDurationBucketsMs.size(); ++i) {
     if (value_ms <= kDurationBucketsMs[i]) {
@@ -143,9 +168,36 @@ void MetricsShard::observe(Histo h, std::initializer_list<std::string_view> labe
   bump(cell.sum_micros, static_cast<uint64_t>(value_ms * 1000.0));
 }
 
-MetricsRegistry::MetricsRegistry(size_t shards, std::string version)
+namespace {
+
+std::string overflowKey(size_t family, size_t labels) {
+  std::string key(1, static_cast<char>(family));
+  for (size_t i = 0; i < labels; ++i) {
+    if (i) key.push_back(kSep);
+    key += kOverflowLabel;
+  }
+  return key;
+}
+
+}  // namespace
+
+MetricsRegistry::MetricsRegistry(size_t shards, std::string version, MetricsLimits limits)
     : version_(std::move(version)) {
-  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<MetricsShard>());
+  // A metric needs room for at least one real series; labels at least hold "__other__".
+  limits.max_series_per_metric = std::max<size_t>(limits.max_series_per_metric, 1);
+  limits.max_label_length = std::max(limits.max_label_length, kOverflowLabel.size());
+  shared_.limits = limits;
+  for (size_t f = 0; f < std::size(kCounters); ++f) {
+    shared_.counters.push_back(std::make_unique<SeriesAdmission>(
+        limits.max_series_per_metric, overflowKey(f, kCounters[f].labels.size())));
+  }
+  for (size_t f = 0; f < std::size(kHistograms); ++f) {
+    shared_.histograms.push_back(std::make_unique<SeriesAdmission>(
+        limits.max_series_per_metric, overflowKey(f, kHistograms[f].labels.size())));
+  }
+  for (size_t i = 0; i < shards; ++i) {
+    shards_.push_back(std::unique_ptr<MetricsShard>(new MetricsShard(shared_)));
+  }
 }
 
 std::string MetricsRegistry::renderPrometheus() {

@@ -2,6 +2,13 @@
 // without locking (it is the only writer) and bumps relaxed atomics; a shard's mutex is taken
 // only when a new label set appears and when the exporter walks the shard. The exporter merges
 // all shards into Prometheus text off the hot path.
+//
+// Bounded cardinality (docs/metrics.md): label values are cut to MetricsLimits::max_label_length
+// bytes of valid UTF-8 without control characters, and each metric admits at most
+// max_series_per_metric label sets across ALL shards (one admission table per metric). Once a
+// metric is full, every new label set is counted in the single overflow series whose labels are
+// all kOverflowLabel, so sums over a metric stay exact. Admission takes a lock only while the
+// metric is filling up; afterwards the table is frozen and read without one.
 #pragma once
 
 #include <array>
@@ -12,9 +19,18 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace igw {
+
+// The value of every label of a metric's overflow series.
+inline constexpr std::string_view kOverflowLabel = "__other__";
+
+struct MetricsLimits {
+  size_t max_series_per_metric = 1000;  // distinct label sets per metric, all workers together
+  size_t max_label_length = 128;        // bytes per label value, cut on a UTF-8 boundary
+};
 
 // Millisecond buckets shared by the duration histograms (the Go gateway's boundaries).
 inline constexpr std::array<double, 15> kDurationBucketsMs = {
@@ -39,6 +55,24 @@ enum class Histo : uint8_t {
   kCount
 };
 
+// Which label sets of one metric have a series of their own; shared by all shards.
+class SeriesAdmission {
+ public:
+  SeriesAdmission(size_t max_series, std::string overflow_key)
+      : max_(max_series), overflow_key_(std::move(overflow_key)) {}
+
+  // True when `key` has (or just got) its own series; false when it is to be folded.
+  bool admit(const std::string& key);
+  const std::string& overflowKey() const { return overflow_key_; }
+
+ private:
+  const size_t max_;
+  const std::string overflow_key_;
+  std::mutex mu_;                         // guards keys_ until full_ is set
+  std::unordered_set<std::string> keys_;  // frozen once full_ is true
+  std::atomic<bool> full_{false};
+};
+
 class MetricsShard {
  public:
   // Label values in the order the metric's comment lists them.
@@ -48,6 +82,13 @@ class MetricsShard {
 
  private:
   friend class MetricsRegistry;
+
+  struct Shared {
+    MetricsLimits limits;
+    std::vector<std::unique_ptr<SeriesAdmission>> counters;    // by Metric
+    std::vector<std::unique_ptr<SeriesAdmission>> histograms;  // by Histo
+  };
+  explicit MetricsShard(const Shared& shared) : shared_(shared) {}
 
   struct HistogramCell {
     std::array<std::atomic<uint64_t>, kDurationBucketsMs.size()> buckets{};
@@ -62,7 +103,11 @@ class MetricsShard {
   }
 
   std::string& keyFor(uint8_t family, std::initializer_list<std::string_view> labels);
+  // The local series for the key in scratch_: found without a lock, else admitted or folded.
+  template <class Map>
+  typename Map::iterator findOrAdmit(Map& map, SeriesAdmission& admission);
 
+  const Shared& shared_;
   std::mutex mu_;  // guards insertions (by the owner) against iteration (by the exporter)
   std::unordered_map<std::string, std::atomic<uint64_t>> counters_;
   std::unordered_map<std::string, HistogramCell> histograms_;
@@ -72,7 +117,7 @@ class MetricsShard {
 
 class MetricsRegistry {
  public:
-  explicit MetricsRegistry(size_t shards, std::string version);
+  MetricsRegistry(size_t shards, std::string version, MetricsLimits limits = {});
   MetricsShard& shard(size_t i) { return *shards_[i]; }
 
   // A value some component keeps per worker (pool sizes, dropped spans); probes with the same
@@ -89,6 +134,7 @@ class MetricsRegistry {
   std::string renderPrometheus();
 
  private:
+  MetricsShard::Shared shared_;  // before shards_: they refer to it
   std::vector<std::unique_ptr<MetricsShard>> shards_;
   std::vector<Probe> probes_;
   std::string version_;

@@ -1,6 +1,7 @@
 #include "telemetry/tracing.h"
 
 #include "core/json_text.h"
+#include "core/safe_text.h"
 
 namespace igw {
 
@@ -42,6 +43,15 @@ std::string formatTraceParent(std::string_view trace_id, std::string_view span_i
   out.append(span_id);
   out += sampled ? "-01" : "-00";
   return out;
+}
+
+void boundSpan(Span& span, size_t max_length) {
+  auto bound = [max_length](std::string& s) { s = safeText(s, max_length); };
+  bound(span.name);
+  bound(span.status_message);
+  for (auto& [key, value] : span.attributes) {
+    if (auto* str = std::get_if<std::string>(&value)) bound(*str);
+  }
 }
 
 std::string encodeOtlpJson(const std::vector<Span>& spans, std::string_view service_name,

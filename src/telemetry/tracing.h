@@ -37,6 +37,12 @@ struct Span {
   std::string status_message;
 };
 
+// Cuts the span's name, string attributes and status message to `max_length` bytes of valid
+// UTF-8 without control characters. Model names and paths come from clients: unbounded, a
+// queue of spans could hold gigabytes, and invalid UTF-8 would make the collector refuse the
+// whole batch.
+void boundSpan(Span& span, size_t max_length);
+
 // ExportTraceServiceRequest in the OTLP JSON encoding (hex ids, 64-bit integers as strings).
 std::string encodeOtlpJson(const std::vector<Span>& spans, std::string_view service_name,
                            std::string_view version);
