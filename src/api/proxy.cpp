@@ -1,6 +1,6 @@
-// ANY /proxy/{provider}/{path...}: raw passthrough to the provider's base URL
-// with the provider's credentials; only allow-listed request headers go
-// upstream (never the caller's credentials or hop-by-hop headers).
+// ANY /proxy/{provider}/{path...}: raw passthrough to the provider's base URL with the
+// provider's credentials; only allow-listed request headers go upstream (never the caller's
+// credentials or hop-by-hop headers).
 #include <algorithm>
 
 #include "api/app.h"
@@ -13,19 +13,17 @@ namespace igw {
 
 namespace {
 
-// An allow-list, not a drop list: a header reaches the provider only if it is
-// known to be safe and useful there. Anything else (the caller's credentials
-// under any spelling: X-Auth-Token, Cookie2, OpenAI-Organization, ...;
-// hop-by-hop and framing headers, which the upstream client sets itself) stays
-// here. Names compare case-insensitively; a name with an underscore never
-// matches (X_Api_Key is not X-Api-Key, and some servers treat them alike).
+// An allow-list, not a drop list: a header reaches the provider only if it is known to be safe
+// and useful there. Anything else stays here: the caller's credentials under any spelling
+// (X-Auth-Token, Cookie2, OpenAI-Organization, ...) and hop-by-hop and framing headers, which
+// the upstream client sets itself. Names compare case-insensitively; a name with an underscore
+// never matches (X_Api_Key is not X-Api-Key, though some servers treat them alike).
 bool forwardRequestHeader(std::string_view name) {
   static constexpr std::string_view kAllow[] = {
       "content-type",       // the body's media type
       "accept",             // e.g. text/event-stream for streams
       "user-agent",         // SDK identification, no credentials
-      "anthropic-version",  // API version pin (the gateway adds 2023-06-01 when
-                            // absent)
+      "anthropic-version",  // API version pin (the gateway adds 2023-06-01 when absent)
       "anthropic-beta",     // opt-in to Anthropic beta features
       "openai-beta",        // opt-in to OpenAI beta features (assistants=v2, ...)
       "idempotency-key",    // safe retries of POSTs
@@ -73,8 +71,7 @@ net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, W
   }
   if (!info.traceparent.empty()) up.headers.push_back({"traceparent", info.traceparent});
   ProviderTable::addAuth(provider, up.headers);
-  // Streams get idle-between-chunks deadlines instead of the whole-exchange
-  // timeout.
+  // Streams get idle-between-chunks deadlines instead of the whole-exchange timeout.
   const std::string* accept = findHeader(up.headers, "Accept");
   bool wants_sse = accept != nullptr && accept->find("text/event-stream") != std::string::npos;
   if (!wants_sse && !req.body.empty() && req.body.front() == '{') {

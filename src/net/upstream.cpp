@@ -42,11 +42,10 @@ struct Connection {
     socket().close(ec);
   }
 
-  // Something nobody asked for is waiting, or the peer has closed: such a
-  // connection must not carry another request, or its next user would read the
-  // bytes as their answer. Looks at the read buffer, at TLS bytes already taken
-  // off the socket (decrypted or not), and peeks at the TCP socket without
-  // blocking. TLS 1.3 session tickets come before the first response, so a
+  // Something nobody asked for is waiting, or the peer has closed: such a connection must not
+  // carry another request, or its next user would read the bytes as their answer. Looks at the
+  // read buffer, at TLS bytes already taken off the socket (decrypted or not), and peeks at the
+  // TCP socket without blocking. TLS 1.3 session tickets come before the first response, so a
   // connection whose response was read has no legitimate bytes left.
   bool dirty() {
     if (buffer.size() > 0) return true;
@@ -85,8 +84,8 @@ struct UpstreamClient::Impl {
   std::atomic<int64_t> idle_count{0};
   std::atomic<int64_t> opened{0};
 
-  // Client-facing messages never name the upstream's host or port (internal
-  // addresses stay internal); the log line does.
+  // Client-facing messages never name the upstream's host or port (internal addresses stay
+  // internal); the log line does.
   Status failure(const Url& url, Status s) const {
     log.warn("upstream request failed",
              {{"host", url.host}, {"port", static_cast<int>(url.port)}, {"error", s.message()}});
@@ -137,8 +136,7 @@ struct UpstreamClient::Impl {
   void release(std::unique_ptr<Connection> conn) {
     auto& list = idle[conn->origin];
     auto now = Clock::now();
-    // Drop the oldest connections first: they are the likeliest to have been
-    // closed remotely.
+    // Drop the oldest connections first: they are the likeliest to have been closed remotely.
     while (!list.empty() && (list.size() >= cfg.max_idle_conns_per_host ||
                              now - list.front()->idle_since >= cfg.idle_conn_timeout)) {
       list.front()->close();
@@ -158,8 +156,7 @@ struct UpstreamClient::Impl {
   awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& url) {
     auto executor = co_await asio::this_coro::executor;
     auto resolver = std::make_shared<tcp::resolver>(executor);
-    // Name resolution runs on Asio's resolver thread and has no deadline of its
-    // own.
+    // Name resolution runs on Asio's resolver thread and has no deadline of its own.
     asio::steady_timer timer(executor);
     timer.expires_after(cfg.connect_timeout);
     timer.async_wait([resolver](error_code ec) {
@@ -180,8 +177,8 @@ struct UpstreamClient::Impl {
 
     auto conn = std::make_unique<Connection>();
     conn->origin = url.origin();
-    // Beast sizes each socket read by the buffer's spare capacity: reserve
-    // enough that a burst of streamed events arrives in one read.
+    // Beast sizes each socket read by the buffer's spare capacity: reserve enough that a burst
+    // of streamed events arrives in one read.
     conn->buffer.reserve(16 * 1024);
     if (url.tls) {
       conn->tls = std::make_unique<TlsStream>(executor, tls_ctx);
@@ -245,9 +242,8 @@ struct UpstreamResponse::Impl {
 
   explicit Impl(ResponseReader r) : reader(std::move(r)) { done = reader.bodyDone(); }
 
-  // Moves body bytes from the connection buffer to `out` according to the
-  // framing; bytes after the end of the body stay in the buffer (and keep the
-  // connection out of the pool).
+  // Moves body bytes from the connection buffer to `out` according to the framing; bytes after
+  // the end of the body stay in the buffer (and keep the connection out of the pool).
   Status drainBuffer() {
     auto& buf = conn->buffer;
     std::string_view in(static_cast<const char*>(buf.data().data()), buf.size());
@@ -264,8 +260,7 @@ UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move
 UpstreamResponse::~UpstreamResponse() {
   auto& s = *impl_;
   if (!s.conn) return;
-  // Only a response read to its end, with nothing unasked-for behind it, frees
-  // the connection.
+  // Only a response read to its end, with nothing unasked-for behind it, frees the connection.
   bool reusable = s.done && !s.failed && !s.aborted && s.reader.reusable(s.conn->buffer.size()) &&
                   !s.conn->dirty();
   if (reusable) {
@@ -295,9 +290,8 @@ void UpstreamResponse::abort() {
 awaitable<Result<std::string_view>> UpstreamResponse::read() {
   auto& s = *impl_;
   s.out.clear();
-  // Hands out everything that is already buffered, reading from the socket only
-  // when nothing is: a burst of small chunks becomes one piece and one client
-  // write.
+  // Hands out everything that is already buffered, reading from the socket only when nothing
+  // is: a burst of small chunks becomes one piece and one client write.
   while (!s.done) {
     if (s.aborted) co_return unavailable("request cancelled");
     if (s.conn->buffer.size() > 0) {
@@ -424,9 +418,8 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
   auto& self = *impl_;
   const std::string head = serializeRequest(req);
   const auto start = Clock::now();
-  // A reused connection may have been closed by the server while idle; if it
-  // fails before any response byte arrives, the request never reached the
-  // application: retry once, fresh.
+  // A reused connection may have been closed by the server while idle; if it fails before any
+  // response byte arrives, the request never reached the application: retry once, fresh.
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn = attempt == 0 ? self.takeIdle(req.url.origin()) : nullptr;
     if (!conn) {
