@@ -1,5 +1,6 @@
 // ANY /proxy/{provider}/{path...}: raw passthrough to the provider's base URL with the
-// provider's credentials; the caller's credentials and hop-by-hop headers never go upstream.
+// provider's credentials; only allow-listed request headers go upstream (never the caller's
+// credentials or hop-by-hop headers).
 #include <algorithm>
 
 #include "api/app.h"
@@ -12,16 +13,24 @@ namespace igw {
 
 namespace {
 
+// An allow-list, not a drop list: a header reaches the provider only if it is known to be safe
+// and useful there. Anything else stays here: the caller's credentials under any spelling
+// (X-Auth-Token, Cookie2, OpenAI-Organization, ...) and hop-by-hop and framing headers, which
+// the upstream client sets itself. Names compare case-insensitively; a name with an underscore
+// never matches (X_Api_Key is not X-Api-Key, though some servers treat them alike).
 bool forwardRequestHeader(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {
-      // hop-by-hop and framing (we set our own)
-      "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
-      "upgrade", "content-length", "expect",
-      // the caller's credentials: never forwarded to a provider
-      "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key",
-      "anthropic-version", "traceparent", "tracestate"};
-  return std::none_of(std::begin(kDrop), std::end(kDrop),
-                      [&](std::string_view d) { return iequals(d, name); });
+  static constexpr std::string_view kAllow[] = {
+      "content-type",       // the body's media type
+      "accept",             // e.g. text/event-stream for streams
+      "user-agent",         // SDK identification, no credentials
+      "anthropic-version",  // API version pin (the gateway adds 2023-06-01 when absent)
+      "anthropic-beta",     // opt-in to Anthropic beta features
+      "openai-beta",        // opt-in to OpenAI beta features (assistants=v2, ...)
+      "idempotency-key",    // safe retries of POSTs
+      "x-request-id",       // correlation with the caller's logs
+  };
+  return std::any_of(std::begin(kAllow), std::end(kAllow),
+                     [&](std::string_view a) { return iequals(a, name); });
 }
 
 }  // namespace

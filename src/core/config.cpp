@@ -373,7 +373,14 @@ const Option kOptions[] = {
     UNSIGNED_OPTION("ANTHROPIC_DEFAULT_MAX_TOKENS", "4096",
                     "max_tokens sent to Anthropic's native API when the client gives none",
                     anthropic_default_max_tokens, 1000000, uint64_t),
-    {"CLIENT_TLS_MIN_VERSION", "TLS12", "Minimum TLS version to upstreams: TLS12 or TLS13",
+    UNSIGNED_OPTION("CLIENT_MAX_RESPONSE_HEADER_SIZE", "65536",
+                    "Largest upstream response head in bytes, interim (1xx) heads included",
+                    client.max_response_header_bytes, 16u << 20, uint32_t),
+    UNSIGNED_OPTION("CLIENT_MAX_INTERIM_RESPONSES", "8",
+                    "Interim (1xx) upstream responses skipped before the final one; more is a 502",
+                    client.max_interim_responses, 1000, unsigned),
+    {"CLIENT_TLS_MIN_VERSION", "TLS12",
+     "Minimum TLS version to upstreams: TLS12 or TLS13 (TLS 1.2: ECDHE with AEAD ciphers only)",
      [](Config& c, const std::string& v) {
        if (v != "TLS12" && v != "TLS13") return bad("must be TLS12 or TLS13, got '" + v + "'");
        c.client.tls_min_version = v;

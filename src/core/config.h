@@ -39,6 +39,9 @@ struct ClientConfig {
   unsigned max_idle_conns_per_host = 0;
   uint64_t max_response_bytes = 0;  // buffered (non-streaming) upstream bodies
   std::string tls_min_version;      // "TLS12" | "TLS13"
+  // All heads of one response, interim (1xx) ones included; and how many 1xx are skipped.
+  uint32_t max_response_header_bytes = 64 * 1024;
+  unsigned max_interim_responses = 8;
 };
 
 struct ProviderSetting {

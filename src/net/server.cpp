@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "net/beast.h"
 #include "net/deadline.h"
+#include "net/tls_policy.h"
 #include "net/trace_exporter.h"
 #include "telemetry/metrics.h"
 
@@ -516,8 +517,7 @@ Status Server::start() {
   }
   if (sc.tls()) {
     s.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
-    s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (Status st = applyTlsPolicy(*s.tls); !st) return st;  // TLS 1.2: ECDHE + AEAD only
     error_code ec;
     s.tls->use_certificate_chain_file(sc.tls_cert_path, ec);
     if (ec)

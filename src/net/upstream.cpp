@@ -2,15 +2,18 @@
 
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <chrono>
 #include <deque>
 #include <limits>
 #include <unordered_map>
 
-#include "http/chunked.h"
+#include "http/response_reader.h"
 #include "net/beast.h"
 #include "net/deadline.h"
+#include "net/tls_policy.h"
 
 namespace igw {
 
@@ -39,13 +42,23 @@ struct Connection {
     socket().close(ec);
   }
 
-  // A pooled connection the peer has closed (or, for plain HTTP, sent garbage on) is stale.
-  bool stale() {
+  // Something nobody asked for is waiting, or the peer has closed: such a connection must not
+  // carry another request, or its next user would read the bytes as their answer. Looks at the
+  // read buffer, at TLS bytes already taken off the socket (decrypted or not), and peeks at the
+  // TCP socket without blocking. TLS 1.3 session tickets come before the first response, so a
+  // connection whose response was read has no legitimate bytes left.
+  bool dirty() {
+    if (buffer.size() > 0) return true;
+    if (tls) {
+      SSL* ssl = tls->native_handle();
+      if (SSL_pending(ssl) > 0 || SSL_has_pending(ssl) == 1) return true;
+      BIO* rbio = SSL_get_rbio(ssl);
+      if (rbio != nullptr && BIO_ctrl_pending(rbio) > 0) return true;
+    }
     char c;
     ssize_t n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0) return true;
-    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
-    return !tls;  // TLS 1.3 session tickets may legitimately be waiting
+    if (n >= 0) return true;  // a byte, or 0: closed
+    return errno != EAGAIN && errno != EWOULDBLOCK;
   }
 };
 
@@ -59,8 +72,6 @@ awaitable<void> onStream(Connection& c, Op&& op) {
   }
 }
 
-enum class BodyMode { kNone, kLength, kChunked, kUntilClose };
-
 }  // namespace
 
 struct UpstreamClient::Impl {
@@ -72,6 +83,18 @@ struct UpstreamClient::Impl {
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
   std::atomic<int64_t> idle_count{0};
   std::atomic<int64_t> opened{0};
+
+  // Client-facing messages never name the upstream's host or port (internal addresses stay
+  // internal); the log line does.
+  Status failure(const Url& url, Status s) const {
+    log.warn("upstream request failed",
+             {{"host", url.host}, {"port", static_cast<int>(url.port)}, {"error", s.message()}});
+    return s;
+  }
+
+  ResponseLimits limits() const {
+    return {cfg.max_response_header_bytes, cfg.max_interim_responses};
+  }
 
   void setIdle(int64_t delta) {
     idle_count.store(idle_count.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
@@ -87,8 +110,9 @@ struct UpstreamClient::Impl {
       if (ec) log.warn("cannot load CA file", {{"path", ca_file}, {"error", ec.message()}});
     }
     tls_ctx.set_verify_mode(ssl::verify_peer);
-    SSL_CTX_set_min_proto_version(tls_ctx.native_handle(),
-                                  c.tls_min_version == "TLS13" ? TLS1_3_VERSION : TLS1_2_VERSION);
+    if (Status s = applyTlsPolicy(tls_ctx, c.tls_min_version); !s) {
+      log.error("cannot apply the TLS policy to the upstream client", {{"error", s.message()}});
+    }
   }
 
   std::unique_ptr<Connection> takeIdle(const std::string& origin) {
@@ -100,7 +124,7 @@ struct UpstreamClient::Impl {
       auto conn = std::move(list.back());
       list.pop_back();
       setIdle(-1);
-      if (now - conn->idle_since < cfg.idle_conn_timeout && !conn->stale()) {
+      if (now - conn->idle_since < cfg.idle_conn_timeout && !conn->dirty()) {
         conn->reused = true;
         return conn;
       }
@@ -143,10 +167,13 @@ struct UpstreamClient::Impl {
         co_await resolver->async_resolve(url.host, std::to_string(url.port), useAwaitableEc(ec));
     timer.cancel();
     if (ec == asio::error::operation_aborted) {
-      co_return deadlineExceeded("resolving " + url.host + " took longer than " +
-                                 formatDuration(cfg.connect_timeout) + " (CLIENT_CONNECT_TIMEOUT)");
+      co_return failure(
+          url, deadlineExceeded("resolving the upstream's name took longer than " +
+                                formatDuration(cfg.connect_timeout) + " (CLIENT_CONNECT_TIMEOUT)"));
     }
-    if (ec) co_return unavailable("cannot resolve " + url.host + ": " + ec.message());
+    if (ec) {
+      co_return failure(url, unavailable("cannot resolve the upstream's name: " + ec.message()));
+    }
 
     auto conn = std::make_unique<Connection>();
     conn->origin = url.origin();
@@ -163,25 +190,29 @@ struct UpstreamClient::Impl {
     co_await asio::async_connect(conn->socket(), results, useAwaitableEc(ec));
     if (ec) {
       if (conn->deadline->fired()) {
-        co_return deadlineExceeded("connecting to " + url.hostHeader() + " took longer than " +
-                                   formatDuration(cfg.connect_timeout) +
-                                   " (CLIENT_CONNECT_TIMEOUT)");
+        co_return failure(url, deadlineExceeded("connecting to the upstream took longer than " +
+                                                formatDuration(cfg.connect_timeout) +
+                                                " (CLIENT_CONNECT_TIMEOUT)"));
       }
-      co_return unavailable("cannot connect to " + url.hostHeader() + ": " + ec.message());
+      co_return failure(url, unavailable("cannot connect to the upstream: " + ec.message()));
     }
     opened.store(opened.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     conn->socket().set_option(tcp::no_delay(true), ec);
     if (conn->tls) {
       if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
-        co_return unavailable("cannot set TLS SNI for " + url.host);
+        co_return failure(url, unavailable("cannot set the TLS server name for the upstream"));
       }
       conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
       co_await conn->tls->async_handshake(ssl::stream_base::client, useAwaitableEc(ec));
       if (ec) {
         if (conn->deadline->fired()) {
-          co_return deadlineExceeded("TLS handshake with " + url.host + " timed out");
+          co_return failure(
+              url,
+              deadlineExceeded("TLS handshake with the upstream took longer than " +
+                               formatDuration(cfg.connect_timeout) + " (CLIENT_CONNECT_TIMEOUT)"));
         }
-        co_return unavailable("TLS handshake with " + url.host + " failed: " + ec.message());
+        co_return failure(url,
+                          unavailable("TLS handshake with the upstream failed: " + ec.message()));
       }
     }
     conn->deadline->clear();
@@ -192,14 +223,9 @@ struct UpstreamClient::Impl {
 struct UpstreamResponse::Impl {
   UpstreamClient::Impl* client = nullptr;
   std::unique_ptr<Connection> conn;
-  int status = 0;
-  Headers headers;
-  bool keep_alive = true;
+  ResponseReader reader;
   bool stream = false;
   Clock::time_point deadline{};  // non-streaming: end of the whole exchange
-  BodyMode mode = BodyMode::kNone;
-  uint64_t remaining = 0;  // kLength
-  ChunkedDecoder chunked;
   bool done = false;
   bool failed = false;
   bool aborted = false;
@@ -214,35 +240,17 @@ struct UpstreamResponse::Impl {
            " (CLIENT_TIMEOUT)";
   }
 
-  // Moves body bytes from the connection buffer to `out` according to the framing.
+  explicit Impl(ResponseReader r) : reader(std::move(r)) { done = reader.bodyDone(); }
+
+  // Moves body bytes from the connection buffer to `out` according to the framing; bytes after
+  // the end of the body stay in the buffer (and keep the connection out of the pool).
   Status drainBuffer() {
     auto& buf = conn->buffer;
     std::string_view in(static_cast<const char*>(buf.data().data()), buf.size());
-    size_t used = 0;
-    switch (mode) {
-      case BodyMode::kNone:
-        done = true;
-        break;
-      case BodyMode::kLength: {
-        used = static_cast<size_t>(std::min<uint64_t>(remaining, in.size()));
-        out.append(in.data(), used);
-        remaining -= used;
-        if (remaining == 0) done = true;
-        break;
-      }
-      case BodyMode::kChunked: {
-        auto n = chunked.decode(in, out);
-        if (!n) return n.status();
-        used = *n;
-        if (chunked.done()) done = true;
-        break;
-      }
-      case BodyMode::kUntilClose:
-        used = in.size();
-        out.append(in);
-        break;
-    }
-    buf.consume(used);
+    auto used = reader.feedBody(in, out);
+    if (!used) return used.status();
+    buf.consume(*used);
+    done = reader.bodyDone();
     return Status::ok();
   }
 };
@@ -252,7 +260,9 @@ UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move
 UpstreamResponse::~UpstreamResponse() {
   auto& s = *impl_;
   if (!s.conn) return;
-  bool reusable = s.done && !s.failed && !s.aborted && s.keep_alive && s.conn->buffer.size() == 0;
+  // Only a response read to its end, with nothing unasked-for behind it, frees the connection.
+  bool reusable = s.done && !s.failed && !s.aborted && s.reader.reusable(s.conn->buffer.size()) &&
+                  !s.conn->dirty();
   if (reusable) {
     s.client->release(std::move(s.conn));
   } else {
@@ -261,7 +271,7 @@ UpstreamResponse::~UpstreamResponse() {
 }
 
 int UpstreamResponse::status() const {
-  return impl_->status;
+  return impl_->reader.head().status;
 }
 
 bool UpstreamResponse::finished() const {
@@ -269,7 +279,7 @@ bool UpstreamResponse::finished() const {
 }
 
 const Headers& UpstreamResponse::headers() const {
-  return impl_->headers;
+  return impl_->reader.head().headers;
 }
 
 void UpstreamResponse::abort() {
@@ -285,11 +295,17 @@ awaitable<Result<std::string_view>> UpstreamResponse::read() {
   while (!s.done) {
     if (s.aborted) co_return unavailable("request cancelled");
     if (s.conn->buffer.size() > 0) {
+      size_t before = s.conn->buffer.size();
       if (Status st = s.drainBuffer(); !st) {
         s.failed = true;
         co_return st;
       }
-      continue;
+      if (s.conn->buffer.size() < before) continue;
+      if (!s.done) {
+        s.failed = true;  // the reader took nothing and wants nothing: cannot happen
+        co_return unavailable("upstream response reader made no progress");
+      }
+      break;
     }
     if (!s.out.empty()) break;
     if (s.stream) {
@@ -306,15 +322,18 @@ awaitable<Result<std::string_view>> UpstreamResponse::read() {
     s.conn->buffer.commit(n);
     if (ec) {
       bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated;
-      if (closed && s.mode == BodyMode::kUntilClose) {
-        s.done = true;
-        s.keep_alive = false;
-        break;
+      if (closed && !s.aborted) {
+        Status st = s.reader.onEof();
+        if (st) {
+          s.done = true;
+          break;
+        }
+        s.failed = true;
+        co_return st;
       }
       s.failed = true;
       if (s.aborted) co_return unavailable("request cancelled");
       if (s.conn->deadline->fired()) co_return deadlineExceeded(s.timeoutMessage());
-      if (closed) co_return unavailable("upstream closed the connection before the body ended");
       co_return unavailable("upstream connection broke: " + ec.message());
     }
   }
@@ -323,8 +342,9 @@ awaitable<Result<std::string_view>> UpstreamResponse::read() {
 
 awaitable<Result<std::string>> UpstreamResponse::readAll(uint64_t max_bytes) {
   std::string all;
-  if (impl_->mode == BodyMode::kLength && impl_->remaining <= max_bytes) {
-    all.reserve(static_cast<size_t>(impl_->remaining));
+  const ResponseHead& head = impl_->reader.head();
+  if (head.framing == BodyFraming::kLength && head.content_length <= max_bytes) {
+    all.reserve(static_cast<size_t>(head.content_length));
   }
   while (true) {
     auto piece = co_await read();
@@ -372,11 +392,14 @@ std::string serializeRequest(const UpstreamRequest& req) {
   head += req.url.hostHeader();
   head += "\r\n";
   for (const auto& h : req.headers) {
+    if (iequals(h.name, "accept-encoding")) continue;
     head += h.name;
     head += ": ";
     head += h.value;
     head += "\r\n";
   }
+  // The gateway relays and parses bodies as they are: no compressed answers.
+  head += "Accept-Encoding: identity\r\n";
   bool has_body =
       !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   if (has_body) {
@@ -386,14 +409,6 @@ std::string serializeRequest(const UpstreamRequest& req) {
   }
   head += "\r\n";
   return head;
-}
-
-BodyMode bodyMode(const http::response_parser<http::empty_body>& p, bool head_request) {
-  int status = p.get().result_int();
-  if (head_request || status / 100 == 1 || status == 204 || status == 304) return BodyMode::kNone;
-  if (p.chunked()) return BodyMode::kChunked;
-  if (p.content_length()) return BodyMode::kLength;
-  return BodyMode::kUntilClose;
 }
 
 }  // namespace
@@ -412,55 +427,70 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       if (!fresh) co_return fresh.status();
       conn = std::move(fresh.value());
     }
-    auto impl = std::make_unique<UpstreamResponse::Impl>();
-    impl->client = &self;
-    impl->stream = req.stream;
-    impl->deadline = start + self.cfg.timeout;
+    const bool stream = req.stream;
+    auto response_deadline = start + self.cfg.timeout;
     auto header_deadline = Clock::now() + self.cfg.response_header_timeout;
-    if (!req.stream && impl->deadline < header_deadline) header_deadline = impl->deadline;
+    if (!stream && response_deadline < header_deadline) header_deadline = response_deadline;
     conn->deadline->expiresAt(header_deadline);
 
-    http::response_parser<http::empty_body> parser;
-    parser.header_limit(64 * 1024);
-    // Boost 1.74 compares the limit as an optional: "none" would reject every sized body.
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     error_code ec;
-    co_await onStream(*conn, [&](auto& stream) -> awaitable<void> {
+    co_await onStream(*conn, [&](auto& s) -> awaitable<void> {
       std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
-      co_await asio::async_write(stream, bufs, useAwaitableEc(ec));
-      if (!ec) co_await http::async_read_header(stream, conn->buffer, parser, useAwaitableEc(ec));
+      co_await asio::async_write(s, bufs, useAwaitableEc(ec));
     });
+    // Interim (1xx) heads are skipped until the final head is complete.
+    ResponseReader reader(req.method == "HEAD", self.limits());
+    bool got_some = false;
+    Status invalid;
+    while (!ec) {
+      auto& buf = conn->buffer;
+      if (buf.size() > 0) {
+        auto used = reader.feedHead(
+            std::string_view(static_cast<const char*>(buf.data().data()), buf.size()));
+        if (!used) {
+          invalid = used.status();
+          break;
+        }
+        buf.consume(*used);
+        if (reader.headComplete()) break;
+      }
+      size_t n = 0;
+      auto space = buf.prepare(16 * 1024);
+      co_await onStream(*conn, [&](auto& s) -> awaitable<void> {
+        n = co_await s.async_read_some(space, useAwaitableEc(ec));
+      });
+      buf.commit(n);
+      if (n > 0) got_some = true;
+    }
+    if (!invalid.isOk()) {
+      conn->close();
+      co_return self.failure(req.url, invalid);
+    }
     if (ec) {
       bool timed_out = conn->deadline->fired();
-      bool retryable = conn->reused && !parser.got_some() && !timed_out;
+      bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated;
+      bool retryable = conn->reused && !got_some && !timed_out;
       conn->close();
       if (retryable) continue;
       if (timed_out) {
-        co_return deadlineExceeded(
-            "no response headers within " +
-            formatDuration(std::chrono::duration_cast<Millis>(header_deadline - start)) +
-            " (CLIENT_RESPONSE_HEADER_TIMEOUT)");
+        co_return self.failure(req.url,
+                               deadlineExceeded("no response headers within " +
+                                                formatDuration(std::chrono::duration_cast<Millis>(
+                                                    header_deadline - start)) +
+                                                " (CLIENT_RESPONSE_HEADER_TIMEOUT)"));
       }
-      co_return unavailable("connection to " + req.url.hostHeader() + " failed: " + ec.message());
+      if (closed) co_return self.failure(req.url, reader.onEof());
+      co_return self.failure(req.url,
+                             unavailable("connection to the upstream failed: " + ec.message()));
     }
-    const auto& msg = parser.get();
-    impl->status = msg.result_int();
-    impl->keep_alive = msg.keep_alive();
-    impl->headers.reserve(16);
-    for (const auto& field : msg) {
-      impl->headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
-    impl->mode = bodyMode(parser, req.method == "HEAD");
-    if (impl->mode == BodyMode::kLength) impl->remaining = *parser.content_length();
-    if (impl->mode == BodyMode::kNone ||
-        (impl->mode == BodyMode::kLength && impl->remaining == 0)) {
-      impl->done = true;
-    }
-    if (impl->mode == BodyMode::kUntilClose) impl->keep_alive = false;
+    auto impl = std::make_unique<UpstreamResponse::Impl>(std::move(reader));
+    impl->client = &self;
+    impl->stream = stream;
+    impl->deadline = response_deadline;
     impl->conn = std::move(conn);
     co_return std::make_unique<UpstreamResponse>(std::move(impl));
   }
-  co_return unavailable("connection to " + req.url.hostHeader() + " failed twice");
+  co_return self.failure(req.url, unavailable("connection to the upstream failed twice"));
 }
 
 }  // namespace igw

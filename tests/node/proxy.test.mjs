@@ -24,7 +24,7 @@ const uniq = () => `u${++n}x${Date.now()}`;
 
 test('GET passthrough keeps path and query, injects credentials, strips caller credentials', async () => {
   const id = uniq();
-  const res = await request(gw.url, { path: `/proxy/openai/files/${id}?limit=2&order=desc`, headers: { ...callerSecrets, 'x-custom-header': 'kept' } });
+  const res = await request(gw.url, { path: `/proxy/openai/files/${id}?limit=2&order=desc`, headers: { ...callerSecrets, 'x-custom-header': 'dropped', 'openai-beta': 'assistants=v2' } });
   assert.equal(res.status, 200, res.text);
   assert.equal(res.headers['x-fake-upstream'], 'yes', 'upstream response headers not relayed');
   assert.equal(res.json.path, `/v1/files/${id}`); // upstream echo relayed verbatim
@@ -34,7 +34,9 @@ test('GET passthrough keeps path and query, injects credentials, strips caller c
   assert.equal(rec.headers.authorization, 'Bearer sk-openai');
   for (const h of ['cookie', 'x-api-key', 'api-key', 'x-goog-api-key']) assert.equal(rec.headers[h], undefined, `${h} forwarded`);
   assert.ok(!JSON.stringify(rec.headers).includes('caller-secret'), 'caller secret leaked upstream');
-  assert.equal(rec.headers['x-custom-header'], 'kept');
+  // Only allow-listed headers go upstream (docs/architecture.md, /proxy).
+  assert.equal(rec.headers['x-custom-header'], undefined);
+  assert.equal(rec.headers['openai-beta'], 'assistants=v2');
 });
 
 test('POST / DELETE passthrough keeps method and body', async () => {
