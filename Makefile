@@ -2,12 +2,13 @@
 # missing first (Debian packages, npm test clients).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 FUZZ_SECONDS ?= 15
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test unit-test node-test fuzz asan-test bench format clean
+.PHONY: all deps build run test unit-test node-test fuzz asan-test tsan-test bench format clean
 
 all: build
 
@@ -49,6 +50,17 @@ asan-test:
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  npm test
 
+# The unit and integration suites under ThreadSanitizer. A report makes the gateway exit
+# non-zero at once (halt_on_error), and the node helpers fail the test that owned it.
+# tests/tsan.supp lists third-party false positives only, each with its reason.
+TSAN_OPTIONS_ALL = halt_on_error=1 second_deadlock_stack=1 suppressions=$(abspath tests/tsan.supp)
+tsan-test:
+	@cmake -S . -B $(TSAN_BUILD) $(CMAKE_FLAGS) -DIGW_TSAN=ON -DIGW_TESTS=ON >/dev/null
+	@ninja -C $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" ctest --output-on-failure -j$(JOBS)
+	cd tests/node && GATEWAY_BIN=$(abspath $(TSAN_BUILD))/inference-gateway \
+	  TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" npm test
+
 bench: build
 	@scripts/install-deps.sh bench
 	ninja -C $(BUILD) translate_bench
@@ -58,4 +70,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'fuzz/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

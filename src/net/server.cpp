@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "http/errors.h"
+#include "http/request_framing.h"
 #include "net/beast.h"
 #include "net/deadline.h"
 #include "net/tls_policy.h"
@@ -27,8 +29,17 @@ class SessionBase {
   virtual void closeIfIdle() = 0;
 };
 
+// An io_context whose pending handlers can be destroyed before the objects they refer to.
+class WorkerContextIo : public asio::io_context {
+ public:
+  using asio::io_context::io_context;
+  // Destroys every handler still queued or waiting (suspended sessions among them) while the
+  // sweeper, upstream client and tracer they use are still alive. Idempotent.
+  void destroyPendingHandlers() { shutdown(); }
+};
+
 struct Worker {
-  asio::io_context ioc{1};
+  WorkerContextIo ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
   DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
@@ -37,8 +48,12 @@ struct Worker {
   std::unique_ptr<TraceExporter> tracer;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
   std::atomic<size_t> active{0};              // read by the drain timer on worker 0
-  bool draining = false;
+  bool draining = false;                      // this worker's thread only
   std::thread thread;
+
+  // Sessions left over after a stop (grace period over) are destroyed here, before the members
+  // above that their destructors still use.
+  ~Worker() { ioc.destroyPendingHandlers(); }
 };
 
 std::string_view reason(int status) {
@@ -54,31 +69,63 @@ void appendHeaders(std::string& out, const Headers& headers) {
   }
 }
 
-void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive) {
+// `http10_keep_alive`: an HTTP/1.0 client only keeps the connection when told so.
+void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive,
+                bool http10) {
   out += "HTTP/1.1 ";
   out += std::to_string(status);
   out += ' ';
   out += reason(status);
   out += "\r\n";
   appendHeaders(out, headers);
-  if (!keep_alive) out += "Connection: close\r\n";
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (http10) {
+    out += "Connection: keep-alive\r\n";
+  }
 }
 
-std::string errorBody(std::string_view message, std::string_view type) {
-  std::string body = "{\"error\":{\"message\":\"";
-  body += message;  // fixed ASCII strings only
-  body += "\",\"type\":\"";
-  body += type;
-  body += "\",\"code\":null}}";
-  return body;
+// Responses that never have a body, whatever the handler produced (RFC 9110 sections 6.4.1,
+// 15.3.5, 15.4.5): answers to HEAD, 1xx, 204 and 304.
+bool statusHasNoBody(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+// Why a request could not be read, for the 400 answer; empty when the client just went away.
+std::string_view readFailure(const error_code& ec) {
+  if (ec.category() != error_code(http::error::end_of_stream).category()) return {};
+  switch (static_cast<http::error>(ec.value())) {
+    case http::error::end_of_stream:
+    case http::error::partial_message:
+      return {};
+    case http::error::bad_content_length:
+      return "invalid Content-Length: not a number, several differing values, or together with "
+             "Transfer-Encoding";
+    case http::error::bad_transfer_encoding:
+      return "invalid Transfer-Encoding: together with Content-Length, or chunked more than once";
+    case http::error::bad_version:
+      return "malformed or unsupported HTTP version; send HTTP/1.1";
+    case http::error::bad_chunk:
+      return "malformed chunk size line in the chunked request body";
+    case http::error::bad_chunk_extension:
+      return "malformed chunk extension in the chunked request body";
+    case http::error::buffer_overflow:
+      return "chunk size line or extension too long in the chunked request body";
+    default:
+      return "malformed HTTP request";
+  }
 }
 
 template <class Stream>
 class Session final : public SessionBase, public Responder {
  public:
+  // Constructed on the thread of `worker`: the Deadline registers in that worker's sweeper.
   Session(Stream stream, Worker& worker, const ServerConfig& cfg, const Handler& handler,
           const Logger& log)
       : stream_(std::move(stream)),
+        // Unparsed bytes are at most a header block plus one read: bounds chunk-size lines and
+        // extensions too, which the parser does not limit itself.
+        buffer_(cfg.max_header_bytes + kReadSize),
         worker_(worker),
         cfg_(cfg),
         handler_(handler),
@@ -108,19 +155,27 @@ class Session final : public SessionBase, public Responder {
   }
 
   // ---- Responder ----
+  // Framing is decided here, once, for every route: no body bytes for HEAD, 1xx, 204 and 304;
+  // HTTP/1.0 clients get close-delimited streams instead of chunked coding.
   awaitable<Status> send(int status, const Headers& headers, std::string_view body) override {
     started_ = true;
     responded_ = true;
     status_ = status;
     std::string head;
     head.reserve(160 + headers.size() * 40);
-    appendHead(head, status, headers, keep_alive_);
+    appendHead(head, status, headers, keep_alive_, http10_);
     appendHeaders(head, extra_headers_);
-    head += "Content-Length: ";
-    head += std::to_string(body.size());
-    head += "\r\n\r\n";
+    bool no_body = head_only_ || statusHasNoBody(status);
+    // A HEAD answer relayed from upstream has an empty body whatever the GET would have had:
+    // then no Content-Length rather than a wrong one.
+    if (!statusHasNoBody(status) && !(head_only_ && body.empty())) {
+      head += "Content-Length: ";
+      head += std::to_string(body.size());
+      head += "\r\n";
+    }
+    head += "\r\n";
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
-                                           asio::buffer(body.data(), head_only_ ? 0 : body.size())};
+                                           asio::buffer(body.data(), no_body ? 0 : body.size())};
     co_return co_await write(bufs);
   }
 
@@ -129,16 +184,35 @@ class Session final : public SessionBase, public Responder {
     responded_ = true;
     streaming_ = true;
     status_ = status;
+    framing_ = Framing::kChunked;
+    if (head_only_ || statusHasNoBody(status)) {
+      framing_ = Framing::kNone;
+    } else if (http10_) {
+      // HTTP/1.0 has no chunked coding: the body ends when the connection closes.
+      framing_ = Framing::kClose;
+      keep_alive_ = false;
+    }
     pending_head_.clear();
-    appendHead(pending_head_, status, headers, keep_alive_);
+    appendHead(pending_head_, status, headers, keep_alive_, http10_);
     appendHeaders(pending_head_, extra_headers_);
-    pending_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    if (framing_ == Framing::kChunked) pending_head_ += "Transfer-Encoding: chunked\r\n";
+    pending_head_ += "\r\n";
     co_return Status::ok();  // written with the first chunk
   }
 
   awaitable<Status> writeChunk(std::string_view data, bool last) override {
     static constexpr std::string_view kEnd = "0\r\n\r\n";
     if (!streaming_) co_return Status::ok();
+    if (framing_ != Framing::kChunked) {
+      if (framing_ == Framing::kNone) data = {};
+      if (last) streaming_ = false;
+      if (data.empty() && pending_head_.empty()) co_return Status::ok();
+      std::array<asio::const_buffer, 2> bufs{asio::buffer(pending_head_),
+                                             asio::buffer(data.data(), data.size())};
+      Status s = co_await write(bufs);
+      pending_head_.clear();
+      co_return s;
+    }
     char size_line[24];
     int n = data.empty() ? 0 : std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
     std::array<asio::const_buffer, 5> bufs{
@@ -194,6 +268,10 @@ class Session final : public SessionBase, public Responder {
   }
 
  private:
+  static constexpr size_t kReadSize = 64 * 1024;  // Beast's largest single read
+
+  enum class Framing { kChunked, kClose, kNone };
+
   struct Watch {
     std::function<void()> on_gone;
   };
@@ -214,10 +292,24 @@ class Session final : public SessionBase, public Responder {
     co_return Status::ok();
   }
 
-  awaitable<void> sendError(int status, std::string_view message, std::string_view type) {
+  awaitable<void> sendError(int status, std::string_view message) {
     keep_alive_ = false;
     Headers h{Header{"Content-Type", "application/json"}};
-    co_await send(status, h, errorBody(message, type));
+    co_await send(status, h, errorJson(message, errorType(status)));
+  }
+
+  // Waits for the first byte of the next request. True when there is one to read.
+  awaitable<bool> awaitRequestStart(bool first) {
+    if (buffer_.size() != 0) co_return true;  // pipelined: already here
+    if (!first) deadline_.expiresAfter(cfg_.idle_timeout);
+    idle_ = true;
+    error_code ec;
+    size_t n = co_await stream_.async_read_some(
+        buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+    idle_ = false;
+    if (ec) co_return false;  // closed, idle too long, or drained while idle
+    buffer_.commit(n);
+    co_return true;
   }
 
   awaitable<void> serve() {
@@ -229,16 +321,25 @@ class Session final : public SessionBase, public Responder {
     }
     bool first = true;
     while (!worker_.draining) {
+      // The first request on a connection has SERVER_READ_TIMEOUT from the accept; a later one
+      // may idle for SERVER_IDLE_TIMEOUT, then has SERVER_READ_TIMEOUT from its first byte.
+      Deadline::Clock::time_point request_deadline;
+      if (first) {
+        request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
+        deadline_.expiresAt(request_deadline);
+      }
+      if (!co_await awaitRequestStart(first)) co_return;
+      if (!first) {
+        request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
+        deadline_.expiresAt(request_deadline);
+      }
+
       http::request_parser<http::string_body> parser;
       parser.header_limit(cfg_.max_header_bytes);
       parser.body_limit(cfg_.max_body_bytes);
-      idle_ = true;
-      deadline_.expiresAfter(first ? cfg_.read_timeout : cfg_.idle_timeout);
       co_await http::async_read_header(stream_, buffer_, parser, useAwaitableEc(ec));
-      idle_ = false;
-      if (ec == http::error::header_limit) {
-        co_await sendError(431, "request headers exceed SERVER_MAX_HEADER_SIZE",
-                           "invalid_request_error");
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        co_await sendError(431, "request headers exceed SERVER_MAX_HEADER_SIZE");
         co_return;
       }
       if (ec == http::error::body_limit) {
@@ -246,41 +347,51 @@ class Session final : public SessionBase, public Responder {
         co_return;
       }
       if (ec) {
-        // Closed, timed out or drained while idle: just close. Garbage gets a 400.
-        if (ec.category() == error_code(http::error::end_of_stream).category() &&
-            ec != http::error::end_of_stream && ec != http::error::partial_message) {
-          co_await sendError(400, "malformed HTTP request", "invalid_request_error");
-        }
+        // Closed or timed out: just close. Anything the parser rejected gets a 400.
+        if (auto why = readFailure(ec); !why.empty()) co_await sendError(400, why);
         co_return;
       }
+
+      const auto& hdr = parser.get();
+      Request req;
+      req.method = std::string(hdr.method_string());
+      req.headers.reserve(16);
+      for (const auto& f : hdr) {
+        req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+      }
+      RequestHead head{static_cast<int>(hdr.version()), hdr.method_string(),
+                       std::string(hdr.target()), &req.headers};
+      if (auto bad = checkRequestHead(head)) {
+        co_await sendError(bad->status, bad->message);
+        co_return;
+      }
+      req.target = std::move(head.target);
       if (auto len = parser.content_length(); len && *len > cfg_.max_body_bytes) {
         co_await sendTooLarge();
         co_return;
       }
-      auto& hdr = parser.get();
-      if (beast::iequals(hdr[http::field::expect], "100-continue")) {
+      http10_ = hdr.version() < 11;
+      // An HTTP/1.0 client does not know 1xx answers; its 100-continue is ignored (RFC 9110).
+      if (!http10_ && !parser.is_done() && findHeader(req.headers, "Expect") != nullptr) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         deadline_.expiresAfter(cfg_.write_timeout);
         co_await asio::async_write(stream_, asio::buffer(kContinue), useAwaitableEc(ec));
         if (ec) co_return;
+        request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
       }
-      deadline_.expiresAfter(cfg_.read_timeout);
+      deadline_.expiresAt(request_deadline);
       co_await http::async_read(stream_, buffer_, parser, useAwaitableEc(ec));
       deadline_.clear();
       if (ec == http::error::body_limit) {
         co_await sendTooLarge();
         co_return;
       }
-      if (ec) co_return;
+      if (ec) {
+        if (auto why = readFailure(ec); !why.empty()) co_await sendError(400, why);
+        co_return;
+      }
 
       auto msg = parser.release();
-      Request req;
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      req.headers.reserve(16);
-      for (const auto& f : msg) {
-        req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-      }
       req.body = std::move(msg.body());
       keep_alive_ = msg.keep_alive() && !worker_.draining;
       head_only_ = msg.method() == http::verb::head;
@@ -291,7 +402,7 @@ class Session final : public SessionBase, public Responder {
       WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get()};
       co_await handler_(req, *this, ctx);
       stopWatching();
-      if (!responded_) co_await sendError(500, "handler produced no response", "server_error");
+      if (!responded_) co_await sendError(500, "handler produced no response");
       if (broken_ || streaming_ || !keep_alive_ || worker_.draining) co_return;
       first = false;
     }
@@ -300,7 +411,7 @@ class Session final : public SessionBase, public Responder {
   awaitable<void> sendTooLarge() {
     std::string msg = "request body exceeds SERVER_MAX_REQUEST_BODY_SIZE (" +
                       std::to_string(cfg_.max_body_bytes) + " bytes)";
-    co_await sendError(413, msg, "invalid_request_error");
+    co_await sendError(413, msg);
   }
 
   Stream stream_;
@@ -313,15 +424,35 @@ class Session final : public SessionBase, public Responder {
   std::shared_ptr<Watch> watch_;
   bool idle_ = false;
   bool keep_alive_ = true;
+  bool http10_ = false;
   bool head_only_ = false;
   bool started_ = false;
   bool responded_ = false;
   bool streaming_ = false;
   bool broken_ = false;
+  Framing framing_ = Framing::kChunked;
   int status_ = 0;
   Headers extra_headers_;
   std::string pending_head_;  // a stream's status line and headers, until its first chunk
 };
+
+// One connection, from its first instruction on the worker that owns it: the session (and its
+// Deadline, which registers in that worker's sweeper) is built here, never on the acceptor's
+// thread. co_spawn posts to `w.ioc` before running any of this body.
+awaitable<void> serveConnection(Worker& w, tcp::socket sock, ssl::context* tls,
+                                const ServerConfig& cfg, const Handler& handler,
+                                const Logger& log) {
+  error_code ec;
+  sock.set_option(tcp::no_delay(true), ec);
+  if (tls != nullptr) {
+    Session<beast::ssl_stream<tcp::socket>> s(beast::ssl_stream<tcp::socket>(std::move(sock), *tls),
+                                              w, cfg, handler, log);
+    co_await s.run();
+  } else {
+    Session<tcp::socket> s(std::move(sock), w, cfg, handler, log);
+    co_await s.run();
+  }
+}
 
 }  // namespace
 
@@ -349,15 +480,6 @@ struct Server::Impl {
 
   Worker& first() { return *workers.front(); }
 
-  template <class Stream>
-  void spawnSession(Worker& w, Stream stream, const Handler& handler) {
-    asio::co_spawn(
-        w.ioc,
-        [s = std::make_unique<Session<Stream>>(std::move(stream), w, config->server, handler,
-                                               log)]() -> awaitable<void> { co_await s->run(); },
-        asio::detached);
-  }
-
   awaitable<void> acceptLoop(Listener& l) {
     size_t next = 0;
     while (l.acceptor->is_open()) {
@@ -374,12 +496,9 @@ struct Server::Impl {
         co_await t.async_wait(useAwaitableEc(ec));
         continue;
       }
-      sock.set_option(tcp::no_delay(true), ec);
-      if (l.tls != nullptr) {
-        spawnSession(w, beast::ssl_stream<tcp::socket>(std::move(sock), *l.tls), *l.handler);
-      } else {
-        spawnSession(w, std::move(sock), *l.handler);
-      }
+      asio::co_spawn(w.ioc,
+                     serveConnection(w, std::move(sock), l.tls, config->server, *l.handler, log),
+                     asio::detached);
     }
   }
 

@@ -28,6 +28,21 @@ const truthy = (v) => /^(true|1|yes|on)$/i.test(String(v ?? '').trim());
 const live = new Set();
 const killAll = () => { for (const p of live) { try { p.kill('SIGKILL'); } catch {} } };
 process.on('exit', killAll);
+
+// Sanitizer builds (make asan-test / tsan-test): a report in a gateway's stderr fails the test
+// that stops it (stop()/kill() throw) and, in any case, this test file (non-zero exit code), even
+// when the report came from a gateway nobody stopped or after the last assertion.
+const SANITIZER_REPORT = /WARNING: ThreadSanitizer|ERROR: (?:Address|Leak)Sanitizer|^\S+:\d+:\d+: runtime error: /m;
+const sanitizerReports = [];
+export const sanitizerReport = (stderr) => {
+  const m = SANITIZER_REPORT.exec(stderr);
+  return m ? stderr.slice(Math.max(0, m.index - 200), m.index + 8000) : null;
+};
+process.on('exit', () => {
+  if (sanitizerReports.length === 0) return;
+  process.stderr.write(`\n[sanitizer reports from ${sanitizerReports.length} gateway(s)]\n${sanitizerReports.join('\n----\n')}\n`);
+  process.exitCode = 1;
+});
 // If the test runner cancels this file, do not leave gateways behind.
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.once(sig, () => { killAll(); process.exit(130); });
 
@@ -59,7 +74,19 @@ function spawnGateway(args, env) {
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (d) => { out += d; stdout += d; emitter.emit('log'); });
   child.stderr.on('data', (d) => { out += d; stderr += d; emitter.emit('log'); });
-  return { child, exited, emitter, logs: () => out, stdout: () => stdout, stderr: () => stderr };
+  // 'close' comes after the last stderr byte; bounded because a grandchild (an MCP stdio server)
+  // could hold the pipe open.
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  const drained = () => Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
+  let reported = false;
+  const checkSanitizer = async () => {
+    await drained();
+    const report = sanitizerReport(stderr);
+    if (report && !reported) { reported = true; sanitizerReports.push(`[gateway pid ${child.pid}]\n${report}`); }
+    return report;
+  };
+  exited.then(checkSanitizer);
+  return { child, exited, emitter, checkSanitizer, logs: () => out, stdout: () => stdout, stderr: () => stderr };
 }
 
 function waitFor(emitter, check, what, logs, timeoutMs) {
@@ -145,6 +172,12 @@ function watchExit(p) {
   return state;
 }
 
+async function failOnSanitizerReport(p, result) {
+  const report = await p.checkSanitizer();
+  if (report) throw new Error(`sanitizer report from the gateway (exit ${JSON.stringify(result)}):\n${report}`);
+  return result;
+}
+
 function handle({ p, scheme, host, port, metricsHost, metricsPort }, wantMetrics) {
   const state = p.state;
   return {
@@ -165,9 +198,13 @@ function handle({ p, scheme, host, port, metricsHost, metricsPort }, wantMetrics
     async stop(sig = 'SIGTERM') {
       state.signalled = true;
       if (!state.exitedEarly) p.child.kill(sig);
-      return p.exited;
+      return failOnSanitizerReport(p, await p.exited);
     },
-    kill() { state.signalled = true; if (!state.exitedEarly) p.child.kill('SIGKILL'); return p.exited; },
+    async kill() {
+      state.signalled = true;
+      if (!state.exitedEarly) p.child.kill('SIGKILL');
+      return failOnSanitizerReport(p, await p.exited);
+    },
   };
 }
 
