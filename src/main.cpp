@@ -1,4 +1,5 @@
 // Wiring only: configuration -> provider table -> server -> run.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "a2a/a2a_source.h"
 #include "api/app.h"
 #include "core/config.h"
+#include "core/json_parse.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "mcp/mcp_source.h"
@@ -41,6 +43,10 @@ int main(int argc, char** argv) {
   auto config = std::make_shared<const Config>(std::move(loaded.value()));
   Logger log(config->environment == "production", parseLogLevel(config->log_level),
              config->log_max_field_length);
+  // Before any thread starts. No JSON from outside is larger than what some channel accepts.
+  setJsonLimits({config->limits.json_max_depth,
+                 std::max({config->server.max_body_bytes, config->client.max_response_bytes,
+                           uint64_t{16} << 20})});
 
   auto table = ProviderTable::build(*config);
   if (!table) {

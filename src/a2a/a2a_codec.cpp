@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_fields.h"
+#include "core/json_parse.h"
 #include "net/url.h"
 
 namespace igw::a2a {
@@ -239,7 +240,9 @@ bool isInterrupted(TaskState s) {
 }
 
 Result<AgentCard> parseAgentCard(std::string_view text, std::string_view base_url) {
-  auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parseJson(text);
+  if (parsed.overLimit()) return jsonStatus(parsed, Code::kUnavailable, "the agent card");
+  const json& doc = parsed.value;
   if (!doc.is_object()) return unavailable("the agent card is not a JSON object");
   AgentCard card;
   card.name = str(doc, "name");
@@ -341,7 +344,9 @@ std::string buildCancelTask(Protocol p, int64_t id, std::string_view task_id) {
 }
 
 Result<Response> parseResponse(std::string_view text) {
-  auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parseJson(text);
+  if (parsed.overLimit()) return jsonStatus(parsed, Code::kUnavailable, "the agent's answer");
+  const json& doc = parsed.value;
   if (!doc.is_object()) return unavailable("the agent answered something that is not JSON-RPC");
   Response r;
   if (const json* err = field(doc, "error"); err && !err->is_null()) {
@@ -362,8 +367,7 @@ Result<Response> parseResponse(std::string_view text) {
 }
 
 std::string partsText(std::string_view parts_json) {
-  auto doc = json::parse(parts_json, nullptr, false);
-  return partsOf(doc);
+  return partsOf(parseJsonOrDiscarded(parts_json));
 }
 
 void TaskTracker::appendCapped(std::string& dst, std::string_view src) {
@@ -561,7 +565,9 @@ std::string toolDescription(const Skill& s, std::string_view agent_name) {
 }
 
 Result<std::string> parseInput(std::string_view arguments) {
-  auto doc = json::parse(arguments, nullptr, false);
+  auto parsed = parseJson(arguments);
+  if (parsed.overLimit()) return invalidArgument("arguments " + parsed.describe());
+  const json& doc = parsed.value;
   if (!doc.is_object()) return invalidArgument("arguments must be a JSON object with \"input\"");
   const json* in = field(doc, "input");
   if (!in || !in->is_string()) return invalidArgument("\"input\" must be a string");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_fields.h"
+#include "core/json_parse.h"
 
 namespace igw::a2a {
 
@@ -67,7 +68,7 @@ std::string agentsTarget(std::string_view ns) {
 
 Result<std::vector<DiscoveredAgent>> parseServiceList(std::string_view text,
                                                       std::string_view fallback_namespace) {
-  auto doc = json::parse(text, nullptr, false);
+  auto doc = parseJsonOrDiscarded(text);
   auto items = listItems(doc, "ServiceList");
   if (!items) return items.status();
   std::vector<DiscoveredAgent> out;
@@ -102,7 +103,7 @@ Result<std::vector<DiscoveredAgent>> parseServiceList(std::string_view text,
 
 Result<std::vector<DiscoveredAgent>> parseAgentList(std::string_view text,
                                                     std::string_view fallback_namespace) {
-  auto doc = json::parse(text, nullptr, false);
+  auto doc = parseJsonOrDiscarded(text);
   auto items = listItems(doc, "AgentList");
   if (!items) return items.status();
   std::vector<DiscoveredAgent> out;

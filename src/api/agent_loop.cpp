@@ -17,6 +17,7 @@
 #include "api/app.h"
 #include "api/relay.h"
 #include "core/ids.h"
+#include "core/json_parse.h"
 #include "http/errors.h"
 #include "http/sse.h"
 #include "net/parallel.h"
@@ -258,7 +259,19 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
     if (loop.captured()) {
       // A whole response: the answer of a non-streaming turn, or an error.
       if (loop.capturedStatus() < 400) {
-        response = json::parse(loop.capturedBody(), nullptr, /*allow_exceptions=*/false);
+        auto parsed = parseJson(loop.capturedBody());
+        if (parsed.overLimit()) {  // the model's answer is beyond the limits: a broken upstream
+          Status s = jsonStatus(parsed, Code::kUnavailable, "the model's answer");
+          if (loop.streaming()) {
+            std::string tail;
+            appendSseData(tail, errorJson(s));
+            co_await finishStream(loop, std::move(tail));
+          } else {
+            co_await respondError(client, s);
+          }
+          co_return;
+        }
+        response = std::move(parsed.value);
       }
       auto completion = response.is_object() ? agent::readCompletion(response)
                                              : Result<agent::Completion>(invalidArgument(""));
@@ -359,7 +372,7 @@ net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, Wo
   ActiveTools tools = activeTools(*app.tools, req);
   json doc;
   if (!tools.offered.empty()) {
-    doc = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    doc = parseJsonOrDiscarded(req.body);  // too deep: the direct path's scanner says so
   }
   if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array() ||
       agent::offerTools(doc, tools.offered) == 0) {

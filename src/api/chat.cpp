@@ -6,6 +6,7 @@
 #include "api/chat_body.h"
 #include "api/relay.h"
 #include "core/ids.h"
+#include "core/json_parse.h"
 #include "providers/routing.h"
 
 namespace igw {
@@ -34,11 +35,12 @@ bool wantsUsage(const nlohmann::json& doc) {
 net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& request, const ProviderEntry& provider,
                                 const ChatBodyInfo& body, const std::string& upstream_model) {
-  auto doc = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) {  // inspectChatBody accepted it, so this is not expected
-    co_await respondError(res, invalidArgument("request body is not a JSON object"));
+  auto parsed = parseJson(req.body);
+  if (!parsed.ok() || !parsed.value.is_object()) {  // inspectChatBody accepted it: unexpected
+    co_await respondError(res, jsonStatus(parsed, Code::kInvalidArgument, "request body"));
     co_return;
   }
+  nlohmann::json doc = std::move(parsed.value);
   doc["model"] = upstream_model;
   auto native = provider.adapter->buildRequest(doc, body.stream);
   if (!native) {

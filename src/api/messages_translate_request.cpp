@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/messages_translate.h"
+#include "core/json_parse.h"
 
 namespace igw {
 
@@ -396,7 +397,9 @@ Status addSampling(const json& req, json& body) {
 
 Result<std::string> messagesToChatRequest(std::string_view anthropic_body, std::string_view model,
                                           bool* stream_out) {
-  json req = json::parse(anthropic_body, nullptr, false);
+  auto parsed = parseJson(anthropic_body);
+  if (parsed.overLimit()) return bad("the request body " + parsed.describe());
+  json req = std::move(parsed.value);
   if (req.is_discarded() || !req.is_object()) {
     return bad("the request body must be a JSON object");
   }

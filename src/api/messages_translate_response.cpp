@@ -14,6 +14,7 @@
 
 #include "api/messages_translate.h"
 #include "core/ids.h"
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/errors.h"
 
@@ -40,13 +41,20 @@ int64_t count(const json& obj, std::string_view key) {
   return v.is_number_integer() && v.get<int64_t>() > 0 ? v.get<int64_t>() : 0;
 }
 
-json toolInput(std::string_view args) {
+// Arguments that are not an object are kept raw; arguments beyond the JSON limits fail the
+// answer (502) like any other upstream document that is too deep.
+Result<json> toolInput(std::string_view args) {
   size_t first = args.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return json::object();
-  json input = json::parse(args, nullptr, false);
-  if (input.is_string()) input = json::parse(input.get<std::string>(), nullptr, false);
-  if (!input.is_discarded() && input.is_object()) return input;
-  return {{"_raw", args}};
+  auto parsed = parseJson(args);
+  if (parsed.ok() && parsed.value.is_string()) {
+    parsed = parseJson(parsed.value.get_ref<const std::string&>());
+  }
+  if (parsed.overLimit()) {
+    return jsonStatus(parsed, Code::kUnavailable, "the upstream's tool-call arguments");
+  }
+  if (parsed.ok() && parsed.value.is_object()) return std::move(parsed.value);
+  return json{{"_raw", args}};
 }
 
 // message.content: a string or (some servers) an array of text parts.
@@ -148,13 +156,16 @@ std::string chatErrorToMessagesError(int http_status, std::string_view openai_er
   // through nlohmann, which replaces invalid bytes.
   std::string message = upstreamErrorMessage(openai_error_body);
   message = json(std::move(message)).dump(-1, ' ', false, json::error_handler_t::replace);
-  message = json::parse(message, nullptr, false).get<std::string>();
+  json decoded = parseJsonOrDiscarded(message);  // a string literal the line above made
+  message = decoded.is_string() ? decoded.get<std::string>() : std::string();
   return messages::errorEnvelope(messagesErrorType(http_status), message);
 }
 
 Result<std::string> chatResponseToMessage(std::string_view openai_body,
                                           std::string_view client_model) {
-  json resp = json::parse(openai_body, nullptr, false);
+  auto parsed = parseJson(openai_body);
+  if (parsed.overLimit()) return jsonStatus(parsed, Code::kUnavailable, "the upstream response");
+  json resp = std::move(parsed.value);
   if (resp.is_discarded() || !resp.is_object()) {
     return unavailable("the upstream response is not a JSON object");
   }
@@ -188,10 +199,12 @@ Result<std::string> chatResponseToMessage(std::string_view openai_body,
       const json& fn = at(calls[i], "function");
       std::string id(str(calls[i], "id"));
       if (id.empty()) id = "toolu_" + std::to_string(i);
+      auto input = toolInput(str(fn, "arguments"));
+      if (!input) return input.status();
       content.push_back({{"type", "tool_use"},
                          {"id", std::move(id)},
                          {"name", str(fn, "name")},
-                         {"input", toolInput(str(fn, "arguments"))}});
+                         {"input", std::move(input.value())}});
       had_tools = true;
     }
   }

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/messages_translate.h"
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/json_scan.h"
 
@@ -199,7 +200,8 @@ Status MessagesStreamWriter::fail(std::string_view type, std::string_view messag
     out += messages::errorEnvelope(type, message);
   } else {  // a caller's message: replace invalid bytes so the event stays valid JSON
     std::string quoted = json(message).dump(-1, ' ', false, json::error_handler_t::replace);
-    out += messages::errorEnvelope(type, json::parse(quoted).get<std::string>());
+    json decoded = parseJsonOrDiscarded(quoted);  // the string literal just made
+    out += messages::errorEnvelope(type, decoded.is_string() ? decoded.get<std::string>() : "");
   }
   endEvent(out);
   return status;
@@ -426,7 +428,11 @@ Status MessagesStreamWriter::onChunk(std::string_view data, std::string& out) {
     if (!scratch_text_.empty()) text(scratch_text_, out);
     return Status::ok();
   }
-  json chunk = json::parse(data, nullptr, false);
+  auto parsed = parseJson(data);
+  if (parsed.overLimit()) {
+    return fail("api_error", "the upstream sent a stream chunk that " + parsed.describe(), out);
+  }
+  json chunk = std::move(parsed.value);
   if (chunk.is_discarded() || !chunk.is_object()) {
     return fail("api_error", "the upstream sent a stream chunk that is not a JSON object", out);
   }

@@ -4,6 +4,7 @@
 
 #include "api/app.h"
 #include "api/relay.h"
+#include "core/json_parse.h"
 #include "net/parallel.h"
 #include "providers/routing.h"
 
@@ -78,7 +79,7 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
                  {{"provider", p.spec->id}, {"status", (*sent)->status()}});
     co_return;
   }
-  json parsed = json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  json parsed = parseJsonOrDiscarded(*body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     app.log.warn("listing models failed: not JSON", {{"provider", p.spec->id}});
     co_return;

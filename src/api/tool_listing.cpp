@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/relay.h"
+#include "core/json_parse.h"
 #include "tools/loop_codec.h"
 
 namespace igw {
@@ -24,7 +25,7 @@ net::awaitable<void> listMcpTools(const App& app, Responder& res) {
   if (const ToolSource* mcp = sourceOf(app, "mcp")) {
     if (auto tools = mcp->tools()) {
       for (const auto& t : *tools) {
-        json schema = json::parse(t.parameters, nullptr, /*allow_exceptions=*/false);
+        json schema = parseJsonOrDiscarded(t.parameters);
         if (!schema.is_object()) schema = json::object();
         data.push_back(json{{"name", t.remote_name},
                             {"tool", t.name},
@@ -41,7 +42,7 @@ net::awaitable<void> listMcpTools(const App& app, Responder& res) {
 net::awaitable<void> listA2aAgents(const App& app, Responder& res, std::string_view id) {
   json agents = json::array();
   if (const ToolSource* a2a = sourceOf(app, "a2a")) {
-    agents = json::parse(a2a->describe(), nullptr, /*allow_exceptions=*/false);
+    agents = parseJsonOrDiscarded(a2a->describe());
     if (!agents.is_array()) agents = json::array();
   }
   if (id.empty()) {

@@ -269,6 +269,15 @@ const Option kOptions[] = {
     UNSIGNED_OPTION("SERVER_MAX_HEADER_SIZE", "65536",
                     "Largest request header block accepted, in bytes (larger gets 431)",
                     server.max_header_bytes, (1u << 24), uint32_t),
+    {"JSON_MAX_DEPTH", "128",
+     "Deepest nesting accepted in any JSON from outside: request bodies, tool-call arguments, "
+     "tool results, upstream answers (deeper gets 400 from a client, 502 from an upstream)",
+     [](Config& c, const std::string& v) {
+       auto n = parseUnsigned(v, 1024);  // the DOM's copy and dump recurse once per level
+       if (!n || *n == 0) return bad("must be an integer 1-1024, got '" + v + "'");
+       c.limits.json_max_depth = static_cast<unsigned>(*n);
+       return Status::ok();
+     }},
     UNSIGNED_OPTION("SERVER_THREADS", "0", "Worker threads; 0 means one per CPU core",
                     server.threads, 256, unsigned),
     {"SERVER_TLS_CERT_PATH", "", "PEM certificate chain; with SERVER_TLS_KEY_PATH serves HTTPS",

@@ -125,11 +125,17 @@ struct AgentConfig {
   uint64_t max_tool_result_bytes = 0;  // longer tool output is cut (and says so)
 };
 
+// Bounds on the work one request may cause (see docs on limits).
+struct RequestLimitsConfig {
+  unsigned json_max_depth = 0;  // nesting of any JSON from outside (bodies, arguments, answers)
+};
+
 struct Config {
   std::string environment;  // "production" (JSON logs) | "development" (readable logs)
   std::string log_level;
   ServerConfig server;
   ClientConfig client;
+  RequestLimitsConfig limits;
   TelemetryConfig telemetry;
   McpConfig mcp;
   A2aConfig a2a;

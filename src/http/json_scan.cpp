@@ -1,5 +1,6 @@
 #include "http/json_scan.h"
 
+#include "core/json_parse.h"
 #include "core/json_text.h"
 
 namespace igw {
@@ -8,10 +9,17 @@ namespace {
 
 class Scanner {
  public:
-  explicit Scanner(std::string_view t) : t_(t) {}
+  explicit Scanner(std::string_view t)
+      : t_(t), max_depth_(static_cast<int>(jsonLimits().max_depth)) {}
 
   Status fail(const char* what) const {
     return invalidArgument(std::string("request body is not valid JSON: ") + what + " at offset " +
+                           std::to_string(pos_));
+  }
+
+  Status tooDeep() const {
+    return invalidArgument("request body is nested deeper than " + std::to_string(max_depth_) +
+                           " levels (the gateway's limit, JSON_MAX_DEPTH) at offset " +
                            std::to_string(pos_));
   }
 
@@ -26,9 +34,9 @@ class Scanner {
   bool atEnd() const { return pos_ >= t_.size(); }
   size_t pos() const { return pos_; }
 
-  // Skips one value starting at pos_; sets `type`.
+  // Skips one value starting at pos_; sets `type`. `depth` counts the containers around the value
+  // plus one: a container at `depth` is nested that deep (the outermost is 1).
   Status value(int depth, JsonType& type) {
-    if (depth > kMaxJsonDepth) return fail("nesting deeper than 128 levels");
     skipWs();
     if (atEnd()) return fail("unexpected end of input");
     char c = t_[pos_];
@@ -62,6 +70,7 @@ class Scanner {
 
   // Parses an object at pos_; when `members` is set, records the top-level members.
   Status object(int depth, std::vector<JsonMember>* members) {
+    if (depth > max_depth_) return tooDeep();
     ++pos_;  // '{'
     skipWs();
     if (!atEnd() && t_[pos_] == '}') {
@@ -108,6 +117,7 @@ class Scanner {
   }
 
   Status array(int depth) {
+    if (depth > max_depth_) return tooDeep();
     ++pos_;  // '['
     skipWs();
     if (!atEnd() && t_[pos_] == ']') {
@@ -196,6 +206,7 @@ class Scanner {
 
  private:
   std::string_view t_;
+  int max_depth_;
   size_t pos_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // A validating, allocation-light JSON scanner for the hot path. It checks a whole document
-// (RFC 8259 grammar, bounded nesting) and reports the byte spans of one object's members, so a
-// route that needs only `model` and `stream` never builds a DOM and can splice the body.
+// (RFC 8259 grammar, nesting bounded by jsonLimits().max_depth) and reports the byte spans of one
+// object's members, so a route that needs only `model` and `stream` never builds a DOM and can
+// splice the body.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +21,6 @@ struct JsonMember {
   size_t value_end;    // one past the value's last byte
   JsonType type;
 };
-
-constexpr int kMaxJsonDepth = 128;
 
 // Validates that `text` is exactly one JSON object (whitespace around it allowed) and returns
 // its top-level members in order. Errors say what is wrong and at which byte offset.

@@ -1,6 +1,7 @@
 #include "mcp/jsonrpc_codec.h"
 
 #include "core/json_fields.h"
+#include "core/json_parse.h"
 
 #include <algorithm>
 #include <array>
@@ -226,8 +227,91 @@ Result<Message> parseMessage(const json& value) {
   return msg;
 }
 
+namespace {
+
+size_t skipWs(std::string_view t, size_t i) {
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  return i;
+}
+
+// Past the string literal starting at t[i] (the quote); npos when unterminated.
+size_t skipString(std::string_view t, size_t i) {
+  for (++i; i < t.size(); ++i) {
+    if (t[i] == '\\') {
+      ++i;
+    } else if (t[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Past the value starting at t[i], nesting skipped by counting brackets (no recursion, no DOM).
+size_t skipValue(std::string_view t, size_t i) {
+  size_t depth = 0;
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '"') {
+      i = skipString(t, i);
+      if (i == std::string_view::npos) return i;
+      if (depth == 0) return i;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;
+      if (--depth == 0) return i + 1;
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+      return i;
+    }
+    ++i;
+  }
+  return depth == 0 ? i : std::string_view::npos;
+}
+
+// The "id" of a message too deep or too large to parse, read from the top level only, so the
+// request waiting for it ends with an error now instead of at its timeout.
+json shallowId(std::string_view t) {
+  size_t i = skipWs(t, 0);
+  if (i >= t.size() || t[i] != '{') return nullptr;
+  i = skipWs(t, i + 1);
+  while (i < t.size() && t[i] == '"') {
+    size_t key_end = skipString(t, i);
+    if (key_end == std::string_view::npos) return nullptr;
+    std::string_view key = t.substr(i + 1, key_end - i - 2);
+    i = skipWs(t, key_end);
+    if (i >= t.size() || t[i] != ':') return nullptr;
+    i = skipWs(t, i + 1);
+    size_t end = skipValue(t, i);
+    if (end == std::string_view::npos) return nullptr;
+    if (key == "id") {
+      json id = parseJsonOrDiscarded(t.substr(i, end - i));  // a scalar: nothing deep
+      return id.is_string() || id.is_number_integer() ? id : json(nullptr);
+    }
+    i = skipWs(t, end);
+    if (i >= t.size() || t[i] != ',') return nullptr;
+    i = skipWs(t, i + 1);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Result<std::vector<Message>> parseMessages(std::string_view text) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  auto parsed = parseJson(text);
+  if (parsed.overLimit()) {
+    // The answer is unusable, but whoever waits for it should hear so at once.
+    json id = shallowId(text);
+    if (id.is_null()) return invalidArgument("JSON-RPC message " + parsed.describe());
+    Message m;
+    m.kind = MessageKind::kError;
+    m.id = std::move(id);
+    m.error_code = -32603;  // internal error
+    m.error_message = "the server's answer " + parsed.describe();
+    return std::vector<Message>{std::move(m)};
+  }
+  json& doc = parsed.value;
   if (doc.is_discarded()) return invalidArgument("JSON-RPC message is not valid JSON");
   std::vector<Message> out;
   if (doc.is_array()) {

@@ -4,6 +4,7 @@
 #include <future>
 #include <thread>
 
+#include "core/json_parse.h"
 #include "mcp/naming_codec.h"
 #include "mcp/server_session.h"
 #include "net/deadline.h"
@@ -117,12 +118,16 @@ class McpSource final : public ToolSource {
     bool blank = arguments.find_first_not_of(" \t\r\n") == std::string::npos;
     // No conditional operator here: g++ 12 double-destroys its temporaries inside coroutines.
     json args = json::object();
-    if (!blank) args = json::parse(arguments, nullptr, false);
+    ParsedJson parsed;
+    if (!blank) parsed = parseJson(arguments);
+    if (!blank) args = std::move(parsed.value);
     std::shared_ptr<mcp::ServerSession> session;
     for (const auto& s : sessions_) {
       if (s->config().name == server) session = s;
     }
-    if (args.is_discarded()) {
+    if (parsed.overLimit()) {
+      fail("invalid_arguments", "the arguments for tool '" + tool.name + "' " + parsed.describe());
+    } else if (args.is_discarded()) {
       fail("invalid_arguments", "the arguments for tool '" + tool.name + "' are not valid JSON");
     } else if (!args.is_object()) {
       fail("invalid_arguments", "the arguments for tool '" + tool.name + "' must be a JSON object");

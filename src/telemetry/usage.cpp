@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "http/json_scan.h"
 
 namespace igw {
@@ -62,7 +63,7 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
 
 void extractToolCallNames(std::string_view json, std::vector<std::string>& names) {
   if (!mayHaveValue(json, "\"tool_calls\"", '[')) return;
-  auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  auto doc = parseJsonOrDiscarded(json);  // too deep: no names, the relay decides the rest
   if (!doc.is_object()) return;
   auto choices = doc.find("choices");
   if (choices == doc.end() || !choices->is_array()) return;

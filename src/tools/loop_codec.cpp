@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_fields.h"
+#include "core/json_parse.h"
 
 namespace igw::agent {
 
@@ -68,7 +69,7 @@ size_t offerTools(json& request, const std::vector<const ToolSpec*>& tools) {
     bool clash = false;
     for (const auto& n : taken) clash = clash || n == t->name;
     if (clash) continue;
-    json schema = json::parse(t->parameters, nullptr, /*allow_exceptions=*/false);
+    json schema = parseJsonOrDiscarded(t->parameters);
     if (!schema.is_object()) schema = json{{"type", "object"}, {"properties", json::object()}};
     json fn{{"name", t->name}, {"parameters", std::move(schema)}};
     if (!t->description.empty()) fn["description"] = t->description;
@@ -104,7 +105,12 @@ Result<Completion> readCompletion(const json& response) {
 StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std::string& rewritten,
                                                      UsageTotals& usage) {
   rewritten.clear();
-  json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parseJson(data);
+  if (parsed.overLimit()) {  // a chunk beyond the limits: the stream failed
+    failed_ = true;
+    return Action::kForward;
+  }
+  json& doc = parsed.value;
   if (!doc.is_object()) return Action::kForward;  // not ours to judge; pass it on
   if (doc.contains("error")) {
     failed_ = true;

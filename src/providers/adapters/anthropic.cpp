@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "http/errors.h"
 
 namespace igw {
@@ -130,7 +131,9 @@ Code errorCode(std::string_view type, int http_status) {
 }
 
 Result<std::string> translateMessage(std::string_view native_body, const TranslateContext& ctx) {
-  json msg = json::parse(native_body, nullptr, false);
+  auto parsed = parseJson(native_body);
+  if (parsed.overLimit()) return jsonStatus(parsed, Code::kUnavailable, "Anthropic's response");
+  json msg = std::move(parsed.value);
   if (msg.is_discarded() || !msg.is_object()) {
     return unavailable("Anthropic returned a response that is not a JSON object");
   }
@@ -181,7 +184,7 @@ class AnthropicAdapter final : public ChatAdapter {
 
   // {"type":"error","error":{"type":"rate_limit_error","message":"..."}}
   Status translateError(int http_status, std::string_view native_body) const override {
-    nlohmann::json body = nlohmann::json::parse(native_body, nullptr, false);
+    nlohmann::json body = parseJsonOrDiscarded(native_body);
     std::string type, message;
     if (body.is_object() && body.contains("error") && body["error"].is_object()) {
       const auto& err = body["error"];

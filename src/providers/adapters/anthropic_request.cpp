@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "providers/adapters/anthropic.h"
 
 namespace igw::anthropic {
@@ -146,7 +147,11 @@ Result<json> toolUseBlock(const json& call, const std::string& where) {
   if (const json* args = member(*fn, "arguments")) {
     if (!args->is_string()) return bad(where + ".function.arguments must be a JSON string");
     const auto& text = args->get_ref<const std::string&>();
-    if (!text.empty()) input = json::parse(text, nullptr, false);
+    if (!text.empty()) {
+      auto parsed = parseJson(text);
+      if (parsed.overLimit()) return bad(where + ".function.arguments " + parsed.describe());
+      input = std::move(parsed.value);
+    }
     if (input.is_discarded() || !input.is_object()) {
       return bad(where + ".function.arguments must be a JSON object encoded as a string " +
                  "(Anthropic tool_use input is an object); got: " + text.substr(0, 200));

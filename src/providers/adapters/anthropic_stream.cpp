@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/errors.h"
 #include "http/sse.h"
@@ -143,7 +144,10 @@ class AnthropicStream final : public StreamTranslator {
     RawDelta d;
     if (matchDelta(data, d)) return onDelta(d, out);
     if (data.empty()) return Status::ok();
-    json ev = json::parse(data, nullptr, false);
+    auto parsed = parseJson(data);
+    if (parsed.overLimit())
+      return jsonStatus(parsed, Code::kUnavailable, "Anthropic's stream event");
+    json ev = std::move(parsed.value);
     if (ev.is_discarded() || !ev.is_object()) {
       return unavailable("Anthropic sent a stream event that is not a JSON object: " +
                          std::string(data.substr(0, 200)));

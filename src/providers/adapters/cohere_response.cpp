@@ -2,6 +2,7 @@
 // come from the network, so every access is type-checked and parsing never throws.
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "http/errors.h"
 #include "providers/adapters/cohere.h"
 
@@ -126,7 +127,9 @@ json usageJson(const StreamTranslator::Usage& u) {
 }
 
 Result<std::string> translateResponse(std::string_view native_body, const TranslateContext& ctx) {
-  json body = json::parse(native_body, nullptr, false);
+  auto parsed = parseJson(native_body);
+  if (parsed.overLimit()) return jsonStatus(parsed, Code::kUnavailable, "Cohere's response");
+  json body = std::move(parsed.value);
   if (body.is_discarded() || !body.is_object()) {
     return unavailable("Cohere returned a chat response that is not a JSON object");
   }
@@ -166,7 +169,7 @@ Result<std::string> translateResponse(std::string_view native_body, const Transl
 
 Status translateError(int http_status, std::string_view native_body) {
   std::string msg;
-  json body = json::parse(native_body, nullptr, false);
+  json body = parseJsonOrDiscarded(native_body);
   if (const std::string* m = body.is_discarded() ? nullptr : stringAt(body, "message")) msg = *m;
   if (msg.empty() && !native_body.empty()) msg = quoteForError(upstreamErrorMessage(native_body));
   if (msg.empty()) msg = "Cohere returned HTTP " + std::to_string(http_status);
@@ -201,7 +204,7 @@ Status translateError(int http_status, std::string_view native_body) {
 }  // namespace cohere
 
 Result<std::vector<std::string>> parseCohereModelList(std::string_view body) {
-  json doc = json::parse(body, nullptr, false);
+  json doc = parseJsonOrDiscarded(body);
   const json* models = doc.is_discarded() ? nullptr : member(doc, "models");
   if (!models || !models->is_array()) {
     return unavailable("Cohere model list is not {\"models\":[...]}");

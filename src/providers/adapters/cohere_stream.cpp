@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/errors.h"
 #include "http/json_scan.h"
@@ -275,7 +276,8 @@ Status CohereStream::onEvent(std::string_view event, std::string_view data, std:
     if (t.found() && data[t.begin] == '"') type = data.substr(t.begin + 1, t.end - t.begin - 2);
   }
   if (is_json && type == "content-delta" && fastContentDelta(data, out)) return Status::ok();
-  json j = is_json ? json::parse(data, nullptr, false) : json(json::value_t::discarded);
+  // validateJson bounds the depth too, so a document too deep for parseJson never gets here.
+  json j = is_json ? parseJsonOrDiscarded(data) : json(json::value_t::discarded);
   if (j.is_discarded() || !j.is_object()) {
     if (type == "error") {  // tolerate a plain-text error event
       errorEvent(unavailable("Cohere stream error: " + quoteForError(data)), out);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/json_parse.h"
 #include "providers/adapters/gemini.h"
 
 namespace igw::gemini {
@@ -123,7 +124,7 @@ void JsonView::skipWs() {
 }
 
 uint32_t JsonView::parseValue(uint32_t key_begin, uint32_t key_len, int depth) {
-  if (pos_ >= text_.size() || depth > kMaxJsonDepth) return npos;
+  if (pos_ >= text_.size()) return npos;
   auto idx = static_cast<uint32_t>(nodes_.size());
   nodes_.push_back(
       {static_cast<uint32_t>(pos_), 0, key_begin, key_len, npos, JsonType::kNull, false});
@@ -158,6 +159,8 @@ uint32_t JsonView::parseValue(uint32_t key_begin, uint32_t key_len, int depth) {
 }
 
 bool JsonView::parseContainer(uint32_t idx, int depth, char close) {
+  // `depth` is 0 for the outermost container; the recursion is bounded by the shared limit.
+  if (depth >= static_cast<int>(jsonLimits().max_depth)) return false;
   ++pos_;
   skipWs();
   if (pos_ < text_.size() && text_[pos_] == close) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "providers/adapters/gemini.h"
 
 namespace igw::gemini {
@@ -227,7 +228,11 @@ Status ContentsBuilder::addAssistant(const json& msg, const std::string& where) 
     const std::string* arguments = stringMember(*fn, "arguments");
     json args = json::object();
     if (arguments && !arguments->empty()) {
-      args = json::parse(*arguments, nullptr, false);
+      auto parsed = parseJson(*arguments);
+      if (parsed.overLimit()) {
+        return invalidArgument(at + ".function.arguments " + parsed.describe());
+      }
+      args = std::move(parsed.value);
       if (args.is_discarded() || !args.is_object()) {
         return invalidArgument(at +
                                ".function.arguments must be a JSON object encoded as a string");
@@ -264,7 +269,9 @@ Status ContentsBuilder::addTool(const json& msg, const std::string& where) {
   const json* content = member(msg, "content");
   auto text = toolText(content ? *content : json(), where);
   if (!text) return text.status();
-  json response = json::parse(*text, nullptr, false);
+  auto parsed = parseJson(*text);
+  if (parsed.overLimit()) return invalidArgument(where + ".content " + parsed.describe());
+  json response = std::move(parsed.value);
   if (response.is_discarded() || !response.is_object()) response = {{"content", *text}};
   push("user",
        json::array({{{"functionResponse", {{"name", *name}, {"response", std::move(response)}}}}}));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/errors.h"
 #include "providers/adapters/gemini.h"
@@ -299,7 +300,7 @@ namespace igw {
 
 Result<std::vector<std::string>> parseGeminiModelList(std::string_view body) {
   using json = nlohmann::json;
-  json doc = json::parse(body, nullptr, false);
+  json doc = parseJsonOrDiscarded(body);
   if (doc.is_discarded() || !doc.is_object()) {
     return unavailable("Gemini model list is not a JSON object");
   }
