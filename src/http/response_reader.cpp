@@ -51,14 +51,7 @@ size_t forEachElement(std::string_view v, F&& f) {
   }
 }
 
-struct ParsedHead {
-  int status = 0;
-  int minor = 1;
-  Headers headers;
-  size_t size = 0;  // bytes up to and including the empty line
-};
-
-Status parseStatusLine(std::string_view line, ParsedHead& p) {
+Status parseStatusLine(std::string_view line, int& status, int& minor) {
   // HTTP-version SP 3DIGIT SP [reason-phrase]; the SP before an empty reason is often missing.
   if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !isDigit(line[7]) || line[8] != ' ' ||
       !isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11]) ||
@@ -68,31 +61,33 @@ Status parseStatusLine(std::string_view line, ParsedHead& p) {
   if (!std::all_of(line.begin() + 12, line.end(), isFieldChar)) {
     return bad("control character in the reason phrase");
   }
-  p.minor = line[7] - '0';
-  p.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-  if (p.status < 100) return bad("status code below 100");
+  minor = line[7] - '0';
+  status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  if (status < 100) return bad("status code below 100");
   return Status::ok();
 }
 
-// One head (status line, fields, empty line) from the start of `in`. False: not complete yet.
-Result<bool> parseHead(std::string_view in, ParsedHead& p) {
-  size_t pos = 0;
-  bool first = true;
+}  // namespace
+
+// Continues parsing the current head (status line, fields, empty line), which starts at
+// in[0], from where the last call stopped: each byte is looked at once however the head
+// trickles in. True once the empty line ending it arrived.
+Result<bool> ResponseReader::parseMore(std::string_view in) {
   while (true) {
-    size_t lf = in.find('\n', pos);
-    if (lf == std::string_view::npos) return false;
-    if (lf == pos || in[lf - 1] != '\r') return bad("line not terminated by CRLF");
-    std::string_view line = in.substr(pos, lf - 1 - pos);
-    pos = lf + 1;
-    if (first) {
-      if (Status s = parseStatusLine(line, p); !s) return s;
-      first = false;
+    size_t lf = in.find('\n', scan_);
+    if (lf == std::string_view::npos) {
+      scan_ = in.size();
+      return false;
+    }
+    if (lf == line_start_ || in[lf - 1] != '\r') return bad("line not terminated by CRLF");
+    std::string_view line = in.substr(line_start_, lf - 1 - line_start_);
+    line_start_ = scan_ = lf + 1;
+    if (!status_seen_) {
+      if (Status s = parseStatusLine(line, pending_status_, pending_minor_); !s) return s;
+      status_seen_ = true;
       continue;
     }
-    if (line.empty()) {
-      p.size = pos;
-      return true;
-    }
+    if (line.empty()) return true;
     // RFC 9112 5.2: a gateway may answer 502 to obsolete line folding; it is never legitimate.
     if (line.front() == ' ' || line.front() == '\t') return bad("obsolete line folding");
     size_t colon = line.find(':');
@@ -104,11 +99,9 @@ Result<bool> parseHead(std::string_view in, ParsedHead& p) {
     if (!std::all_of(value.begin(), value.end(), isFieldChar)) {
       return bad("control character in a header value");
     }
-    p.headers.push_back({std::string(name), std::string(value)});
+    pending_headers_.push_back({std::string(name), std::string(value)});
   }
 }
-
-}  // namespace
 
 Result<size_t> ResponseReader::feedHead(std::string_view in) {
   size_t used = 0;
@@ -119,22 +112,27 @@ Result<size_t> ResponseReader::feedHead(std::string_view in) {
   if (failed_) return bad("reading continued after an error");
   while (!head_complete_) {
     std::string_view rest = in.substr(used);
-    ParsedHead p;
-    auto complete = parseHead(rest, p);
+    auto complete = parseMore(rest);
     if (!complete) return fail(complete.status());
-    size_t size = *complete ? p.size : rest.size();
+    size_t size = *complete ? line_start_ : rest.size();
     if (head_bytes_ + size > limits_.max_head_bytes) {
       return fail(unavailable("upstream response headers larger than " +
                               std::to_string(limits_.max_head_bytes) +
                               " bytes (CLIENT_MAX_RESPONSE_HEADER_SIZE)"));
     }
     if (!*complete) break;
-    head_bytes_ += p.size;
-    used += p.size;
-    if (p.status / 100 == 1) {
+    head_bytes_ += size;
+    used += size;
+    const int status = pending_status_;
+    const int minor = pending_minor_;
+    Headers headers = std::move(pending_headers_);
+    pending_headers_.clear();
+    line_start_ = scan_ = 0;
+    status_seen_ = false;
+    if (status / 100 == 1) {
       // RFC 9110 15.2: interim responses precede the final one and are skipped; 101 would
       // hand the connection to another protocol, which a gateway to HTTP APIs never asks for.
-      if (p.status == 101) {
+      if (status == 101) {
         return fail(unavailable(
             "upstream answered 101 Switching Protocols, which the gateway never asks for"));
       }
@@ -144,9 +142,9 @@ Result<size_t> ResponseReader::feedHead(std::string_view in) {
       }
       continue;
     }
-    head_.status = p.status;
-    head_.headers = std::move(p.headers);
-    if (Status s = finishHead(p.minor); !s) return fail(s);
+    head_.status = status;
+    head_.headers = std::move(headers);
+    if (Status s = finishHead(minor); !s) return fail(s);
     head_complete_ = true;
   }
   return used;

@@ -35,9 +35,11 @@ class ResponseReader {
   ResponseReader(bool head_request, ResponseLimits limits)
       : head_request_(head_request), limits_(limits) {}
 
-  // Parses heads from the start of `in` (the bytes received and not yet consumed). Returns how
-  // many bytes were consumed: whole interim heads and, once it arrives, the final head. A
-  // partial head consumes nothing; call again with more bytes.
+  // Parses heads from the start of `in`: the bytes received and not yet consumed, the same
+  // prefix as the last call plus whatever arrived since. Returns how many bytes were consumed:
+  // whole interim heads and, once it arrives, the final head. A partial head consumes nothing
+  // (its parsed part is remembered, so a trickled head costs linear time); call again with
+  // more bytes.
   Result<size_t> feedHead(std::string_view in);
   bool headComplete() const { return head_complete_; }
   unsigned interimCount() const { return interim_; }
@@ -57,6 +59,7 @@ class ResponseReader {
   bool reusable(size_t leftover) const;
 
  private:
+  Result<bool> parseMore(std::string_view in);
   Status finishHead(int minor);
 
   bool head_request_;
@@ -67,6 +70,13 @@ class ResponseReader {
   bool failed_ = false;
   unsigned interim_ = 0;
   size_t head_bytes_ = 0;  // consumed by heads so far
+  // The head being parsed: where its next line starts, how far the search for LF got.
+  size_t line_start_ = 0;
+  size_t scan_ = 0;
+  bool status_seen_ = false;
+  int pending_status_ = 0;
+  int pending_minor_ = 1;
+  Headers pending_headers_;
   uint64_t remaining_ = 0;
   ChunkedDecoder chunked_;
 };

@@ -87,7 +87,7 @@ struct UpstreamClient::Impl {
   // Client-facing messages never name the upstream's host or port (internal addresses stay
   // internal); the log line does.
   Status failure(const Url& url, Status s) const {
-    log.warn("upstream request failed",
+    log.warn("upstream exchange failed",
              {{"host", url.host}, {"port", static_cast<int>(url.port)}, {"error", s.message()}});
     return s;
   }
