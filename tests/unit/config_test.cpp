@@ -85,3 +85,22 @@ TEST(Config, HelpListsEveryVariableWithDefault) {
   }
   EXPECT_NE(help.find("(default: 8080)"), std::string::npos);
 }
+
+TEST(Config, TelemetryAndLogLimitsHaveDefaultsAndZeroIsRefused) {
+  auto cfg = igw::loadConfig(envOf({}));
+  ASSERT_TRUE(cfg.isOk()) << cfg.status().message();
+  EXPECT_EQ(cfg->telemetry.max_series_per_metric, 1000u);
+  EXPECT_EQ(cfg->telemetry.max_label_length, 128u);
+  EXPECT_EQ(cfg->log_max_field_length, 1024u);
+  for (const char* var :
+       {"TELEMETRY_MAX_SERIES_PER_METRIC", "TELEMETRY_MAX_LABEL_LENGTH", "LOG_MAX_FIELD_LENGTH"}) {
+    auto zero = igw::loadConfig(envOf({{var, "0"}}));
+    ASSERT_FALSE(zero.isOk()) << var << "=0 must not mean unlimited";
+    EXPECT_NE(zero.status().message().find(var), std::string::npos) << zero.status().message();
+  }
+  auto set = igw::loadConfig(
+      envOf({{"TELEMETRY_MAX_SERIES_PER_METRIC", "50"}, {"TELEMETRY_MAX_LABEL_LENGTH", "64"}}));
+  ASSERT_TRUE(set.isOk());
+  EXPECT_EQ(set->telemetry.max_series_per_metric, 50u);
+  EXPECT_EQ(set->telemetry.max_label_length, 64u);
+}
