@@ -1,6 +1,7 @@
 #include "http/errors.h"
 
 #include "core/json_text.h"
+#include "core/safe_text.h"
 #include "http/json_scan.h"
 
 namespace igw {
@@ -61,7 +62,16 @@ std::string_view errorType(int status) {
 
 std::string errorJson(std::string_view message, std::string_view type, std::string_view code) {
   std::string out = "{\"error\":{\"message\":";
-  appendJsonString(out, message);
+  // Messages quote client strings (model names, paths) and provider text: a 1 MB model name must
+  // not come back as a 1 MB error. Cut on a character boundary and say so.
+  if (message.size() > kMaxErrorMessageBytes) {
+    std::string cut;
+    size_t rest = appendSafeText(cut, message, kMaxErrorMessageBytes, TextStyle::kReplace);
+    cut += "... (" + std::to_string(rest) + " more bytes)";
+    appendJsonString(out, cut);
+  } else {
+    appendJsonString(out, message);
+  }
   out += ",\"type\":";
   appendJsonString(out, type);
   out += ",\"code\":";

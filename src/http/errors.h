@@ -13,6 +13,11 @@ int httpStatus(Code code);
 // OpenAI error "type" for an HTTP status (invalid_request_error, authentication_error, ...).
 std::string_view errorType(int status);
 
+// Longest error message written to a client; longer ones (they may quote a client's 1 MB model
+// name or a provider's text) are cut on a character boundary with a note of what was cut.
+inline constexpr size_t kMaxErrorMessageBytes = 2048;
+
+// An OpenAI-shaped error body. Always valid JSON (invalid UTF-8 becomes U+FFFD).
 std::string errorJson(std::string_view message, std::string_view type, std::string_view code = {});
 std::string errorJson(const Status& s);
 
