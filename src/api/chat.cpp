@@ -1,5 +1,8 @@
 // POST /v1/chat/completions: validate, route by provider, rename the model, forward, relay.
 #include <ctime>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
@@ -30,11 +33,32 @@ bool wantsUsage(const nlohmann::json& doc) {
   return iu == so->end() || !iu->is_boolean() || iu->get<bool>();
 }
 
+// A translated request allocates many small blocks (the DOMs); glibc keeps freed pages in its
+// arenas, so after a large one they are handed back explicitly. Small requests skip it: the
+// trim walks every arena.
+class ReturnMemoryAfter {
+ public:
+  explicit ReturnMemoryAfter(size_t body_bytes) : large_(body_bytes >= kLargeBody) {}
+  ~ReturnMemoryAfter() {
+#if defined(__GLIBC__)
+    if (large_) malloc_trim(0);
+#endif
+  }
+  ReturnMemoryAfter(const ReturnMemoryAfter&) = delete;
+  ReturnMemoryAfter& operator=(const ReturnMemoryAfter&) = delete;
+
+ private:
+  static constexpr size_t kLargeBody = 1 << 20;
+  bool large_;
+};
+
 // Providers with a native adapter: the OpenAI request is translated, sent to the native API and
 // the answer translated back.
 net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& request, const ProviderEntry& provider,
                                 const ChatBodyInfo& body, const std::string& upstream_model) {
+  // Declared first, so it runs last: after every buffer of this request is gone.
+  ReturnMemoryAfter trim(req.body.size());
   auto parsed = parseJson(req.body);
   if (!parsed.ok() || !parsed.value.is_object()) {  // inspectChatBody accepted it: unexpected
     co_await respondError(res, jsonStatus(parsed, Code::kInvalidArgument, "request body"));
@@ -52,6 +76,10 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
   tctx.response_id = "chatcmpl-" + ctx.ids.hex(12);
   tctx.created = static_cast<int64_t>(std::time(nullptr));
   tctx.include_usage = body.stream && wantsUsage(doc);
+  // The request now lives in the native body only: the client's text and its DOM (together
+  // several times the body's size) are not kept for the whole upstream exchange.
+  doc = nlohmann::json();
+  std::string().swap(req.body);
 
   UpstreamRequest up;
   up.method = native->method;

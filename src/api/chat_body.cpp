@@ -1,13 +1,36 @@
 #include "api/chat_body.h"
 
+#include <unordered_set>
+
 #include "core/json_text.h"
 #include "http/json_scan.h"
 
 namespace igw {
 
+namespace {
+
+// JSON parsers disagree on which of two equal keys wins (the scanner and nlohmann take the last,
+// others the first): a body routed and allow-listed by one "model" must not be forwarded with the
+// other. Every repeated key is refused, not only the ones read today.
+Status refuseDuplicates(const std::vector<JsonMember>& members, std::string_view where) {
+  if (members.size() < 2) return Status::ok();
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(members.size());
+  for (const auto& m : members) {
+    if (!seen.insert(m.key).second) {
+      return invalidArgument("duplicate key '" + m.key + "' in " + std::string(where) +
+                             ": send each field once");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
   auto members = scanObjectMembers(body);
   if (!members) return members.status();
+  if (Status s = refuseDuplicates(*members, "the request body"); !s) return s;
   ChatBodyInfo info;
   bool have_model = false;
   for (const auto& m : *members) {
@@ -35,6 +58,7 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       if (info.stream_options_is_object) {
         auto inner = scanObjectMembers(body.substr(m.value_begin, m.value_end - m.value_begin));
         if (!inner) return inner.status();
+        if (Status s = refuseDuplicates(*inner, "stream_options"); !s) return s;
         for (const auto& im : *inner) {
           if (im.key == "include_usage") info.include_usage_set = true;
         }

@@ -63,3 +63,23 @@ TEST(ChatBody, ModelWithEscapesIsDecodedAndReEncoded) {
   EXPECT_EQ(info->model, "openai/gpt-4o");
   EXPECT_EQ(igw::rewriteChatBody(body, *info, "gpt-4o", false), R"({"model":"gpt-4o"})");
 }
+
+TEST(ChatBody, DuplicateKeysAreRefusedByName) {
+  for (const char* key : {"model", "stream", "stream_options", "messages"}) {
+    std::string body =
+        std::string(R"({"model":"openai/a","stream":false,"stream_options":{},"messages":[],")") +
+        key + R"(":null})";
+    auto info = igw::inspectChatBody(body);
+    ASSERT_FALSE(info.isOk()) << key;
+    EXPECT_EQ(info.status().code(), igw::Code::kInvalidArgument);
+    EXPECT_NE(info.status().message().find(std::string("duplicate key '") + key + "'"),
+              std::string::npos)
+        << info.status().message();
+  }
+  auto inner = igw::inspectChatBody(
+      R"({"model":"openai/a","stream_options":{"include_usage":true,"include_usage":false}})");
+  ASSERT_FALSE(inner.isOk());
+  EXPECT_NE(inner.status().message().find("'include_usage'"), std::string::npos);
+  // Equal keys at different levels are not duplicates.
+  EXPECT_TRUE(igw::inspectChatBody(R"({"model":"openai/a","x":{"model":1}})").isOk());
+}
