@@ -59,6 +59,13 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
                                 const ChatBodyInfo& body, const std::string& upstream_model) {
   // Declared first, so it runs last: after every buffer of this request is gone.
   ReturnMemoryAfter trim(req.body.size());
+  const RequestLimitsConfig& limits = app.config->limits;
+  if (Status s =
+          checkTranslationLimits(body, limits.chat_max_messages, limits.chat_max_json_values);
+      !s) {
+    co_await respondError(res, s);
+    co_return;
+  }
   auto parsed = parseJson(req.body);
   if (!parsed.ok() || !parsed.value.is_object()) {  // inspectChatBody accepted it: unexpected
     co_await respondError(res, jsonStatus(parsed, Code::kInvalidArgument, "request body"));
@@ -69,6 +76,14 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
   auto native = provider.adapter->buildRequest(doc, body.stream);
   if (!native) {
     co_await respondError(res, native.status());
+    co_return;
+  }
+  if (native->body.size() > limits.chat_max_translated_bytes) {
+    co_await respondError(
+        res, invalidArgument(
+                 "the request translated for " + std::string(provider.spec->id) + " is " +
+                 std::to_string(native->body.size()) + " bytes; this gateway sends at most " +
+                 std::to_string(limits.chat_max_translated_bytes) + " (CHAT_MAX_TRANSLATED_SIZE)"));
     co_return;
   }
   TranslateContext tctx;

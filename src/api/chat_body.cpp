@@ -28,10 +28,12 @@ Status refuseDuplicates(const std::vector<JsonMember>& members, std::string_view
 }  // namespace
 
 Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
-  auto members = scanObjectMembers(body);
+  size_t values = 0;
+  auto members = scanObjectMembers(body, &values);
   if (!members) return members.status();
   if (Status s = refuseDuplicates(*members, "the request body"); !s) return s;
   ChatBodyInfo info;
+  info.json_values = values;
   bool have_model = false;
   for (const auto& m : *members) {
     if (m.key == "model") {
@@ -51,6 +53,8 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       } else {
         return invalidArgument("'stream' must be a boolean");
       }
+    } else if (m.key == "messages") {
+      info.messages = m.elements;
     } else if (m.key == "stream_options") {
       info.has_stream_options = true;
       info.stream_options_begin = m.value_begin;
@@ -69,6 +73,20 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
     return invalidArgument("missing required field 'model' (e.g. \"model\": \"openai/gpt-4o\")");
   }
   return info;
+}
+
+Status checkTranslationLimits(const ChatBodyInfo& info, size_t max_messages, size_t max_values) {
+  if (info.messages > max_messages) {
+    return invalidArgument("the request has " + std::to_string(info.messages) +
+                           " messages; this gateway translates at most " +
+                           std::to_string(max_messages) + " (CHAT_MAX_MESSAGES)");
+  }
+  if (info.json_values > max_values) {
+    return invalidArgument("the request body holds " + std::to_string(info.json_values) +
+                           " JSON values; this gateway translates at most " +
+                           std::to_string(max_values) + " (CHAT_MAX_JSON_VALUES)");
+  }
+  return Status::ok();
 }
 
 std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,

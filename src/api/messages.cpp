@@ -170,6 +170,14 @@ net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res
     co_await passThroughToAnthropic(app, req, errors, ctx, info, *body, *route);
     co_return;
   }
+  const RequestLimitsConfig& limits = app.config->limits;
+  if (Status s =
+          checkTranslationLimits(*body, limits.chat_max_messages, limits.chat_max_json_values);
+      !s) {
+    MessagesResponder errors(res, body->model, false);
+    co_await respondError(errors, s);
+    co_return;
+  }
   bool stream = false;
   auto chat = messagesToChatRequest(req.body, body->model, &stream);
   if (!chat) {

@@ -162,3 +162,78 @@ for (const path of ['/v1/chat/completions', '/v1/messages']) {
     });
   }
 }
+
+// ---- memory and work per request (finding 4) ----
+
+const memory = (pid) => {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)[1]) * 1024;
+  return { rss: bytes('VmRSS'), hwm: bytes('VmHWM') };
+};
+
+// ~17 MB of conversation in 2 KB messages (8,700 of them: under CHAT_MAX_MESSAGES).
+function bigConversation(model) {
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(45);
+  const messages = [];
+  for (let i = 0; messages.length * 2100 < 17 * 1024 * 1024; i++) {
+    messages.push({ role: i % 2 ? 'assistant' : 'user', content: `${i}: ${text}` });
+  }
+  return JSON.stringify({ model, max_tokens: 10, messages });
+}
+
+for (const provider of ['anthropic', 'google', 'cohere', 'openai']) {
+  test(`${provider}: a 17 MB request costs a bounded multiple of its size, and the memory is returned`, async () => {
+    const g = await startGateway({
+      ANTHROPIC_API_URL: `${up.url}/anthropic/v1`, ANTHROPIC_API_KEY: 'k',
+      GOOGLE_API_URL: `${up.url}/google/v1beta`, GOOGLE_API_KEY: 'k',
+      COHERE_API_URL: `${up.url}/cohere`, COHERE_API_KEY: 'k',
+      OPENAI_API_URL: `${up.url}/openai/v1`, OPENAI_API_KEY: 'k',
+      SERVER_THREADS: '1', LOG_LEVEL: 'warn',
+    }, { quiet: true });
+    try {
+      const pid = g.child.pid;
+      await assertAliveOn(g, MODELS[provider]); // warm: pools, first allocations
+      const before = memory(pid);
+      const body = bigConversation(MODELS[provider]);
+      const res = await request(g.url, { method: 'POST', path: '/v1/chat/completions', body });
+      assert.equal(res.status, 200, res.text.slice(0, 500));
+      // The next request on the single worker starts after the large one has finished.
+      await assertAliveOn(g, MODELS[provider]);
+      const after = memory(pid);
+      const peak = (after.hwm - before.rss) / body.length;
+      const kept = (after.rss - before.rss) / body.length;
+      // Before the fix: about 13x at the peak and as much kept for ever.
+      assert.ok(peak < 8, `peak growth ${peak.toFixed(1)}x the body`);
+      assert.ok(kept < 2, `kept ${kept.toFixed(1)}x the body after the request`);
+    } finally {
+      await g.kill();
+    }
+  });
+}
+
+async function assertAliveOn(g, model) {
+  const res = await chat(g.url, { model, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(res.status, 200, res.text);
+}
+
+test('more messages than CHAT_MAX_MESSAGES is a 400 naming the limit, before anything is translated', async () => {
+  const before = up.requests.length;
+  const messages = Array.from({ length: 10_001 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'x' }));
+  for (const path of ['/v1/chat/completions', '/v1/messages']) {
+    const res = await request(gw.url, { method: 'POST', path, body: { model: MODELS.google, max_tokens: 5, messages } });
+    assert.equal(res.status, 400, res.text.slice(0, 300));
+    assert.match(res.json.error.message, /10001 messages.*at most 10000 \(CHAT_MAX_MESSAGES\)/);
+  }
+  assert.equal(up.requests.length, before);
+});
+
+test('a body of more JSON values than CHAT_MAX_JSON_VALUES is a 400 naming the limit', async () => {
+  const values = `[${'1,'.repeat(2_000_000)}1]`;
+  const res = await request(gw.url, {
+    method: 'POST', path: '/v1/chat/completions',
+    body: `{"model":"${MODELS.cohere}","messages":[{"role":"user","content":"hi"}],"metadata":${values}}`,
+  });
+  assert.equal(res.status, 400, res.text.slice(0, 300));
+  assert.match(res.json.error.message, /at most 2000000 \(CHAT_MAX_JSON_VALUES\)/);
+  await assertAlive(MODELS.cohere);
+});
