@@ -202,9 +202,10 @@ for (const provider of ['anthropic', 'google', 'cohere', 'openai']) {
       const after = memory(pid);
       const peak = (after.hwm - before.rss) / body.length;
       const kept = (after.rss - before.rss) / body.length;
-      // Before the fix: about 13x at the peak and as much kept for ever.
-      assert.ok(peak < 8, `peak growth ${peak.toFixed(1)}x the body`);
-      assert.ok(kept < 2, `kept ${kept.toFixed(1)}x the body after the request`);
+      // Measured at 46fa266: peak 4.4-5.7x, and 2.3-3.7x of it kept after the request; now the
+      // peak is 2.0-5.4x and nothing is kept (tests/node/hostile_json.test.mjs in the report).
+      assert.ok(peak < 7, `peak growth ${peak.toFixed(1)}x the body`);
+      assert.ok(kept < 1, `kept ${kept.toFixed(1)}x the body after the request`);
     } finally {
       await g.kill();
     }
@@ -228,12 +229,12 @@ test('more messages than CHAT_MAX_MESSAGES is a 400 naming the limit, before any
 });
 
 test('a body of more JSON values than CHAT_MAX_JSON_VALUES is a 400 naming the limit', async () => {
-  const values = `[${'1,'.repeat(2_000_000)}1]`;
+  const values = `[${'1,'.repeat(1_000_000)}1]`;
   const res = await request(gw.url, {
     method: 'POST', path: '/v1/chat/completions',
     body: `{"model":"${MODELS.cohere}","messages":[{"role":"user","content":"hi"}],"metadata":${values}}`,
   });
   assert.equal(res.status, 400, res.text.slice(0, 300));
-  assert.match(res.json.error.message, /at most 2000000 \(CHAT_MAX_JSON_VALUES\)/);
+  assert.match(res.json.error.message, /at most 1000000 \(CHAT_MAX_JSON_VALUES\)/);
   await assertAlive(MODELS.cohere);
 });
