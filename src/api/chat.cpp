@@ -1,13 +1,11 @@
 // POST /v1/chat/completions: validate, route by provider, rename the model, forward, relay.
 #include <ctime>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
 #include "api/chat_body.h"
 #include "api/relay.h"
+#include "core/heap_trim.h"
 #include "core/ids.h"
 #include "core/json_parse.h"
 #include "providers/routing.h"
@@ -32,25 +30,6 @@ bool wantsUsage(const nlohmann::json& doc) {
   auto iu = so->find("include_usage");
   return iu == so->end() || !iu->is_boolean() || iu->get<bool>();
 }
-
-// A translated request allocates many small blocks (the DOMs); glibc keeps freed pages in its
-// arenas, so after a large one they are handed back explicitly. Small requests skip it: the
-// trim walks every arena.
-class ReturnMemoryAfter {
- public:
-  explicit ReturnMemoryAfter(size_t body_bytes) : large_(body_bytes >= kLargeBody) {}
-  ~ReturnMemoryAfter() {
-#if defined(__GLIBC__)
-    if (large_) malloc_trim(0);
-#endif
-  }
-  ReturnMemoryAfter(const ReturnMemoryAfter&) = delete;
-  ReturnMemoryAfter& operator=(const ReturnMemoryAfter&) = delete;
-
- private:
-  static constexpr size_t kLargeBody = 1 << 20;
-  bool large_;
-};
 
 // Providers with a native adapter: the OpenAI request is translated, sent to the native API and
 // the answer translated back.
