@@ -238,3 +238,32 @@ test('a body of more JSON values than CHAT_MAX_JSON_VALUES is a 400 naming the l
   assert.match(res.json.error.message, /at most 1000000 \(CHAT_MAX_JSON_VALUES\)/);
   await assertAlive(MODELS.cohere);
 });
+
+// ---- tool results (MCP) ----
+
+test('an MCP tool result nested 80,000 levels reaches the model as an error result, and the gateway lives', async () => {
+  const { startDeepMcp } = await import('./fakes/deep_mcp.mjs');
+  const { startToolLlm } = await import('./fakes/tool_llm.mjs');
+  const mcp = await startDeepMcp({ depth: 80_000 });
+  const llm = await startToolLlm();
+  const g = await startGateway({
+    OPENAI_API_URL: llm.url, OPENAI_API_KEY: 'k',
+    MCP_ENABLE: 'true', MCP_SERVERS: `deep=${mcp.url}`,
+  });
+  try {
+    await g.waitForLog(/mcp server ready/);
+    const res = await chat(g.url, { model: 'openai/tool-model', messages: [{ role: 'user', content: 'CALL mcp_deep {}' }] });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(mcp.calls, 1);
+    // The model got the tool's answer as an error naming the limit, and answered with it.
+    const answer = res.json.choices[0].message.content;
+    assert.match(answer, /^DONE: /);
+    assert.match(answer, /JSON_MAX_DEPTH/);
+    const again = await chat(g.url, { model: 'openai/tool-model', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(again.status, 200);
+  } finally {
+    await g.kill();
+    await llm.close();
+    await mcp.close();
+  }
+});
