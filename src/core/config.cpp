@@ -270,7 +270,7 @@ const Option kOptions[] = {
                     "Most messages in a request the gateway translates (native providers, "
                     "/v1/messages, tool loops); more gets 400",
                     limits.chat_max_messages, (1ull << 32), uint64_t),
-    UNSIGNED_OPTION("CHAT_MAX_JSON_VALUES", "1000000",
+    UNSIGNED_OPTION("CHAT_MAX_JSON_VALUES", "500000",
                     "Most JSON values (strings, numbers, objects, ...) in a request body the "
                     "gateway translates; each costs about 100 bytes while translating; more gets "
                     "400",
