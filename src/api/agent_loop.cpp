@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "api/chat_body.h"
 #include "api/relay.h"
 #include "core/ids.h"
 #include "core/json_parse.h"
@@ -372,6 +373,16 @@ net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, Wo
   ActiveTools tools = activeTools(*app.tools, req);
   json doc;
   if (!tools.offered.empty()) {
+    // The loop works on a DOM of the body: the same bounds as for translated requests.
+    auto info = inspectChatBody(req.body);
+    const RequestLimitsConfig& limits = app.config->limits;
+    Status s =
+        info ? checkTranslationLimits(*info, limits.chat_max_messages, limits.chat_max_json_values)
+             : Status::ok();
+    if (!s) {
+      co_await respondError(res, s);
+      co_return;
+    }
     doc = parseJsonOrDiscarded(req.body);  // too deep: the direct path's scanner says so
   }
   if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array() ||

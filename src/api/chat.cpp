@@ -5,6 +5,7 @@
 #include "api/app.h"
 #include "api/chat_body.h"
 #include "api/relay.h"
+#include "core/heap_trim.h"
 #include "core/ids.h"
 #include "core/json_parse.h"
 #include "providers/routing.h"
@@ -35,6 +36,15 @@ bool wantsUsage(const nlohmann::json& doc) {
 net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
                                 RequestInfo& request, const ProviderEntry& provider,
                                 const ChatBodyInfo& body, const std::string& upstream_model) {
+  // Declared first, so it runs last: after every buffer of this request is gone.
+  ReturnMemoryAfter trim(req.body.size());
+  const RequestLimitsConfig& limits = app.config->limits;
+  if (Status s =
+          checkTranslationLimits(body, limits.chat_max_messages, limits.chat_max_json_values);
+      !s) {
+    co_await respondError(res, s);
+    co_return;
+  }
   auto parsed = parseJson(req.body);
   if (!parsed.ok() || !parsed.value.is_object()) {  // inspectChatBody accepted it: unexpected
     co_await respondError(res, jsonStatus(parsed, Code::kInvalidArgument, "request body"));
@@ -47,11 +57,23 @@ net::awaitable<void> nativeChat(const App& app, Request& req, Responder& res, Wo
     co_await respondError(res, native.status());
     co_return;
   }
+  if (native->body.size() > limits.chat_max_translated_bytes) {
+    co_await respondError(
+        res, invalidArgument(
+                 "the request translated for " + std::string(provider.spec->id) + " is " +
+                 std::to_string(native->body.size()) + " bytes; this gateway sends at most " +
+                 std::to_string(limits.chat_max_translated_bytes) + " (CHAT_MAX_TRANSLATED_SIZE)"));
+    co_return;
+  }
   TranslateContext tctx;
   tctx.model = upstream_model;
   tctx.response_id = "chatcmpl-" + ctx.ids.hex(12);
   tctx.created = static_cast<int64_t>(std::time(nullptr));
   tctx.include_usage = body.stream && wantsUsage(doc);
+  // The request now lives in the native body only: the client's text and its DOM (together
+  // several times the body's size) are not kept for the whole upstream exchange.
+  doc = nlohmann::json();
+  std::string().swap(req.body);
 
   UpstreamRequest up;
   up.method = native->method;

@@ -1,14 +1,39 @@
 #include "api/chat_body.h"
 
+#include <unordered_set>
+
 #include "core/json_text.h"
 #include "http/json_scan.h"
 
 namespace igw {
 
+namespace {
+
+// JSON parsers disagree on which of two equal keys wins (the scanner and nlohmann take the last,
+// others the first): a body routed and allow-listed by one "model" must not be forwarded with the
+// other. Every repeated key is refused, not only the ones read today.
+Status refuseDuplicates(const std::vector<JsonMember>& members, std::string_view where) {
+  if (members.size() < 2) return Status::ok();
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(members.size());
+  for (const auto& m : members) {
+    if (!seen.insert(m.key).second) {
+      return invalidArgument("duplicate key '" + m.key + "' in " + std::string(where) +
+                             ": send each field once");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
-  auto members = scanObjectMembers(body);
+  size_t values = 0;
+  auto members = scanObjectMembers(body, &values);
   if (!members) return members.status();
+  if (Status s = refuseDuplicates(*members, "the request body"); !s) return s;
   ChatBodyInfo info;
+  info.json_values = values;
   bool have_model = false;
   for (const auto& m : *members) {
     if (m.key == "model") {
@@ -28,6 +53,8 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       } else {
         return invalidArgument("'stream' must be a boolean");
       }
+    } else if (m.key == "messages") {
+      info.messages = m.elements;
     } else if (m.key == "stream_options") {
       info.has_stream_options = true;
       info.stream_options_begin = m.value_begin;
@@ -35,6 +62,7 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       if (info.stream_options_is_object) {
         auto inner = scanObjectMembers(body.substr(m.value_begin, m.value_end - m.value_begin));
         if (!inner) return inner.status();
+        if (Status s = refuseDuplicates(*inner, "stream_options"); !s) return s;
         for (const auto& im : *inner) {
           if (im.key == "include_usage") info.include_usage_set = true;
         }
@@ -45,6 +73,20 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
     return invalidArgument("missing required field 'model' (e.g. \"model\": \"openai/gpt-4o\")");
   }
   return info;
+}
+
+Status checkTranslationLimits(const ChatBodyInfo& info, size_t max_messages, size_t max_values) {
+  if (info.messages > max_messages) {
+    return invalidArgument("the request has " + std::to_string(info.messages) +
+                           " messages; this gateway translates at most " +
+                           std::to_string(max_messages) + " (CHAT_MAX_MESSAGES)");
+  }
+  if (info.json_values > max_values) {
+    return invalidArgument("the request body holds " + std::to_string(info.json_values) +
+                           " JSON values; this gateway translates at most " +
+                           std::to_string(max_values) + " (CHAT_MAX_JSON_VALUES)");
+  }
+  return Status::ok();
 }
 
 std::string rewriteChatBody(std::string_view body, const ChatBodyInfo& info,

@@ -7,6 +7,7 @@
 #include "api/chat_body.h"
 #include "api/messages_translate.h"
 #include "api/relay.h"
+#include "core/heap_trim.h"
 #include "http/sse.h"
 #include "providers/routing.h"
 
@@ -140,6 +141,7 @@ net::awaitable<void> passThroughToAnthropic(const App& app, Request& req, Respon
 
 net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res,
                                     WorkerContext& ctx, RequestInfo& info) {
+  ReturnMemoryAfter trim(req.body.size());  // runs after the request's buffers are gone
   auto body = inspectChatBody(req.body);
   if (!body) {
     MessagesResponder errors(res, "", false);
@@ -170,6 +172,14 @@ net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res
     co_await passThroughToAnthropic(app, req, errors, ctx, info, *body, *route);
     co_return;
   }
+  const RequestLimitsConfig& limits = app.config->limits;
+  if (Status s =
+          checkTranslationLimits(*body, limits.chat_max_messages, limits.chat_max_json_values);
+      !s) {
+    MessagesResponder errors(res, body->model, false);
+    co_await respondError(errors, s);
+    co_return;
+  }
   bool stream = false;
   auto chat = messagesToChatRequest(req.body, body->model, &stream);
   if (!chat) {
@@ -177,6 +187,7 @@ net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res
     co_await respondError(errors, chat.status());
     co_return;
   }
+  std::string().swap(req.body);  // the translated body is all that is needed from here on
   Request translated;
   translated.method = "POST";
   translated.target = "/v1/chat/completions";

@@ -278,6 +278,19 @@ const Option kOptions[] = {
        c.limits.json_max_depth = static_cast<unsigned>(*n);
        return Status::ok();
      }},
+    UNSIGNED_OPTION("CHAT_MAX_MESSAGES", "10000",
+                    "Most messages in a request the gateway translates (native providers, "
+                    "/v1/messages, tool loops); more gets 400",
+                    limits.chat_max_messages, (1ull << 32), uint64_t),
+    UNSIGNED_OPTION("CHAT_MAX_JSON_VALUES", "500000",
+                    "Most JSON values (strings, numbers, objects, ...) in a request body the "
+                    "gateway translates; each costs about 100 bytes while translating; more gets "
+                    "400",
+                    limits.chat_max_json_values, (1ull << 40), uint64_t),
+    UNSIGNED_OPTION("CHAT_MAX_TRANSLATED_SIZE", "41943040",
+                    "Largest native request body, in bytes, the gateway builds from a client "
+                    "request for a provider's own API (larger gets 400)",
+                    limits.chat_max_translated_bytes, (1ull << 40), uint64_t),
     UNSIGNED_OPTION("SERVER_THREADS", "0", "Worker threads; 0 means one per CPU core",
                     server.threads, 256, unsigned),
     {"SERVER_TLS_CERT_PATH", "", "PEM certificate chain; with SERVER_TLS_KEY_PATH serves HTTPS",

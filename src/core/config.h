@@ -127,7 +127,10 @@ struct AgentConfig {
 
 // Bounds on the work one request may cause (see docs on limits).
 struct RequestLimitsConfig {
-  unsigned json_max_depth = 0;  // nesting of any JSON from outside (bodies, arguments, answers)
+  unsigned json_max_depth = 0;     // nesting of any JSON from outside (bodies, arguments, answers)
+  uint64_t chat_max_messages = 0;  // messages of a request the gateway translates
+  uint64_t chat_max_json_values = 0;       // JSON values of a body the gateway builds a DOM of
+  uint64_t chat_max_translated_bytes = 0;  // native request body built from a client request
 };
 
 struct Config {

@@ -32,11 +32,13 @@ class Scanner {
   }
 
   bool atEnd() const { return pos_ >= t_.size(); }
+  size_t values() const { return values_; }
   size_t pos() const { return pos_; }
 
   // Skips one value starting at pos_; sets `type`. `depth` counts the containers around the value
   // plus one: a container at `depth` is nested that deep (the outermost is 1).
   Status value(int depth, JsonType& type) {
+    ++values_;
     skipWs();
     if (atEnd()) return fail("unexpected end of input");
     char c = t_[pos_];
@@ -100,7 +102,8 @@ class Scanner {
         } else {
           key.assign(raw);
         }
-        members->push_back({std::move(key), vb, pos_, type});
+        members->push_back(
+            {std::move(key), vb, pos_, type, type == JsonType::kArray ? last_array_size_ : 0});
       }
       skipWs();
       if (atEnd()) return fail("unterminated object");
@@ -116,17 +119,21 @@ class Scanner {
     }
   }
 
+  // Sets last_array_size_ on success (after its children set theirs).
   Status array(int depth) {
     if (depth > max_depth_) return tooDeep();
     ++pos_;  // '['
     skipWs();
     if (!atEnd() && t_[pos_] == ']') {
       ++pos_;
+      last_array_size_ = 0;
       return Status::ok();
     }
+    size_t n = 0;
     while (true) {
       JsonType type{};
       if (auto s = value(depth + 1, type); !s) return s;
+      ++n;
       skipWs();
       if (atEnd()) return fail("unterminated array");
       if (t_[pos_] == ',') {
@@ -135,6 +142,7 @@ class Scanner {
       }
       if (t_[pos_] == ']') {
         ++pos_;
+        last_array_size_ = n;
         return Status::ok();
       }
       return fail("expected ',' or ']' in array");
@@ -208,11 +216,13 @@ class Scanner {
   std::string_view t_;
   int max_depth_;
   size_t pos_ = 0;
+  size_t values_ = 0;
+  size_t last_array_size_ = 0;
 };
 
 }  // namespace
 
-Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text) {
+Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text, size_t* value_count) {
   Scanner s(text);
   s.skipWs();
   if (s.atEnd()) return s.fail("empty body");
@@ -222,6 +232,7 @@ Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text) {
   if (auto st = s.object(1, &members); !st) return st;
   s.skipWs();
   if (!s.atEnd()) return s.fail("trailing characters after the object");
+  if (value_count != nullptr) *value_count = s.values() + 1;  // the object itself
   return members;
 }
 

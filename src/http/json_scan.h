@@ -20,11 +20,15 @@ struct JsonMember {
   size_t value_begin;  // offset of the value's first byte in the scanned text
   size_t value_end;    // one past the value's last byte
   JsonType type;
+  size_t elements = 0;  // arrays: how many elements
 };
 
 // Validates that `text` is exactly one JSON object (whitespace around it allowed) and returns
 // its top-level members in order. Errors say what is wrong and at which byte offset.
-Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text);
+// `value_count`, when given, receives the number of JSON values in the whole document (every
+// object, array, string, number and literal): what a DOM of it would cost.
+Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text,
+                                                  size_t* value_count = nullptr);
 
 // Validates `text` as any single JSON value.
 Status validateJson(std::string_view text);

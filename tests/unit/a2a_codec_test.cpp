@@ -376,3 +376,26 @@ TEST(A2aCodec, PartsText) {
 
 }  // namespace
 }  // namespace igw::a2a
+
+namespace igw::a2a {
+namespace {
+
+// An artifact nested 80,000 levels: the agent's answer is refused (the loop turns that into an
+// error result for the model) instead of overflowing the stack when the data part is dumped.
+TEST(A2aCodec, DeeplyNestedArtifactIsAnErrorNotACrash) {
+  std::string deep = std::string(80000, '[') + std::string(80000, ']');
+  std::string answer =
+      R"({"jsonrpc":"2.0","id":1,"result":{"task":{"id":"t1","contextId":"c","status":{"state":"TASK_STATE_COMPLETED"},"artifacts":[{"artifactId":"a","parts":[{"data":)" +
+      deep + "}]}]}}}";
+  auto p = parseResponse(answer);
+  ASSERT_FALSE(p.isOk());
+  EXPECT_EQ(p.status().code(), Code::kUnavailable);
+  EXPECT_NE(p.status().message().find("JSON_MAX_DEPTH"), std::string::npos) << p.status().message();
+  EXPECT_EQ(partsText("[{\"data\":" + deep + "}]"), "");
+  auto in = parseInput("{\"input\":" + deep + "}");
+  ASSERT_FALSE(in.isOk());
+  EXPECT_NE(in.status().message().find("JSON_MAX_DEPTH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace igw::a2a

@@ -63,3 +63,39 @@ TEST(ChatBody, ModelWithEscapesIsDecodedAndReEncoded) {
   EXPECT_EQ(info->model, "openai/gpt-4o");
   EXPECT_EQ(igw::rewriteChatBody(body, *info, "gpt-4o", false), R"({"model":"gpt-4o"})");
 }
+
+TEST(ChatBody, DuplicateKeysAreRefusedByName) {
+  for (const char* key : {"model", "stream", "stream_options", "messages"}) {
+    std::string body =
+        std::string(R"({"model":"openai/a","stream":false,"stream_options":{},"messages":[],")") +
+        key + R"(":null})";
+    auto info = igw::inspectChatBody(body);
+    ASSERT_FALSE(info.isOk()) << key;
+    EXPECT_EQ(info.status().code(), igw::Code::kInvalidArgument);
+    EXPECT_NE(info.status().message().find(std::string("duplicate key '") + key + "'"),
+              std::string::npos)
+        << info.status().message();
+  }
+  auto inner = igw::inspectChatBody(
+      R"({"model":"openai/a","stream_options":{"include_usage":true,"include_usage":false}})");
+  ASSERT_FALSE(inner.isOk());
+  EXPECT_NE(inner.status().message().find("'include_usage'"), std::string::npos);
+  // Equal keys at different levels are not duplicates.
+  EXPECT_TRUE(igw::inspectChatBody(R"({"model":"openai/a","x":{"model":1}})").isOk());
+}
+
+TEST(ChatBody, CountsMessagesAndValuesForTheTranslationLimits) {
+  auto info = igw::inspectChatBody(
+      R"({"model":"google/g","messages":[{"role":"user","content":"a"},{"role":"assistant","content":[1,2]}]})");
+  ASSERT_TRUE(info.isOk()) << info.status().message();
+  EXPECT_EQ(info->messages, 2u);
+  // object, model, messages, 2 messages, their 4 members, the 2 array elements
+  EXPECT_EQ(info->json_values, 11u);
+  EXPECT_TRUE(igw::checkTranslationLimits(*info, 2, 11).isOk());
+  auto many = igw::checkTranslationLimits(*info, 1, 100);
+  EXPECT_EQ(many.code(), igw::Code::kInvalidArgument);
+  EXPECT_NE(many.message().find("2 messages"), std::string::npos) << many.message();
+  EXPECT_NE(many.message().find("CHAT_MAX_MESSAGES"), std::string::npos);
+  auto values = igw::checkTranslationLimits(*info, 100, 10);
+  EXPECT_NE(values.message().find("CHAT_MAX_JSON_VALUES"), std::string::npos) << values.message();
+}

@@ -227,3 +227,34 @@ TEST(McpJsonRpc, ToolErrors) {
 
 }  // namespace
 }  // namespace igw::mcp
+
+namespace igw::mcp {
+namespace {
+
+// A tools/call result nested 80,000 levels: the waiting call gets a JSON-RPC error for its id at
+// once (the model then sees an error result), instead of a crash or a wait for the timeout.
+TEST(McpJsonRpc, DeeplyNestedResultBecomesAnErrorForItsId) {
+  std::string deep;
+  for (int i = 0; i < 80000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(80000, '}');
+  for (
+      const std::string& text :
+      {R"({"jsonrpc":"2.0","result":{"structuredContent":)" + deep + R"(},"id":7})",
+       R"({"id":7,"jsonrpc":"2.0","result":{"content":[{"type":"text","text":"x \"}]"}],"structuredContent":)" +
+           deep + "}}"}) {
+    auto r = parseMessages(text);
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    ASSERT_EQ(r->size(), 1u);
+    const Message& m = (*r)[0];
+    EXPECT_EQ(m.kind, MessageKind::kError);
+    EXPECT_EQ(m.intId(), 7);
+    EXPECT_NE(m.error_message.find("JSON_MAX_DEPTH"), std::string::npos) << m.error_message;
+  }
+  // Without an id there is nobody to tell: an error.
+  auto r = parseMessages("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":" + deep + "}");
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("JSON_MAX_DEPTH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace igw::mcp

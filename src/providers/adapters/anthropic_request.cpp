@@ -27,6 +27,14 @@ const json* member(const json& obj, std::string_view key) {
   return &*it;
 }
 
+// The member `key` of `obj`, or null: a reference, never a copy (json::value copies the whole
+// subtree, which for "messages" is most of the request).
+const json& field(const json& obj, std::string_view key) {
+  static const json kNull;
+  const json* v = member(obj, key);
+  return v ? *v : kNull;
+}
+
 std::string typeName(const json& v) {
   return v.type_name();
 }
@@ -186,7 +194,7 @@ Status addReasoning(const json& msg, const std::string& where, json& blocks) {
 Result<json> assistantBlocks(const json& msg, const std::string& where) {
   json blocks = json::array();
   if (auto s = addReasoning(msg, where, blocks); !s) return s;
-  auto text = contentBlocks(msg.value("content", json()), where + ".content", false);
+  auto text = contentBlocks(field(msg, "content"), where + ".content", false);
   if (!text) return text.status();
   for (auto& b : *text) blocks.push_back(std::move(b));
   if (const json* calls = member(msg, "tool_calls")) {
@@ -206,7 +214,7 @@ Result<json> toolResultBlock(const json& msg, const std::string& where) {
     return bad(where + ".tool_call_id must be the id of the assistant tool call it answers");
   }
   json block = {{"type", "tool_result"}, {"tool_use_id", *id}};
-  const json content = msg.value("content", json());
+  const json& content = field(msg, "content");
   if (content.is_string()) {
     if (!content.get_ref<const std::string&>().empty()) block["content"] = content;
   } else {
@@ -231,12 +239,12 @@ Status translateMessages(const json& messages, json& out, std::string& system) {
     const std::string& r = role->get_ref<const std::string&>();
     Result<json> blocks = json::array();
     if (r == "system" || r == "developer") {
-      auto text = systemText(msg.value("content", json()), where);
+      auto text = systemText(field(msg, "content"), where);
       if (!text) return text.status();
       if (!text->empty()) system += (system.empty() ? "" : "\n\n") + *text;
       continue;
     } else if (r == "user") {
-      blocks = contentBlocks(msg.value("content", json()), where + ".content", true);
+      blocks = contentBlocks(field(msg, "content"), where + ".content", true);
     } else if (r == "assistant") {
       blocks = assistantBlocks(msg, where);
     } else if (r == "tool") {
@@ -422,7 +430,7 @@ Result<std::string> buildMessagesBody(const json& req, bool stream, const Anthro
   json body = {{"model", *model}};
   std::string system;
   json messages;
-  if (auto s = translateMessages(req.value("messages", json()), messages, system); !s) return s;
+  if (auto s = translateMessages(field(req, "messages"), messages, system); !s) return s;
   body["messages"] = std::move(messages);
   if (!system.empty()) body["system"] = std::move(system);
   if (auto s = addLimits(req, opts, body); !s) return s;

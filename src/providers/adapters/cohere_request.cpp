@@ -3,6 +3,8 @@
 // type-checked, and the body is dumped with invalid UTF-8 replaced).
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
+
 #include "http/json_scan.h"
 #include "providers/adapters/cohere.h"
 
@@ -115,7 +117,13 @@ Status toolCalls(const json& calls, const std::string& at, json& out) {
         return invalidArgument(cat + ".function.arguments must be a string of JSON");
       }
       arguments = args->get<std::string>();
-      if (!validateJson(arguments).isOk()) {
+      if (Status valid = validateJson(arguments); !valid) {
+        // Forwarded as a string, but Cohere parses it: the same depth limit applies.
+        if (valid.message().find("JSON_MAX_DEPTH") != std::string::npos) {
+          return invalidArgument(cat + ".function.arguments is nested deeper than " +
+                                 std::to_string(jsonLimits().max_depth) +
+                                 " levels (the gateway's limit, JSON_MAX_DEPTH)");
+        }
         return invalidArgument(cat +
                                ".function.arguments is not valid JSON; Cohere needs the "
                                "arguments the model produced as a JSON object string");

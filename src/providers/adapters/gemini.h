@@ -109,6 +109,8 @@ class JsonView {
 
   // `text` must outlive every later query. Returns false on any syntax error.
   bool parse(std::string_view text);
+  // The last parse failed because the text nests deeper than jsonLimits().max_depth.
+  bool tooDeep() const { return too_deep_; }
 
   uint32_t root() const { return 0; }
   JsonType type(uint32_t n) const { return nodes_[n].type; }
@@ -138,6 +140,7 @@ class JsonView {
 
   std::string_view text_;
   size_t pos_ = 0;
+  bool too_deep_ = false;
   std::vector<Node> nodes_;
 };
 

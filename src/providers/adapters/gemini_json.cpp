@@ -76,6 +76,7 @@ unsigned hex4(std::string_view s, size_t pos) {
 bool JsonView::parse(std::string_view text) {
   text_ = text;
   pos_ = 0;
+  too_deep_ = false;
   nodes_.clear();
   if (text.size() >= npos) return false;
   skipWs();
@@ -160,7 +161,10 @@ uint32_t JsonView::parseValue(uint32_t key_begin, uint32_t key_len, int depth) {
 
 bool JsonView::parseContainer(uint32_t idx, int depth, char close) {
   // `depth` is 0 for the outermost container; the recursion is bounded by the shared limit.
-  if (depth >= static_cast<int>(jsonLimits().max_depth)) return false;
+  if (depth >= static_cast<int>(jsonLimits().max_depth)) {
+    too_deep_ = true;
+    return false;
+  }
   ++pos_;
   skipWs();
   if (pos_ < text_.size() && text_[pos_] == close) {

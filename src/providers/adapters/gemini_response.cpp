@@ -251,6 +251,11 @@ Status translateError(int http_status, std::string_view body) {
 Result<std::string> translateResponse(std::string_view body, const TranslateContext& ctx) {
   JsonView v;
   if (!v.parse(body) || !v.is(v.root(), JT::kObject)) {
+    if (v.tooDeep()) {
+      return unavailable("Gemini's response is nested deeper than " +
+                         std::to_string(jsonLimits().max_depth) +
+                         " levels (the gateway's limit, JSON_MAX_DEPTH)");
+    }
     return unavailable("Gemini returned a response that is not a JSON object");
   }
   if (Status err = embeddedError(v, 0); !err) return err;
