@@ -390,6 +390,17 @@ test('pipelined requests in one packet are answered in order, never mixed', asyn
   assert.equal(c.buf.length, 0);
 });
 
+test('an empty line before a request line is ignored (RFC 9112 section 2.2)', async () => {
+  const c = new Conn(gw.port);
+  await c.ready;
+  c.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}\r\n' +
+    'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await c.next();
+  const b = await c.next();
+  assert.equal(b.status, 200, b.raw);
+  assert.equal(b.body, '{"message":"OK"}');
+});
+
 // ---- header read timing ----
 
 test('a keep-alive request whose header stalls is closed by SERVER_READ_TIMEOUT, not SERVER_IDLE_TIMEOUT', async () => {
