@@ -68,7 +68,7 @@ void appendHeaders(std::string& out, const Headers& headers) {
   }
 }
 
-// `http10_keep_alive`: an HTTP/1.0 client only keeps the connection when told so.
+// An HTTP/1.0 client keeps the connection only when told so (`Connection: keep-alive`).
 void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive,
                 bool http10) {
   out += "HTTP/1.1 ";
