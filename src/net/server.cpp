@@ -69,7 +69,7 @@ void appendHeaders(std::string& out, const Headers& headers) {
   }
 }
 
-// `http10_keep_alive`: an HTTP/1.0 client only keeps the connection when told so.
+// An HTTP/1.0 client keeps the connection only when told so (`Connection: keep-alive`).
 void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive,
                 bool http10) {
   out += "HTTP/1.1 ";
@@ -312,6 +312,30 @@ class Session final : public SessionBase, public Responder {
     co_return true;
   }
 
+  // RFC 9112 section 2.2: empty lines before a request-line are ignored (some clients end a
+  // body with an extra CRLF). A few at most; more reach the parser and get a 400.
+  awaitable<bool> skipEmptyLines(bool first) {
+    static constexpr int kMaxEmptyLines = 4;
+    int skipped = 0;
+    while (true) {
+      if (!co_await awaitRequestStart(first)) co_return false;
+      std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      size_t i = 0;
+      while (i < data.size() && skipped < kMaxEmptyLines) {
+        if (data[i] == '\n') {
+          i += 1;
+        } else if (data.substr(i, 2) == "\r\n") {
+          i += 2;
+        } else {
+          break;
+        }
+        ++skipped;
+      }
+      buffer_.consume(i);
+      if (buffer_.size() != 0 || skipped >= kMaxEmptyLines) co_return true;
+    }
+  }
+
   awaitable<void> serve() {
     error_code ec;
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
@@ -328,7 +352,7 @@ class Session final : public SessionBase, public Responder {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);
       }
-      if (!co_await awaitRequestStart(first)) co_return;
+      if (!co_await skipEmptyLines(first)) co_return;
       if (!first) {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);

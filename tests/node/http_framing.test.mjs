@@ -354,6 +354,8 @@ test('garbage request lines, NUL/CR in header values and unknown versions: 400, 
     ['GET /health HTTP/1.1 extra\r\nHost: x\r\n\r\n', 400],
     ['GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', 400],
     ['GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400],
+    ['GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\nb\r\n\r\n', 400],
+    ['GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\nTransfer-Encoding: gzip\r\n\r\n', 400],
     ['GET /health HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n', 400],
     ['GET /health HTTP/2.0\r\nHost: x\r\n\r\n', 400],
     ['GET /health HTTP/1.2\r\nHost: x\r\n\r\n', 400],
@@ -388,6 +390,17 @@ test('pipelined requests in one packet are answered in order, never mixed', asyn
   assert.equal(JSON.parse(e.body).object, 'list');
   await c.waitClosed();
   assert.equal(c.buf.length, 0);
+});
+
+test('an empty line before a request line is ignored (RFC 9112 section 2.2)', async () => {
+  const c = new Conn(gw.port);
+  await c.ready;
+  c.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}\r\n' +
+    'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await c.next();
+  const b = await c.next();
+  assert.equal(b.status, 200, b.raw);
+  assert.equal(b.body, '{"message":"OK"}');
 });
 
 // ---- header read timing ----

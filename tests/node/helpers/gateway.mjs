@@ -40,7 +40,8 @@ export const sanitizerReport = (stderr) => {
 };
 process.on('exit', () => {
   if (sanitizerReports.length === 0) return;
-  process.stderr.write(`\n[sanitizer reports from ${sanitizerReports.length} gateway(s)]\n${sanitizerReports.join('\n----\n')}\n`);
+  const unseen = sanitizerReports.filter((r) => !r.thrown).map((r) => r.text);
+  process.stderr.write(`\n[sanitizer reports from ${sanitizerReports.length} gateway(s)]\n${unseen.join('\n----\n')}\n`);
   process.exitCode = 1;
 });
 // If the test runner cancels this file, do not leave gateways behind.
@@ -78,11 +79,14 @@ function spawnGateway(args, env) {
   // could hold the pipe open.
   const closed = new Promise((resolve) => child.on('close', resolve));
   const drained = () => Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
-  let reported = false;
-  const checkSanitizer = async () => {
+  let entry = null;
+  // Returns the report (if any) and records it once for the exit hook; `thrown`: a test failed
+  // with it already, so the hook need not print it again.
+  const checkSanitizer = async ({ thrown = false } = {}) => {
     await drained();
     const report = sanitizerReport(stderr);
-    if (report && !reported) { reported = true; sanitizerReports.push(`[gateway pid ${child.pid}]\n${report}`); }
+    if (report && !entry) sanitizerReports.push(entry = { text: `[gateway pid ${child.pid}]\n${report}`, thrown: false });
+    if (entry && thrown) entry.thrown = true;
     return report;
   };
   exited.then(checkSanitizer);
@@ -173,7 +177,7 @@ function watchExit(p) {
 }
 
 async function failOnSanitizerReport(p, result) {
-  const report = await p.checkSanitizer();
+  const report = await p.checkSanitizer({ thrown: true });
   if (report) throw new Error(`sanitizer report from the gateway (exit ${JSON.stringify(result)}):\n${report}`);
   return result;
 }
