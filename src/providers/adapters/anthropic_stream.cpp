@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
+#include "core/saturating.h"
 #include "http/errors.h"
 #include "http/sse.h"
 #include "providers/adapters/anthropic.h"
@@ -170,11 +171,11 @@ class AnthropicStream final : public StreamTranslator {
   Usage usage() const override {
     Usage u;
     if (input_ >= 0) {
-      u.prompt = input_ + cache_read_ + cache_creation_;
+      u.prompt = addSat(input_, cache_read_, cache_creation_);
       u.cached = cache_read_;
     }
     u.completion = output_;
-    if (u.prompt >= 0 && u.completion >= 0) u.total = u.prompt + u.completion;
+    if (u.prompt >= 0 && u.completion >= 0) u.total = addSat(u.prompt, u.completion);
     return u;
   }
 
