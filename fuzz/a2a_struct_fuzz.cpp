@@ -29,7 +29,7 @@ ojson parts(fz::Gen& g, bool v1) {
         break;
       case 2:
         if (!v1) p["kind"] = "data";
-        p["data"] = g.rare(4) ? ojson::parse(g.deep(), nullptr, false) : g.value<ojson>(3);
+        p["data"] = g.rare(4) ? g.deepValue() : g.value<ojson>(3);
         break;
       default:
         if (v1) {

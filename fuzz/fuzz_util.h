@@ -370,10 +370,22 @@ class Gen {
     return good;
   }
 
-  // Serialises, then sometimes damages a few bytes (invalid UTF-8, broken syntax).
+  // A value that dump() writes as deep() text. Deep documents are never built as a DOM here:
+  // copying or destroying one would overflow the harness's own stack first.
+  ojson deepValue() {
+    deep_.push_back(deep());
+    return ojson("\x01" + std::to_string(deep_.size() - 1) + "\x01");
+  }
+
+  // Serialises (deepValue() placeholders replaced by their text), then sometimes damages a few
+  // bytes (invalid UTF-8, broken syntax).
   template <class J>
   std::string dump(const J& doc) {
     std::string s = doc.dump(-1, ' ', false, J::error_handler_t::replace);
+    for (size_t k = 0; k < deep_.size(); ++k) {
+      std::string mark = "\"\\u0001" + std::to_string(k) + "\\u0001\"";
+      if (size_t at = s.find(mark); at != std::string::npos) s.replace(at, mark.size(), deep_[k]);
+    }
     if (rare(10) && !s.empty()) {
       for (size_t k = upTo(3); k > 0; --k) {
         s[upTo(s.size() - 1)] = static_cast<char>(p_.ConsumeIntegral<uint8_t>());
@@ -384,6 +396,7 @@ class Gen {
 
  private:
   FuzzedDataProvider& p_;
+  std::vector<std::string> deep_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ ojson part(fz::Gen& g) {
       if (g.rare(3)) p["thought"] = g.orWrong<ojson>(true);
       break;
     case 2: {
-      ojson args = g.rare(4) ? ojson::parse(g.deep(), nullptr, false) : g.value<ojson>(4);
+      ojson args = g.rare(4) ? g.deepValue() : g.value<ojson>(4);
       p["functionCall"] = g.orWrong<ojson>(
           ojson{{"name", g.orWrong<ojson>(g.pickStr({"get_weather", "search", ""}))},
                 {"args", std::move(args)}});

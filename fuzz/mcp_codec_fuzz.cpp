@@ -71,7 +71,7 @@ ojson result(fz::Gen& g) {
         if (g.coin()) {
           t["inputSchema"] =
               g.rare(4)
-                  ? ojson::parse(g.deep(), nullptr, false)
+                  ? g.deepValue()
                   : g.orWrong<ojson>(ojson{{"type", "object"}, {"properties", g.value<ojson>(3)}});
         }
         tools.push_back(g.orWrong<ojson>(std::move(t)));
@@ -82,9 +82,7 @@ ojson result(fz::Gen& g) {
     }
     default: {
       ojson r = {{"content", content(g)}};
-      if (g.coin())
-        r["structuredContent"] =
-            g.rare(4) ? ojson::parse(g.deep(), nullptr, false) : g.value<ojson>(4);
+      if (g.coin()) r["structuredContent"] = g.rare(4) ? g.deepValue() : g.value<ojson>(4);
       if (g.coin()) r["isError"] = g.orWrong<ojson>(g.coin());
       return g.orWrong<ojson>(std::move(r));
     }

@@ -54,7 +54,7 @@ ojson block(fz::Gen& g, bool user, int depth) {
     b["id"] = g.orWrong<ojson>(g.pickStr({"toolu_1", "toolu_2"}));
     b["name"] = g.orWrong<ojson>(g.pickStr({"get_weather", "search", ""}));
     if (!g.rare(6)) {
-      b["input"] = g.rare(4) ? ojson::parse(g.deep(), nullptr, false) : g.value<ojson>(4);
+      b["input"] = g.rare(4) ? g.deepValue() : g.value<ojson>(4);
     }
   }
   if (type == "thinking") {
