@@ -52,8 +52,8 @@ for name in $targets; do
   last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -1)
   cov=$(echo "$last" | grep -oE 'cov: [0-9]+' | awk '{print $2}')
   ft=$(echo "$last" | grep -oE 'ft: [0-9]+' | awk '{print $2}')
-  rate=$(awk -v e="$execs" -v w="$wall" 'BEGIN { printf "%d", w > 0 ? e / w : 0 }')
-  cpu_rate=$(awk -v e="$execs" -v u="$user" -v s="$sys" 'BEGIN { printf "%d", u + s > 0 ? e / (u + s) : 0 }')
+  rate=$(awk -v e="$execs" -v w="$wall" 'BEGIN { printf "%d", (w > 0 ? e / w : 0) }')
+  cpu_rate=$(awk -v e="$execs" -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s > 0 ? e / (u + s) : 0) }')
   files=$(find "$corpus" -type f | wc -l)
   if [ $rc -ne 0 ]; then
     result="CRASH (see $log)"
