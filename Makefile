@@ -5,10 +5,13 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-FUZZ_SECONDS ?= 15
+# Seconds per fuzz target in `make test` (about 20 targets: keep the step within ~4 minutes).
+FUZZ_SECONDS ?= 8
+# Cap per target in `make fuzz-long`; each target also stops at its execution goal.
+FUZZ_LONG_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test unit-test node-test fuzz asan-test tsan-test bench format clean
+.PHONY: all deps build run test unit-test node-test fuzz fuzz-build fuzz-long asan-test tsan-test bench format clean
 
 all: build
 
@@ -36,11 +39,18 @@ unit-test:
 node-test:
 	cd tests/node && GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway npm test
 
-fuzz:
+fuzz-build:
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DIGW_FUZZ=ON -DIGW_TESTS=OFF >/dev/null
 	@ninja -C $(FUZZ_BUILD) -j$(JOBS) fuzz_targets
+
+# Replays kept crashers, then a short run of every target (part of `make test`).
+fuzz: fuzz-build
 	@scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Each target until its execution goal or FUZZ_LONG_SECONDS; prints the figures (docs/fuzzing.md).
+fuzz-long: fuzz-build
+	@scripts/fuzz-long.sh $(FUZZ_BUILD) $(FUZZ_LONG_SECONDS)
 
 asan-test:
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DIGW_SANITIZE=ON -DIGW_TESTS=ON >/dev/null

@@ -8,26 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "fuzz_util.h"
 #include "providers/adapters/anthropic.h"
-
-namespace {
-
-void checkOutput(std::string_view out) {
-  while (!out.empty()) {
-    size_t end = out.find("\n\n");
-    if (end == std::string_view::npos || !out.starts_with("data: ")) std::abort();
-    std::string_view payload = out.substr(6, end - 6);
-    if (payload != "[DONE]") {
-      if (payload.find('\n') != std::string_view::npos) std::abort();
-      if (nlohmann::json::parse(payload, nullptr, false).is_discarded()) std::abort();
-    }
-    out.remove_prefix(end + 2);
-  }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
@@ -49,11 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t before = out.size();
     igw::Status s = stream->onEvent(event, payload, out);
     if (!s.isOk() && out.size() != before) std::abort();  // a failed event writes nothing
-    checkOutput(std::string_view(out).substr(before));
+    if (fz::checkOpenAiSse(std::string_view(out).substr(before)) != 0) std::abort();
   }
   size_t before = out.size();
   (void)stream->finish(out);
-  checkOutput(std::string_view(out).substr(before));
+  if (fz::checkOpenAiSse(std::string_view(out).substr(before)) > 1) std::abort();
   (void)stream->usage();
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/json_fields.h"
 #include "core/json_parse.h"
+#include "core/saturating.h"
 
 namespace igw::agent {
 
@@ -33,9 +34,9 @@ std::string safeDump(const json& doc) {
 
 void UsageTotals::add(const json& usage) {
   if (!usage.is_object()) return;
-  prompt += jsonf::integer(usage, "prompt_tokens");
-  completion += jsonf::integer(usage, "completion_tokens");
-  total += jsonf::integer(usage, "total_tokens");
+  prompt = addSat(prompt, jsonf::integer(usage, "prompt_tokens"));
+  completion = addSat(completion, jsonf::integer(usage, "completion_tokens"));
+  total = addSat(total, jsonf::integer(usage, "total_tokens"));
   seen = true;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_parse.h"
+#include "core/saturating.h"
 #include "http/errors.h"
 
 namespace igw {
@@ -36,11 +37,11 @@ int64_t intAt(const json& obj, std::string_view key) {
 json usageJson(const json& usage) {
   int64_t cache_read = intAt(usage, "cache_read_input_tokens");
   int64_t prompt =
-      intAt(usage, "input_tokens") + cache_read + intAt(usage, "cache_creation_input_tokens");
+      addSat(intAt(usage, "input_tokens"), cache_read, intAt(usage, "cache_creation_input_tokens"));
   int64_t completion = intAt(usage, "output_tokens");
   return {{"prompt_tokens", prompt},
           {"completion_tokens", completion},
-          {"total_tokens", prompt + completion},
+          {"total_tokens", addSat(prompt, completion)},
           {"prompt_tokens_details", {{"cached_tokens", cache_read}}}};
 }
 

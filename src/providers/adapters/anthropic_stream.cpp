@@ -13,6 +13,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_text.h"
+#include "core/saturating.h"
 #include "http/errors.h"
 #include "http/sse.h"
 #include "providers/adapters/anthropic.h"
@@ -174,11 +175,11 @@ class AnthropicStream final : public StreamTranslator {
   Usage usage() const override {
     Usage u;
     if (input_ >= 0) {
-      u.prompt = input_ + cache_read_ + cache_creation_;
+      u.prompt = addSat(input_, cache_read_, cache_creation_);
       u.cached = cache_read_;
     }
     u.completion = output_;
-    if (u.prompt >= 0 && u.completion >= 0) u.total = u.prompt + u.completion;
+    if (u.prompt >= 0 && u.completion >= 0) u.total = addSat(u.prompt, u.completion);
     return u;
   }
 

@@ -7,6 +7,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_text.h"
+#include "core/saturating.h"
 #include "http/errors.h"
 #include "providers/adapters/gemini.h"
 
@@ -176,8 +177,8 @@ StreamTranslator::Usage readUsage(const JsonView& v, uint32_t um) {
   int64_t candidates = v.integer(v.find(um, "candidatesTokenCount"), 0);
   int64_t thoughts = v.integer(v.find(um, "thoughtsTokenCount"), -1);
   u.prompt = v.integer(v.find(um, "promptTokenCount"), 0);
-  u.completion = candidates + (thoughts > 0 ? thoughts : 0);
-  u.total = v.integer(v.find(um, "totalTokenCount"), u.prompt + u.completion);
+  u.completion = addSat(candidates, thoughts > 0 ? thoughts : 0);
+  u.total = v.integer(v.find(um, "totalTokenCount"), addSat(u.prompt, u.completion));
   u.cached = v.integer(v.find(um, "cachedContentTokenCount"), -1);
   u.reasoning = thoughts;
   return u;
