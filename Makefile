@@ -26,12 +26,13 @@ build:
 run: build
 	./$(BUILD)/inference-gateway
 
-# Unit tests, integration and end-to-end tests against the real binary, fuzzing, then the unit
-# and integration suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Unit tests, integration and end-to-end tests against the real binary, fuzzing (kept crashers
+# replayed, then a short run of every target), then the unit and integration suites again under
+# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer.
 test: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DIGW_TESTS=ON >/dev/null
 	@ninja -C $(BUILD) -j$(JOBS)
-	$(MAKE) --no-print-directory unit-test node-test fuzz asan-test
+	$(MAKE) --no-print-directory unit-test node-test fuzz asan-test tsan-test
 
 unit-test:
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
