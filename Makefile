@@ -10,6 +10,9 @@ FUZZ_SECONDS ?= 8
 # Cap per target in `make fuzz-long`; each target also stops at its execution goal.
 FUZZ_LONG_SECONDS ?= 600
 JOBS ?= $(shell nproc)
+# ccache keys on paths relative to the checkout, so a fresh clone reuses earlier builds' objects.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build run test unit-test node-test fuzz fuzz-build fuzz-long asan-test tsan-test bench format clean
 
