@@ -100,5 +100,6 @@ int main(int argc, char** argv) {
   log.info("inference-gateway started", {{"version", kVersion}});
   int code = server.run();
   tools.stop();
+  tools.clear();  // before ~Server: see ToolRegistry::clear
   return code;
 }

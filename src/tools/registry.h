@@ -18,6 +18,10 @@ class ToolRegistry {
   void stop() {
     for (auto& s : sources_) s->stop();
   }
+  // Destroys the sources, and with them any worker coroutine still suspended in a tool call
+  // (its frame is handed back to its worker's io_context). main() calls this after the workers
+  // stopped but before the server is destroyed, so no frame outlives the worker it refers to.
+  void clear() { sources_.clear(); }
   bool empty() const { return sources_.empty(); }
   const std::vector<std::unique_ptr<ToolSource>>& sources() const { return sources_; }
   ToolSource* find(std::string_view kind) const {
