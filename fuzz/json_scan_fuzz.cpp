@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fuzz_util.h"
+#include "core/json_parse.h"
 #include "http/json_scan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -36,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
       if ((c == ']' || c == '}') && depth > 0) --depth;
     }
-    if (max_depth <= static_cast<size_t>(igw::kMaxJsonDepth)) std::abort();
+    if (max_depth <= igw::jsonLimits().max_depth) std::abort();
   }
   auto members = igw::scanObjectMembers(text);
   if (!members) return 0;

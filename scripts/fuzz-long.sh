@@ -17,7 +17,7 @@ source "$(dirname "$0")/fuzz-common.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=3}
 
 # Byte-level parsers: SSE, chunked coding, the JSON scanner, HTTP framing and paths.
-byte_level=" sse_fuzz chunked_fuzz json_scan_fuzz proxy_path_fuzz chat_route_fuzz upstream_response_fuzz "
+byte_level=" sse_fuzz chunked_fuzz json_scan_fuzz json_parse_fuzz proxy_path_fuzz chat_route_fuzz upstream_response_fuzz request_framing_fuzz "
 
 out="$build/fuzz-long"
 mkdir -p "$out/corpus" "$out/logs"

@@ -1,5 +1,7 @@
 #include "core/json_parse.h"
 
+#include <cstring>
+
 namespace igw {
 
 namespace {
@@ -82,6 +84,14 @@ ParsedJson parseJson(std::string_view text, const JsonLimits& limits) {
   out.max_bytes = limits.max_bytes;
   if (text.size() > limits.max_bytes) {
     out.error = JsonError::kTooLarge;
+    out.value = json(json::value_t::discarded);
+    return out;
+  }
+  // A raw NUL is never valid JSON (not even inside a string), but nlohmann's lexer takes it for
+  // the end of the input and ignores whatever follows: "1\0<anything>" would parse as 1.
+  if (const void* nul = std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
+    out.error = JsonError::kInvalid;
+    out.offset = static_cast<size_t>(static_cast<const char*>(nul) - text.data());
     out.value = json(json::value_t::discarded);
     return out;
   }

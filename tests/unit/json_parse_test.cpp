@@ -81,6 +81,17 @@ TEST(JsonParse, InvalidJsonSaysWhere) {
   EXPECT_TRUE(igw::parseJsonOrDiscarded("{\"a\":").is_discarded());
 }
 
+// Found by json_parse_fuzz: nlohmann stops at a NUL byte as if the text ended there, so
+// "1\0garbage" parsed as 1 and an upstream's trailing bytes after a NUL went unnoticed.
+TEST(JsonParse, ANulByteAnywhereIsInvalidNotTheEndOfTheText) {
+  for (std::string_view bad : {std::string_view("1\0xyz", 5), std::string_view("{\"a\":1}\0{", 9),
+                               std::string_view("\"a\0b\"", 5)}) {
+    auto p = parseJson(bad);
+    EXPECT_EQ(p.error, JsonError::kInvalid);
+    EXPECT_EQ(p.offset, bad.find('\0'));
+  }
+}
+
 TEST(JsonParse, ParsesWhatNlohmannParses) {
   std::string text = R"({"a":[1,-2,3.5,"x\u00e9",true,false,null,{}],"b":{"c":[]}})";
   auto p = parseJson(text);
