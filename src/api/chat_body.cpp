@@ -41,6 +41,9 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       std::string_view raw = body.substr(m.value_begin + 1, m.value_end - m.value_begin - 2);
       auto decoded = decodeJsonString(raw);
       if (!decoded) return invalidArgument("'model' is not a valid JSON string");
+      // The model is written into the upstream body again (and into logs and metrics): refuse
+      // what could not be written back as the client sent it.
+      if (!isValidUtf8(*decoded)) return invalidArgument("'model' is not valid UTF-8");
       info.model = std::move(decoded.value());
       info.model_begin = m.value_begin;
       info.model_end = m.value_end;

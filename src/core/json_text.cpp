@@ -35,6 +35,16 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
 
 }  // namespace
 
+bool isValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) continue;
+    size_t n = utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n - 1;
+  }
+  return true;
+}
+
 // Always writes valid JSON: bytes that are not well-formed UTF-8 (a client's or upstream's text
 // may be anything) become \ufffd, so no answer the gateway builds can be unparseable.
 void appendJsonString(std::string& out, std::string_view s) {

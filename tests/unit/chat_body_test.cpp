@@ -20,6 +20,18 @@ TEST(ChatBody, MissingOrWrongModelIsAClearError) {
   EXPECT_FALSE(igw::inspectChatBody("not json").isOk());
 }
 
+// Found by chat_route_fuzz: a model name with invalid UTF-8 was routed, then written upstream
+// with U+FFFD in its place, i.e. as a different model than the one allow-listed.
+TEST(ChatBody, ModelThatIsNotUtf8IsAClearError) {
+  for (std::string body : {std::string("{\"model\":\"groq/\xecllama\"}"),
+                           std::string("{\"model\":\"groq/\xed\xa0\x80x\"}")}) {
+    auto info = igw::inspectChatBody(body);
+    ASSERT_FALSE(info.isOk()) << body;
+    EXPECT_NE(info.status().message().find("UTF-8"), std::string::npos);
+  }
+  EXPECT_TRUE(igw::inspectChatBody("{\"model\":\"groq/\xc3\xa9\"}").isOk());
+}
+
 TEST(ChatBody, RewriteRenamesModelAndKeepsEverythingElse) {
   std::string body = R"({"model":"openai/gpt-4o","x_unknown":{"deep":[1,2]},"temperature":0.2})";
   auto info = igw::inspectChatBody(body);
