@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "core/json_text.h"
+#include "core/utf8.h"
 #include "http/json_scan.h"
 
 namespace igw {

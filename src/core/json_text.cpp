@@ -1,49 +1,9 @@
 #include "core/json_text.h"
+
 #include "core/hex.h"
+#include "core/utf8.h"
 
 namespace igw {
-
-namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (a lead byte >= 0x80), or 0 when it
-// is not one (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut short).
-size_t utf8SequenceLength(std::string_view s, size_t i) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
-bool isValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) continue;
-    size_t n = utf8SequenceLength(s, i);
-    if (n == 0) return false;
-    i += n - 1;
-  }
-  return true;
-}
 
 // Always writes valid JSON: bytes that are not well-formed UTF-8 (a client's or upstream's text
 // may be anything) become \ufffd, so no answer the gateway builds can be unparseable.
@@ -54,7 +14,8 @@ void appendJsonString(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t n = utf8SequenceLength(s, i);
+      uint32_t cp;
+      size_t n = utf8Decode(s, i, cp);
       if (n != 0) {
         i += n - 1;
         continue;

@@ -8,9 +8,6 @@
 
 namespace igw {
 
-// Well-formed UTF-8 (no overlong forms, surrogates or code points beyond U+10FFFF).
-bool isValidUtf8(std::string_view s);
-
 // Appends `s` as a quoted JSON string (with escapes) to `out`. Bytes that are not well-formed
 // UTF-8 are written as \ufffd, so the result is always valid JSON.
 void appendJsonString(std::string& out, std::string_view s);

@@ -1,5 +1,7 @@
 #include "core/safe_text.h"
 
+#include "core/utf8.h"
+
 #include <cstdint>
 
 namespace igw {
@@ -8,42 +10,6 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr char kHex[] = "0123456789abcdef";
-
-bool cont(unsigned char c) {
-  return (c & 0xC0) == 0x80;
-}
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF) and its code point; 0 when the byte at s[i] starts no such sequence.
-size_t decode(std::string_view s, size_t i, uint32_t& cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  const size_t left = s.size() - i;
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  }
-  if (c >= 0xC2 && c <= 0xDF) {
-    if (left < 2 || !cont(b(1))) return 0;
-    cp = ((c & 0x1Fu) << 6) | (b(1) & 0x3Fu);
-    return 2;
-  }
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(b(1)) || !cont(b(2))) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
-    if (c == 0xED && b(1) > 0x9F) return 0;  // surrogate
-    cp = ((c & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(b(1)) || !cont(b(2)) || !cont(b(3))) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
-    if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
-    cp = ((c & 0x07u) << 18) | ((b(1) & 0x3Fu) << 12) | ((b(2) & 0x3Fu) << 6) | (b(3) & 0x3Fu);
-    return 4;
-  }
-  return 0;
-}
 
 bool isControl(uint32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
@@ -118,7 +84,7 @@ size_t appendSafeText(std::string& out, std::string_view in, size_t max_bytes, T
   std::string t;
   while (i < in.size()) {
     uint32_t cp = 0;
-    size_t n = decode(in, i, cp);
+    size_t n = utf8Decode(in, i, cp);
     const bool valid = n != 0;
     if (!valid) n = 1;
     // Fast path: printable ASCII needs no translation in any style except `\` and `"`.
