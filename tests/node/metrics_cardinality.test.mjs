@@ -51,9 +51,9 @@ describe('metric cardinality is bounded', () => {
 
     // The 1 MB name first, so that it is admitted as a series of its own (cut to the cap).
     assert.equal((await post(huge)).status, 200);
-    // Control characters (JSON escapes) and bytes that are not UTF-8 in a model name.
-    const raw = Buffer.concat([Buffer.from('{"model":"openai/bad-'), Buffer.from([0xff, 0xfe, 0xc0, 0xaf]),
-      Buffer.from('-\\u0001\\u001b[2J\\u0085-end","messages":[{"role":"user","content":"Hi"}]}')]);
+    // Control characters (JSON escapes, C0 and C1) in a model name. (Bytes that are not UTF-8
+    // are refused before they could become a label: see the last test.)
+    const raw = Buffer.from('{"model":"openai/bad-\\u0001\\u001b[2J\\u0085-end","messages":[{"role":"user","content":"Hi"}]}');
     const r = await request(gw.url, { method: 'POST', path: '/v1/chat/completions', agent, body: raw,
       headers: { authorization: 'Bearer client-key', 'content-type': 'application/json' } });
     assert.equal(r.status, 200, r.text);
@@ -177,4 +177,24 @@ describe('metric limits are configurable', () => {
       assert.match(r.stderr, new RegExp(`configuration error: ${name}: 0 is too small`));
     }
   });
+});
+
+test('a model name that is not UTF-8 is refused with a 400 that says so (it never becomes a label)', async () => {
+  const up = await startFakeOpenAI();
+  const gw = await startGateway({
+    TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0', OPENAI_API_URL: up.url, OPENAI_API_KEY: 'sk-x',
+  }, { quiet: true });
+  try {
+    const raw = Buffer.concat([Buffer.from('{"model":"openai/bad-'), Buffer.from([0xff, 0xfe, 0xc0, 0xaf]),
+      Buffer.from('-end","messages":[{"role":"user","content":"Hi"}]}')]);
+    const r = await request(gw.url, { method: 'POST', path: '/v1/chat/completions', body: raw,
+      headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 400, r.text);
+    assert.match(JSON.parse(r.text).error.message, /not valid UTF-8/);
+    const s = await scrapeMetrics(gw.metricsUrl);
+    assert.ok(!s.samples.some((x) => (x.labels.model || '').startsWith('bad-')), 'a series for the refused name');
+  } finally {
+    await gw.kill();
+    await up.close();
+  }
 });
