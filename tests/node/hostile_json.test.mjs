@@ -181,6 +181,12 @@ function bigConversation(model) {
   return JSON.stringify({ model, max_tokens: 10, messages });
 }
 
+// Sanitizer builds (make asan-test / tsan-test) add shadow memory, redzones and a quarantine of
+// freed blocks, so their RSS says nothing about the gateway's own allocations: there the request
+// must still succeed and leave the gateway serving, and the memory bounds are asserted on the
+// plain build, which `make test` runs too.
+const SANITIZED = Boolean(process.env.ASAN_OPTIONS || process.env.TSAN_OPTIONS);
+
 for (const provider of ['anthropic', 'google', 'cohere', 'openai']) {
   test(`${provider}: a 17 MB request costs a bounded multiple of its size, and the memory is returned`, async () => {
     const g = await startGateway({
@@ -204,8 +210,10 @@ for (const provider of ['anthropic', 'google', 'cohere', 'openai']) {
       const kept = (after.rss - before.rss) / body.length;
       // Measured at 46fa266: peak 4.4-5.7x, and 2.3-3.7x of it kept after the request; now the
       // peak is 2.0-5.4x and nothing is kept (tests/node/hostile_json.test.mjs in the report).
-      assert.ok(peak < 7, `peak growth ${peak.toFixed(1)}x the body`);
-      assert.ok(kept < 1, `kept ${kept.toFixed(1)}x the body after the request`);
+      if (!SANITIZED) {
+        assert.ok(peak < 7, `peak growth ${peak.toFixed(1)}x the body`);
+        assert.ok(kept < 1, `kept ${kept.toFixed(1)}x the body after the request`);
+      }
     } finally {
       await g.kill();
     }
