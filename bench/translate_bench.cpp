@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "http/sse.h"
-#include "providers/adapter.h"
-#include "providers/adapters/anthropic.h"
-#include "providers/adapters/cohere.h"
-#include "providers/adapters/gemini.h"
+#include "translate/translator.h"
+#include "translate/openai_anthropic.h"
+#include "translate/openai_cohere.h"
+#include "translate/openai_gemini.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 namespace {
 

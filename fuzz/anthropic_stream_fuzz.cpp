@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "fuzz_util.h"
 #include "http/sse.h"
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "fuzz_util.h"
 #include "http/sse.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 #include "fuzz_util.h"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 #include "fuzz_util.h"
 
 namespace {

@@ -5,7 +5,7 @@
 // Responder turns what that pipeline writes back into Anthropic responses and events.
 #include "api/app.h"
 #include "api/chat_body.h"
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 #include "api/relay.h"
 #include "core/heap_trim.h"
 #include "http/sse.h"

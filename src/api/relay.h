@@ -5,7 +5,7 @@
 
 #include "api/app.h"
 #include "net/upstream.h"
-#include "providers/adapter.h"
+#include "translate/translator.h"
 
 namespace igw {
 

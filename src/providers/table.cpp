@@ -1,8 +1,8 @@
 #include "providers/table.h"
 
-#include "providers/adapters/anthropic.h"
-#include "providers/adapters/cohere.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_anthropic.h"
+#include "translate/openai_cohere.h"
+#include "translate/openai_gemini.h"
 
 namespace igw {
 

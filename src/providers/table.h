@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "http/message.h"
 #include "net/url.h"
-#include "providers/adapter.h"
+#include "translate/translator.h"
 #include "providers/catalog.h"
 
 namespace igw {

@@ -1,6 +1,6 @@
 // Anthropic adapter: golden files under tests/golden/openai-anthropic/<case>/ (request, response
 // and stream translation), plus error mapping, bad input and stream-splitting checks.
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 #include <gtest/gtest.h>
 

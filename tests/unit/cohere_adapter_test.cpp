@@ -1,6 +1,6 @@
 // Cohere v2 adapter: golden fixtures (tests/golden/openai-cohere/<case>/) plus unit tests for
 // error mapping, bad input and the model list.
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 #include <gtest/gtest.h>
 

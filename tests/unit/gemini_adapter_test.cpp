@@ -13,7 +13,7 @@
 #include "golden.h"
 
 #include "http/sse.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw {
 namespace {

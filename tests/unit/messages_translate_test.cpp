@@ -1,7 +1,7 @@
 // Inbound Anthropic Messages translation: golden files under tests/golden/anthropic-openai/
 // (request, response, stream and error mapping), plus bad input, edge cases of the stream
 // writer and output well-formedness.
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 
 #include <gtest/gtest.h>
 

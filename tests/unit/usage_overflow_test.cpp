@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "providers/adapters/anthropic.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_anthropic.h"
+#include "translate/openai_gemini.h"
 #include "tools/loop_codec.h"
 
 namespace {

@@ -1,6 +1,6 @@
 // The Gemini ChatAdapter: a stateless shell over the request, response and stream translators
 // (gemini_request.cpp, gemini_response.cpp, gemini_stream.cpp).
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw {
 

@@ -4,7 +4,7 @@
 
 #include "core/json_parse.h"
 #include "http/errors.h"
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace igw {
 

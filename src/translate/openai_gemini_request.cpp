@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_parse.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw::gemini {
 

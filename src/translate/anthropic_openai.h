@@ -3,13 +3,13 @@
 // chat.completion, its error bodies and its chat.completion.chunk stream become the Anthropic
 // message, error envelope and Anthropic SSE events.
 //
-// Conventions shared with the outbound Anthropic adapter (providers/adapters/anthropic.h):
+// Conventions shared with the outbound Anthropic adapter (translate/openai_anthropic.h):
 // thinking text travels as `reasoning_content`, its signature as `reasoning_signature` and
 // redacted thinking as `reasoning_redacted` (array of opaque strings) on OpenAI messages and
 // stream deltas, so extended thinking survives a round trip through the gateway.
 //
-// Files: messages_translate_request.cpp (request), messages_translate_response.cpp (response,
-// errors, shared helpers), messages_translate_stream.cpp (MessagesStreamWriter).
+// Files: anthropic_openai_request.cpp (request), anthropic_openai_response.cpp (response,
+// errors, shared helpers), anthropic_openai_stream.cpp (MessagesStreamWriter).
 #pragma once
 
 #include <cstdint>

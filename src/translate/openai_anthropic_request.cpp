@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_parse.h"
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 namespace igw::anthropic {
 

@@ -8,7 +8,7 @@
 #include "core/json_text.h"
 #include "http/errors.h"
 #include "http/sse.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw::gemini {
 

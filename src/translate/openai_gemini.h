@@ -25,7 +25,7 @@
 
 #include "core/status.h"
 #include "http/json_scan.h"
-#include "providers/adapter.h"
+#include "translate/translator.h"
 
 namespace igw {
 

@@ -27,7 +27,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
-#include "providers/adapter.h"
+#include "translate/translator.h"
 
 namespace igw {
 

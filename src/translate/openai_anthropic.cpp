@@ -1,6 +1,6 @@
 // The Anthropic adapter object, error mapping and non-streaming response translation. Request
 // building lives in anthropic_request.cpp and stream translation in anthropic_stream.cpp.
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 #include <string>
 #include <string_view>

@@ -6,7 +6,7 @@
 #include "core/json_parse.h"
 
 #include "http/json_scan.h"
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace igw::cohere {
 

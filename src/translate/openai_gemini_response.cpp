@@ -9,7 +9,7 @@
 #include "core/json_text.h"
 #include "core/saturating.h"
 #include "http/errors.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw::gemini {
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "core/json_parse.h"
-#include "providers/adapters/gemini.h"
+#include "translate/openai_gemini.h"
 
 namespace igw::gemini {
 

@@ -13,7 +13,7 @@
 #include "http/errors.h"
 #include "http/json_scan.h"
 #include "http/sse.h"
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace igw::cohere {
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 #include "core/json_parse.h"
 
 namespace igw {

@@ -16,7 +16,7 @@
 #include "core/saturating.h"
 #include "http/errors.h"
 #include "http/sse.h"
-#include "providers/adapters/anthropic.h"
+#include "translate/openai_anthropic.h"
 
 namespace igw::anthropic {
 

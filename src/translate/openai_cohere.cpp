@@ -1,6 +1,6 @@
 // The Cohere v2 ChatAdapter: a stateless facade over the request, response and stream
 // translators in the other cohere_*.cpp files.
-#include "providers/adapters/cohere.h"
+#include "translate/openai_cohere.h"
 
 namespace igw {
 

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/messages_translate.h"
+#include "translate/anthropic_openai.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/json_scan.h"
