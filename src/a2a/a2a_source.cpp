@@ -185,17 +185,12 @@ class A2aSource final : public ToolSource {
                                   " (expected {\"input\": \"<message for the agent>\"})",
                               true, "invalid_arguments"};
       }
-      auto st = std::make_shared<CallState>(host_.context());
-      auto exec = host_.executor();
-      if (ctx.cancel) {
-        ctx.cancel->onCancel([st, exec] { asio::post(exec, [st] { st->cancel(); }); });
-      }
       // The coroutine is created here but starts on the source's thread; the host then resumes
       // us on our own executor. (An awaitable, not a lambda: g++ 12 destroys the captures of a
       // lambda handed to co_spawn twice.) The agent is found by its URL and the skill id, not by
       // the exposed name, which publish() may have given to another agent since.
-      auto task = callOnThread(st, tool.name, tool.server, tool.remote_name,
-                               std::move(input.value()), ctx.request_id);
+      auto task = callOnThread(tool.name, tool.server, tool.remote_name, std::move(input.value()),
+                               ctx.request_id, ctx.cancel);
       auto hop = host_.call(std::move(task));
       Result<ToolOutcome> out = co_await std::move(hop);
       if (out) co_return std::move(out.value());
@@ -450,11 +445,25 @@ class A2aSource final : public ToolSource {
     return nullptr;
   }
 
-  awaitable<ToolOutcome> callOnThread(std::shared_ptr<CallState> st, std::string name,
-                                      std::string base_url, std::string skill, std::string text,
-                                      std::string request_id) {
+  // Runs on the source's thread. The call's state (timers on the source's io_context) is owned
+  // here and by active_calls_ only, never by the worker's coroutine or the cancel token, so it
+  // never outlives the io_context, whatever happens to the worker.
+  awaitable<ToolOutcome> callOnThread(std::string name, std::string base_url, std::string skill,
+                                      std::string text, std::string request_id,
+                                      std::shared_ptr<CancelToken> cancel) {
+    auto st = std::make_shared<CallState>(host_.context());
+    if (cancel) {
+      std::weak_ptr<CallState> weak = st;
+      auto exec = host_.executor();
+      cancel->onCancel([weak, exec] {
+        if (weak.expired()) return;
+        asio::post(exec, [weak] {
+          if (auto s = weak.lock()) s->cancel();
+        });
+      });
+    }
     if (stopping_) co_return ToolOutcome{"The gateway is shutting down", true, "unavailable"};
-    if (st->cancelled) {
+    if (cancel && cancel->cancelled()) {
       co_return ToolOutcome{"The call was cancelled: the client went away", true, "cancelled"};
     }
     auto agent = routeOf(base_url, skill);

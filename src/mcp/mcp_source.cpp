@@ -111,6 +111,8 @@ class McpSource final : public ToolSource {
       std::shared_ptr<CancelToken> cancel = ctx.cancel;
       if (!cancel) cancel = std::make_shared<CancelToken>();
       auto task = session->callTool(remote, std::move(args), std::move(cancel));
+      // The worker's frame holds nothing bound to the source's io_context while it waits.
+      session.reset();
       auto hop = host_.call(std::move(task));
       Result<mcp::CallText> r = co_await std::move(hop);
       if (r) {

@@ -87,14 +87,6 @@ void ServiceHost::spawn(net::awaitable<void> work) {
   });
 }
 
-bool ServiceHost::enlist(std::shared_ptr<Pending> p) {
-  std::lock_guard lock(mu_);
-  if (closed_) return false;
-  Pending* raw = p.get();
-  pending_.emplace(raw, std::move(p));
-  return true;
-}
-
 void ServiceHost::delist(Pending* p) {
   std::lock_guard lock(mu_);
   pending_.erase(p);

@@ -141,15 +141,21 @@ class ServiceHost {
     auto caller = asio::prefer(asio::get_associated_executor(handler),
                                asio::execution::outstanding_work.tracked);
     auto pending = std::make_shared<PendingCall<T, Handler>>(std::move(handler), caller);
-    if (!enlist(pending)) {
-      pending->fail(unavailable(name_ + " is not running"));
-      return;
+    {
+      // Enlisted and handed over under one lock: stop() either refuses the call or finds it
+      // (already queued on the io_context) when it resumes whatever is left.
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        pending_.emplace(pending.get(), pending);
+        asio::co_spawn(*ioc_, runCall<T>(std::move(work), pending),
+                       [this, pending](std::exception_ptr e) {
+                         if (e) pending->fail(internalError(describe(e)));
+                         delist(pending.get());
+                       });
+        return;
+      }
     }
-    asio::co_spawn(*ioc_, runCall<T>(std::move(work), pending),
-                   [this, pending](std::exception_ptr e) {
-                     if (e) pending->fail(internalError(name_ + ": " + describe(e)));
-                     delist(pending.get());
-                   });
+    pending->fail(unavailable(name_ + " is not running"));
   }
 
   template <class T, class P>
@@ -158,7 +164,6 @@ class ServiceHost {
     pending->finish(Result<T>(std::move(value)));
   }
 
-  bool enlist(std::shared_ptr<Pending> p);
   void delist(Pending* p);
   static std::string describe(std::exception_ptr e);
 

@@ -19,9 +19,10 @@ class ToolRegistry {
   void stop() {
     for (auto& s : sources_) s->stop();
   }
-  // Destroys the sources, and with them any worker coroutine still suspended in a tool call
-  // (its frame is handed back to its worker's io_context). main() calls this after the workers
-  // stopped but before the server is destroyed, so no frame outlives the worker it refers to.
+  // Destroys the sources. After stop() no worker coroutine waits in a source any more (a
+  // source's ServiceHost resumes every pending call, through the caller's io_context), but a
+  // source's objects may still be referenced from what the workers have queued: main() calls
+  // this after the workers stopped and before the server is destroyed.
   void clear() { sources_.clear(); }
   bool empty() const { return sources_.empty(); }
   const std::vector<std::unique_ptr<ToolSource>>& sources() const { return sources_; }
