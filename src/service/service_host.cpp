@@ -22,7 +22,7 @@ ServiceHost::~ServiceHost() {
   if (abandoned()) {
     // Coroutines of unfinished work are still suspended in the io_context and reference the
     // owner's objects; destroying the io_context would destroy (run destructors of) them.
-    (void)guard_.release();
+    guard_.reset();  // the thread is joined: safe from here, and the io_context is alive
     (void)ioc_.release();
     return;
   }
