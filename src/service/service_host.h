@@ -17,7 +17,9 @@
 //    The caller's executor must be single-threaded (an io_context run by one thread, as the
 //    gateway's workers are, or a strand) and must outlive stop(): stop() resumes every pending
 //    caller through it. Registering and completing a call takes the host's mutex once each;
-//    nothing else on a caller's path locks.
+//    nothing else on a caller's path locks. State of the call that is bound to context()
+//    (timers, responses) belongs in the work, not in the caller's frame: a caller's frame may be
+//    destroyed after the host (at shutdown, with its worker's io_context).
 //  - start() and stop() are for the owner's thread (main, or the owner's constructor and
 //    destructor); both are idempotent. A host is started at most once: start() after stop() is
 //    a no-op.
