@@ -242,6 +242,7 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
                                   WorkerContext& ctx, RequestInfo& info, const ActiveTools& tools,
                                   json doc) {
   LoopResponder loop(client);
+  agent::Reasoning earlier;  // reasoning of the tool turns the loop ran, for the client
   const unsigned max_turns = app.config->agent.max_iterations;
   for (unsigned turn = 1;; ++turn) {
     Request next;
@@ -256,6 +257,7 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
 
     std::vector<ToolCall> calls;
     std::string content;
+    agent::Reasoning reasoning;
     json response;
     if (loop.captured()) {
       // A whole response: the answer of a non-streaming turn, or an error.
@@ -294,12 +296,12 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
       }
       if (auto u = response.find("usage"); u != response.end()) loop.usage().add(*u);
       calls = std::move(completion->calls);
-      if (auto& msg = response["choices"][0]["message"]; msg.is_object()) {
-        if (auto c = msg.find("content"); c != msg.end() && c->is_string()) content = *c;
-      }
+      content = std::move(completion->content);
+      reasoning = std::move(completion->reasoning);
     } else {
       calls = loop.stream().calls();
       content = loop.stream().content();
+      reasoning = loop.stream().reasoning();
     }
 
     bool ours = !calls.empty();
@@ -316,6 +318,7 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
       }
       if (loop.captured()) {
         if (loop.usage().seen) response["usage"] = loop.usage().toJson();
+        agent::surfaceReasoning(response, earlier);
         // The last turn's headers (rate limits, retry hints) with the summed body.
         std::string body = agent::safeDump(response);  // named: see the co_await note below
         co_await client.send(loop.capturedStatus(), loop.capturedHeaders(), body);
@@ -343,7 +346,8 @@ net::awaitable<void> runAgentLoop(const App& app, const Request& req, Responder&
       co_return;
     }
     json& messages = doc["messages"];
-    messages.push_back(agent::assistantMessage(content, calls));
+    messages.push_back(agent::assistantMessage(content, calls, reasoning));
+    earlier = agent::joinReasoning(earlier, reasoning);
     for (size_t i = 0; i < calls.size(); ++i) {
       messages.push_back(
           agent::toolMessage(calls[i], outcomes[i], app.config->agent.max_tool_result_bytes));
