@@ -108,15 +108,15 @@ net::awaitable<void> relayNative(const App& app, WorkerContext& ctx, Responder& 
 
   if (up.status() >= 400) {
     auto body = co_await up.readAll(1 << 20);
-    Status err = adapter.translateError(up.status(), body ? *body : std::string());
+    ProviderError err = adapter.translateError(up.status(), body ? *body : std::string());
     if (info.trace.enabled) info.trace.upstream_end_unix_nano = RequestInfo::unixNanoNow();
     Headers h = kJson;
     if (const std::string* ra = findHeader(up.headers(), "retry-after")) {
       h.push_back({"Retry-After", *ra});
     }
     std::string message = "upstream " + std::string(p.spec->id) + " returned " +
-                          std::to_string(up.status()) + ": " + err.message();
-    int status = httpStatus(err.code());
+                          std::to_string(up.status()) + ": " + err.message;
+    int status = err.status;
     co_await res.send(status, h, errorJson(message, errorType(status)));
     co_return;
   }
