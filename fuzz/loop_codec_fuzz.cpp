@@ -3,8 +3,9 @@
 // assistant turn and the tool results back.
 // Properties: no crash; every document written is valid JSON; the reasoning a streamed turn
 // collected reads back unchanged from the assistant turn written for it; a tool call read from a
-// stream has a name and arguments; a rewritten chunk is valid JSON; a tool message never exceeds
-// its limit by more than the truncation note; usage sums never wrap (UBSan).
+// stream has a name and arguments; a rewritten chunk, and both halves of a split one, are valid
+// JSON; a tool message never exceeds its limit by more than the truncation note; usage sums never
+// wrap (UBSan).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -62,8 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       while (g.more()) {
         std::string chunk = fz::openAiChunk(g);
         if (chunk == "[DONE]") continue;
-        (void)acc.onChunk(chunk, rewritten, usage);
+        auto action = acc.onChunk(chunk, rewritten, usage);
         if (!rewritten.empty() && !fz::validJson(rewritten)) std::abort();
+        if (action == agent::StreamAccumulator::Action::kSplit &&
+            (rewritten.empty() || !fz::validJson(acc.heldPart()))) {
+          std::abort();
+        }
       }
       auto calls = acc.calls();
       for (const auto& call : calls) {

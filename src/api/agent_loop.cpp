@@ -150,6 +150,11 @@ class LoopResponder final : public Responder {
     if (ev.data == "[DONE]") return;  // the loop writes the one [DONE]
     auto action = acc_.onChunk(ev.data, rewritten_, usage_);
     if (action == agent::StreamAccumulator::Action::kDrop) return;
+    if (action == agent::StreamAccumulator::Action::kSplit) {  // text now, tool calls held
+      appendSseData(out_, rewritten_);
+      appendSseData(held_, acc_.heldPart());
+      return;
+    }
     std::string& to = action == agent::StreamAccumulator::Action::kHold ? held_ : out_;
     if (rewritten_.empty()) {
       append(to, ev.raw);

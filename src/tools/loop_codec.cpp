@@ -197,12 +197,15 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
   }
   if (choice == nullptr) return Action::kForward;
   Action action = Action::kForward;
+  bool visible = false;  // text or reasoning the client should see at once
   if (auto d = choice->find("delta"); d != choice->end() && d->is_object()) {
     if (auto c = d->find("content"); c != d->end() && c->is_string()) {
       content_ += c->get<std::string>();
+      visible = !c->get_ref<const std::string&>().empty();
     }
     // Reasoning deltas are forwarded like text; the turn keeps them for its replay.
     Reasoning r = Reasoning::of(*d);
+    visible = visible || !r.empty();
     if (!r.empty()) {
       Reasoning& mine = reasoning_;
       mine.text += r.text;
@@ -236,6 +239,23 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
   if (auto f = choice->find("finish_reason"); f != choice->end() && f->is_string()) {
     finish_reason_ = f->get<std::string>();
     action = Action::kHold;
+  }
+  if (action == Action::kHold && visible && doc["choices"].size() == 1) {
+    // Text or reasoning in the same chunk as tool calls (Gemini sends them together): the
+    // client sees it now, the tool calls and the finish wait with the turn's held chunks.
+    json now = doc;
+    json& first = now["choices"][0];
+    first["delta"].erase("tool_calls");
+    if (first.contains("finish_reason")) first["finish_reason"] = nullptr;
+    json& later = doc["choices"][0];
+    json delta = json::object();
+    if (auto tcs = later["delta"].find("tool_calls"); tcs != later["delta"].end()) {
+      delta["tool_calls"] = std::move(*tcs);
+    }
+    later["delta"] = std::move(delta);
+    rewritten = safeDump(now);
+    held_part_ = safeDump(doc);
+    return Action::kSplit;
   }
   return action;
 }

@@ -93,15 +93,20 @@ Result<Completion> readCompletion(const nlohmann::json& response);
 //             turn, the loop's own tool turns included, and its signature);
 //   kHold:    tool-call deltas and the finish chunk — forwarded later only if this turn goes
 //             back to the client (it calls a client tool, or it is the last turn);
-//   kDrop:    usage-only chunks — the loop sends one usage chunk with the totals at the end.
+//   kDrop:    usage-only chunks — the loop sends one usage chunk with the totals at the end;
+//   kSplit:   text or reasoning in the same chunk as tool-call deltas or the finish: forward
+//             `rewritten` (the chunk without them) now and hold heldPart() (only them).
 // A chunk carrying an "error" object is forwarded and marks the stream failed.
 class StreamAccumulator {
  public:
-  enum class Action { kForward, kHold, kDrop };
+  enum class Action { kForward, kHold, kDrop, kSplit };
 
   // One SSE data payload (never "[DONE]"). `rewritten` is set when the chunk must be sent in a
   // changed form (usage removed from a chunk that also has choices).
   Action onChunk(std::string_view data, std::string& rewritten, UsageTotals& usage);
+
+  // After kSplit: the part of the chunk to hold (its tool-call deltas and finish_reason).
+  const std::string& heldPart() const { return held_part_; }
 
   std::vector<ToolCall> calls() const;
   const std::string& content() const { return content_; }
@@ -122,6 +127,7 @@ class StreamAccumulator {
   Reasoning reasoning_;
   std::string finish_reason_;
   std::string chunk_id_, model_;
+  std::string held_part_;
   int64_t created_ = 0;
   bool failed_ = false;
 };

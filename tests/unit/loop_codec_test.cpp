@@ -294,6 +294,43 @@ TEST(LoopCodec, StreamKeepsGeminiThoughtSignaturesOfToolCalls) {
   EXPECT_EQ(body["contents"][1]["parts"][0]["thoughtSignature"], "ts1") << body.dump();
 }
 
+TEST(LoopCodec, TextAndReasoningSharingAChunkWithToolCallsAreForwardedAtOnce) {
+  // Gemini sends a candidate's text, thoughts and function calls in one chunk: the client sees
+  // the text and reasoning now even when the tool calls are the gateway's and never reach it.
+  StreamAccumulator acc;
+  UsageTotals usage;
+  std::string rw;
+  Action a = acc.onChunk(
+      R"({"id":"g","choices":[{"index":0,"delta":{"role":"assistant","content":"Checking.","reasoning_content":"plan","reasoning_signature":"S","tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"mcp_a","arguments":"{}"}}]},"finish_reason":null}]})",
+      rw, usage);
+  ASSERT_EQ(a, Action::kSplit);
+  json now = json::parse(rw);
+  EXPECT_EQ(now["id"], "g");
+  EXPECT_EQ(now["choices"][0]["delta"]["content"], "Checking.");
+  EXPECT_EQ(now["choices"][0]["delta"]["reasoning_content"], "plan");
+  EXPECT_EQ(now["choices"][0]["delta"]["reasoning_signature"], "S");
+  EXPECT_FALSE(now["choices"][0]["delta"].contains("tool_calls"));
+  json later = json::parse(acc.heldPart());
+  EXPECT_EQ(later["choices"][0]["delta"],
+            json::parse(R"({"tool_calls":[{"index":0,"id":"c1","type":"function",
+                                           "function":{"name":"mcp_a","arguments":"{}"}}]})"));
+  EXPECT_EQ(acc.calls().size(), 1u);
+  EXPECT_EQ(acc.content(), "Checking.");
+  EXPECT_EQ(acc.reasoning().signature, "S");
+
+  // The same with the finish: the finish is held, the text goes now.
+  a = acc.onChunk(
+      R"({"choices":[{"index":0,"delta":{"content":" Done."},"finish_reason":"stop"}]})", rw,
+      usage);
+  ASSERT_EQ(a, Action::kSplit);
+  EXPECT_TRUE(json::parse(rw)["choices"][0]["finish_reason"].is_null());
+  EXPECT_EQ(json::parse(acc.heldPart())["choices"][0]["finish_reason"], "stop");
+  // Tool calls or a finish alone are held whole, as before.
+  EXPECT_EQ(
+      acc.onChunk(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})", rw, usage),
+      Action::kHold);
+}
+
 TEST(LoopCodec, UnsignedReasoningReplaysToEveryProvider) {
   // reasoning_content without a signature (Cohere's tool plan, an OpenAI-compatible model's
   // reasoning): Anthropic's builder drops it, Cohere's keeps it as the tool plan.
