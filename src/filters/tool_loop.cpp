@@ -107,6 +107,11 @@ class TurnSink final : public ChatSink {
     if (data == "[DONE]") return;  // the loop writes the one [DONE]
     auto action = acc_.onChunk(data, rewritten_, usage_);
     if (action == agent::StreamAccumulator::Action::kDrop) return;
+    if (action == agent::StreamAccumulator::Action::kSplit) {  // text now, tool calls held
+      client_.event(rewritten_, {});
+      held_.emplace_back(acc_.heldPart());
+      return;
+    }
     if (action == agent::StreamAccumulator::Action::kHold) {
       held_.emplace_back(rewritten_.empty() ? std::string(data) : rewritten_);
       return;
@@ -278,6 +283,7 @@ class ToolLoopFilter final : public Filter {
                                const ModelCall& next) const {
     RequestInfo& info = ex.info;
     TurnSink loop(client);
+    agent::Reasoning earlier;  // reasoning of the tool turns the loop ran, for the client
     const unsigned max_turns = agent_.max_iterations;
     for (unsigned turn = 1;; ++turn) {
       ChatTurn call;
@@ -289,6 +295,7 @@ class ToolLoopFilter final : public Filter {
 
       std::vector<ToolCall> calls;
       std::string content;
+      agent::Reasoning reasoning;
       json response;
       if (loop.captured()) {
         // A whole response: the answer of a non-streaming turn, or an error.
@@ -327,12 +334,12 @@ class ToolLoopFilter final : public Filter {
         }
         if (auto u = response.find("usage"); u != response.end()) loop.usage().add(*u);
         calls = std::move(completion->calls);
-        if (auto& msg = response["choices"][0]["message"]; msg.is_object()) {
-          if (auto c = msg.find("content"); c != msg.end() && c->is_string()) content = *c;
-        }
+        content = std::move(completion->content);
+        reasoning = std::move(completion->reasoning);
       } else {
         calls = loop.stream().calls();
         content = loop.stream().content();
+        reasoning = loop.stream().reasoning();
       }
 
       bool ours = !calls.empty();
@@ -349,6 +356,7 @@ class ToolLoopFilter final : public Filter {
         }
         if (loop.captured()) {
           if (loop.usage().seen) response["usage"] = loop.usage().toJson();
+          agent::surfaceReasoning(response, earlier);
           // The last turn's headers (rate limits, retry hints) with the summed body.
           std::string body = agent::safeDump(response);
           co_await client.answer(loop.capturedStatus(), loop.capturedHeaders(), body);
@@ -375,7 +383,8 @@ class ToolLoopFilter final : public Filter {
         co_return;
       }
       json& messages = doc["messages"];
-      messages.push_back(agent::assistantMessage(content, calls));
+      messages.push_back(agent::assistantMessage(content, calls, reasoning));
+      earlier = agent::joinReasoning(earlier, reasoning);
       for (size_t i = 0; i < calls.size(); ++i) {
         messages.push_back(
             agent::toolMessage(calls[i], outcomes[i], agent_.max_tool_result_bytes));

@@ -2,6 +2,7 @@
 
 #include "api/app.h"
 #include "api/chat_body.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
 #include "pipeline/chat_sink.h"
 #include "pipeline/exchange.h"
@@ -27,13 +28,13 @@ net::awaitable<void> relayProviderError(Exchange& ex, ProviderCall& call, ChatSi
   if (call.clientGone()) co_return;
   std::string message;
   if (p.adapter) {
-    Status err = p.adapter->translateError(status, body ? *body : std::string());
-    message = err.message();
+    ProviderError err = p.adapter->translateError(status, body ? *body : std::string());
+    message = std::move(err.message);
+    status = err.status;  // the provider's, unless docs/errors.md documents a mapping
   } else {
     message = body ? upstreamErrorMessage(*body) : body.status().message();
+    status = providerErrorStatus(status);  // one rule for every provider: docs/errors.md
   }
-  // Statuses that are not errors cannot be passed on as one: a 502 says the upstream failed.
-  if (status < 400 || status > 599) status = 502;
   std::string full = "upstream " + std::string(p.spec->id) + " returned " +
                      std::to_string(call.status()) + ": " + message;
   ex.app.log.debug("upstream error", {{"request_id", ex.info.request_id},
