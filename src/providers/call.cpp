@@ -58,6 +58,7 @@ struct ProviderCall::Watch {
   explicit Watch(ProviderCall& c) : call(c) {
     call.ex_.res.watchDisconnect([&c = call] {
       c.client_gone_ = true;
+      c.ex_.client_gone = true;
       c.abort_.fire();
       if (c.up_) c.up_->abort();
     });
@@ -178,8 +179,10 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
         (void)co_await sink.flush(false);
         break;
       }
-      if (!(co_await sink.flush(complete))) {
+      const bool delivered = co_await sink.flush(complete);
+      if (!delivered) {
         client_gone_ = true;
+        ex_.client_gone = true;
         up_->abort();
         break;
       }
@@ -243,7 +246,8 @@ net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
     co_return;
   }
   if (sse) h.push_back({"X-Accel-Buffering", "no"});
-  if (!(co_await ex_.res.beginStream(up_->status(), h))) co_return;
+  Status begun = co_await ex_.res.beginStream(up_->status(), h);
+  if (!begun) co_return;
   UsageFormat observed = UsageFormat::kNone;
   if (sse && up_->status() < 400) observed = usage;
   co_await relayRawStream(observed);
@@ -261,8 +265,10 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
       auto piece = co_await up_->read();
       if (!piece || piece->empty()) break;
       if (observing && !parser.feed(*piece, on_event)) observing = false;
-      if (!(co_await ex_.res.writeChunk(*piece, up_->finished()))) {
+      Status written = co_await ex_.res.writeChunk(*piece, up_->finished());
+      if (!written) {
         client_gone_ = true;
+        ex_.client_gone = true;
         up_->abort();
         break;
       }

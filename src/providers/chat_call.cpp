@@ -80,7 +80,8 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     std::unique_ptr<StreamTranslator> translator;
     if (p.adapter) translator = p.adapter->newStream(tctx);
     Headers h = call.passOnHeaders();
-    if (!(co_await sink.beginStream(call.status(), h))) co_return;
+    const bool begun = co_await sink.beginStream(call.status(), h);
+    if (!begun) co_return;
     co_await call.streamTo(sink, translator.get());
     co_return;
   }
