@@ -1,7 +1,7 @@
 // The request pipeline (issue #11) end to end, against the real binary: what a user notices of
 // each fix.
 //   1. /proxy/{provider}/... obeys ALLOWED_MODELS / DISALLOWED_MODELS when its body names a model.
-//   2. /v1/messages to Anthropic (byte for byte) records token usage and time to first token.
+//   2. /v1/messages to Anthropic (byte for byte) and /proxy record token usage and time to first token.
 //   3. The native path (OpenAI client -> Anthropic / Gemini) forwards rate-limit headers and
 //      keeps the provider's status (a 529 stays a 529); so do translated /v1/messages errors.
 //   4. A client that leaves cancels the upstream call, before or after the response started.
@@ -24,7 +24,7 @@ import { startFakeAnthropic } from './fakes/anthropic_upstream.mjs';
 import { startMcpFake } from './fakes/mcp_fake.mjs';
 import { startOtlpReceiver } from './fakes/otlp_receiver.mjs';
 import {
-  startRateLimitedUpstream, RATE_LIMIT_HEADERS, RETRY_AFTER, ANTHROPIC_USAGE, isRateLimitHeader,
+  startRateLimitedUpstream, RATE_LIMIT_HEADERS, RETRY_AFTER, ANTHROPIC_USAGE, OPENAI_USAGE, isRateLimitHeader,
 } from './fakes/ratelimit_upstream.mjs';
 
 const KEYS = { anthropic: 'sk-ant-pipeline', openai: 'sk-openai-pipeline', gemini: 'AIza-pipeline' };
@@ -227,6 +227,44 @@ describe('/v1/messages to Anthropic (byte for byte): usage and time to first tok
       'stream TTFT observations': 1,
       'non-stream TTFT observations': 0,
     }, '/v1/messages to Anthropic: usage and TTFT in the metrics');
+  });
+
+  // The issue: usage and time to first token are recorded the same way on every route, "/proxy
+  // and /v1/messages byte-for-byte included".
+  test('/proxy chat and messages record usage and TTFT too, bytes unchanged', async () => {
+    const before = await scrapeMetrics(gw.metricsUrl);
+    const M = { oj: `gpt-proxy-json-${tag()}`, os: `gpt-proxy-sse-${tag()}`, aj: `claude-proxy-json-${tag()}`, as: `claude-proxy-sse-${tag()}` };
+    const calls = [
+      ['openai', M.oj, '/proxy/openai/chat/completions', { model: M.oj, messages }],
+      ['openai', M.os, '/proxy/openai/chat/completions', { model: M.os, messages, stream: true, stream_options: { include_usage: true } }],
+      ['anthropic', M.aj, '/proxy/anthropic/messages', { model: M.aj, max_tokens: 64, messages }],
+      ['anthropic', M.as, '/proxy/anthropic/messages', { model: M.as, max_tokens: 64, messages, stream: true }],
+    ];
+    for (const [family, , path, body] of calls) {
+      const [res, rec] = await oneUpstream(up[family], () => request(gw.url, { method: 'POST', path, body, headers: family === 'anthropic' ? ANT_HEADERS : {} }));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.text, rec.responseBody, `${path} ${body.model}: the client gets the upstream bytes`);
+    }
+    const proxy200 = (provider) => ({ provider, request_method: 'POST', request_path: '/proxy', status_code: '200' });
+    const m = await eventually(async () => {
+      const s = await scrapeMetrics(gw.metricsUrl);
+      const d = (l) => (s.get('llm_responses_total', l) ?? 0) - (before.get('llm_responses_total', l) ?? 0);
+      return d(proxy200('openai')) >= 2 && d(proxy200('anthropic')) >= 2 ? s : null;
+    }, { what: 'the 4 /proxy responses to be counted' });
+    const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens } = ANTHROPIC_USAGE;
+    const antPrompt = input_tokens + cache_creation_input_tokens + cache_read_input_tokens;
+    const want = { openai: [OPENAI_USAGE.prompt_tokens, OPENAI_USAGE.completion_tokens, OPENAI_USAGE.total_tokens],
+      anthropic: [antPrompt, output_tokens, antPrompt + output_tokens] };
+    const got = {};
+    const expected = {};
+    for (const [provider, model, , body] of calls) {
+      got[`${provider} ${model}`] = {
+        tokens: ['prompt', 'completion', 'total'].map((k) => m.get(`llm_usage_${k}_tokens_total`, { provider, model })),
+        ttft: m.histogram('llm_time_to_first_token', { provider, model })?.count ?? 0,
+      };
+      expected[`${provider} ${model}`] = { tokens: want[provider], ttft: body.stream ? 1 : 0 };
+    }
+    assert.deepEqual(got, expected, '/proxy: [prompt, completion, total] tokens and TTFT observations per model');
   });
 });
 
