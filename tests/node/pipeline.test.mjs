@@ -38,7 +38,7 @@ const CANCEL_BOUND_MS = 2_500;
 
 const up = {};
 let gw;        // main: rate-limit fakes, metrics and tracing on
-let gwTools;   // the same providers, with an MCP server: /v1/messages to Anthropic is translated
+let gwTools;   // the same providers, with an MCP server: /v1/messages to Anthropic is translated; long CLIENT_TIMEOUT
 let gwAllow;   // ALLOWED_MODELS / DISALLOWED_MODELS, existing OpenAI / Anthropic fakes
 let gwCancel;  // long CLIENT_TIMEOUT, for held upstream calls
 let plainOai, plainAnt, mcp, otlp, oaiClient;
@@ -49,6 +49,10 @@ before(async () => {
     startFakeOpenAI(), startFakeAnthropic(), startMcpFake(), startOtlpReceiver(),
   ]);
   const dead = `http://127.0.0.1:${await closedPort()}/v1`; // keyless providers: fail fast
+  const longTimeouts = {
+    CLIENT_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`, CLIENT_RESPONSE_HEADER_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`,
+    CLIENT_IDLE_CHUNK_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`,
+  };
   const providers = {
     ANTHROPIC_API_URL: up.anthropic.url, ANTHROPIC_API_KEY: KEYS.anthropic,
     OPENAI_API_URL: up.openai.url, OPENAI_API_KEY: KEYS.openai,
@@ -61,7 +65,7 @@ before(async () => {
       TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
       TELEMETRY_TRACING_ENABLE: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, TELEMETRY_TRACE_FLUSH_INTERVAL: '100ms',
     }),
-    startGateway({ ...providers, LOG_LEVEL: 'info', MCP_ENABLE: 'true', MCP_SERVERS: `fake=${mcp.url}` }),
+    startGateway({ ...providers, ...longTimeouts, LOG_LEVEL: 'info', MCP_ENABLE: 'true', MCP_SERVERS: `fake=${mcp.url}` }),
     startGateway({
       OPENAI_API_URL: plainOai.url, OPENAI_API_KEY: KEYS.openai,
       ANTHROPIC_API_URL: plainAnt.url, ANTHROPIC_API_KEY: KEYS.anthropic,
@@ -69,11 +73,7 @@ before(async () => {
       ALLOWED_MODELS: 'openai/gpt-4o,gpt-4o-mini,claude-haiku-4-5',
       DISALLOWED_MODELS: 'openai/gpt-4o-mini',
     }),
-    startGateway({
-      ...providers, LOG_LEVEL: 'info',
-      CLIENT_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`, CLIENT_RESPONSE_HEADER_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`,
-      CLIENT_IDLE_CHUNK_TIMEOUT: `${CLIENT_TIMEOUT_MS / 1000}s`,
-    }),
+    startGateway({ ...providers, ...longTimeouts, LOG_LEVEL: 'info' }),
   ]);
   await gwTools.waitForLog(/mcp server ready/);
   oaiClient = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 30_000 });
@@ -375,21 +375,23 @@ describe('a client that leaves cancels the upstream call', { concurrency: true }
     ['stream /v1/chat/completions -> openai, after the first event', 'openai', '/v1/chat/completions', chatBody, {}, true, 'openai/'],
     ['stream /v1/chat/completions -> anthropic (native), after the first event', 'anthropic', '/v1/chat/completions', chatBody, {}, true, 'anthropic/'],
     ['stream /v1/messages -> anthropic (byte for byte), after the first event', 'anthropic', '/v1/messages', msgBody, ANT_HEADERS, true, 'anthropic/'],
+    ['non-stream /v1/messages -> openai (translated), before response headers', 'openai', '/v1/messages', msgBody, ANT_HEADERS, false, 'openai/'],
+    ['non-stream /v1/messages -> anthropic (translated, gateway tools), before response headers', 'anthropic', '/v1/messages', msgBody, ANT_HEADERS, false, 'anthropic/', () => gwTools],
   ];
-  for (const [name, family, path, body, headers, stream, prefix] of CASES) {
+  for (const [name, family, path, body, headers, stream, prefix, gateway = () => gwCancel] of CASES) {
     test(`${name}: the upstream connection is closed`, async (t) => {
       const model = `${stream ? 'hang-stream' : 'hang'}.${tag()}`;
       const fake = up[family];
       const got = fake.waitForRequest((r) => r.model === model);
       let req;
       if (stream) {
-        const s = await openStream(gwCancel.url, { method: 'POST', path, body: body(prefix + model, true), headers: { authorization: 'Bearer client-key', ...headers } });
+        const s = await openStream(gateway().url, { method: 'POST', path, body: body(prefix + model, true), headers: { authorization: 'Bearer client-key', ...headers } });
         assert.equal(s.status, 200);
         const first = await s.sse.next();
         assert.ok(first, 'no first event before the upstream held the stream');
         req = s.req;
       } else {
-        req = startPost(gwCancel.url, path, body(prefix + model, false), { authorization: 'Bearer client-key', ...headers });
+        req = startPost(gateway().url, path, body(prefix + model, false), { authorization: 'Bearer client-key', ...headers });
       }
       const rec = await got;
       const left = performance.now();
