@@ -195,6 +195,8 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
     if (u.prompt >= 0) info.usage.prompt = u.prompt;
     if (u.completion >= 0) info.usage.completion = u.completion;
     if (u.total >= 0) info.usage.total = u.total;
+    if (u.cached >= 0) info.usage.cached = u.cached;
+    if (u.reasoning >= 0) info.usage.reasoning = u.reasoning;
   }
   if (client_gone_) co_return;
   if (!failure.isOk()) info.trace.upstream_error = failure.message();
