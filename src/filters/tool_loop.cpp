@@ -391,8 +391,7 @@ class ToolLoopFilter final : public Filter {
       messages.push_back(agent::assistantMessage(content, calls, reasoning));
       earlier = agent::joinReasoning(earlier, reasoning);
       for (size_t i = 0; i < calls.size(); ++i) {
-        messages.push_back(
-            agent::toolMessage(calls[i], outcomes[i], agent_.max_tool_result_bytes));
+        messages.push_back(agent::toolMessage(calls[i], outcomes[i], agent_.max_tool_result_bytes));
       }
     }
   }

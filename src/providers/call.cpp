@@ -22,9 +22,10 @@ bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 // Hop-by-hop and framing headers are ours to set; provider cookies stay with the gateway; the
 // response carries the gateway's X-Request-Id (the client's own when it sent one), not a second.
 bool passThroughResponseHeader(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {
-      "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
-      "proxy-authenticate", "trailer", "te", "set-cookie", "x-request-id"};
+  static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "transfer-encoding",
+                                               "content-length", "upgrade",    "proxy-authenticate",
+                                               "trailer",        "te",         "set-cookie",
+                                               "x-request-id"};
   return std::none_of(std::begin(kDrop), std::end(kDrop),
                       [&](std::string_view d) { return iequals(d, name); });
 }

@@ -37,9 +37,9 @@ net::awaitable<void> relayProviderError(Exchange& ex, ProviderCall& call, ChatSi
   }
   std::string full = "upstream " + std::string(p.spec->id) + " returned " +
                      std::to_string(call.status()) + ": " + message;
-  ex.app.log.debug("upstream error", {{"request_id", ex.info.request_id},
-                                      {"provider", p.spec->id},
-                                      {"status", call.status()}});
+  ex.app.log.debug(
+      "upstream error",
+      {{"request_id", ex.info.request_id}, {"provider", p.spec->id}, {"status", call.status()}});
   Headers h = call.passOnHeaders();
   co_await sink.answer(status, h, errorJson(full, errorType(status)));
 }
@@ -52,8 +52,8 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     co_await answerError(sink, s);
     co_return;
   }
-  Result<ChatBodyInfo> info = turn.info ? Result<ChatBodyInfo>(*turn.info)
-                                         : inspectChatBody(turn.body);
+  Result<ChatBodyInfo> info =
+      turn.info ? Result<ChatBodyInfo>(*turn.info) : inspectChatBody(turn.body);
   if (!info) {
     co_await answerError(sink, info.status());
     co_return;

@@ -92,7 +92,8 @@ TEST(Usage, AnthropicMessageAndStreamEvents) {
       R"({"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":12,"output_tokens":1}}})",
       stream));
   EXPECT_FALSE(igw::extractAnthropicUsage(
-      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})", stream));
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})",
+      stream));
   EXPECT_TRUE(igw::extractAnthropicUsage(
       R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}})",
       stream));
