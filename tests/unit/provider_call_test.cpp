@@ -483,6 +483,36 @@ TEST(ProviderCall, ClientLeavingMidStreamAbortsTheUpstreamResponse) {
   }
 }
 
+TEST(ProviderCall, ClientLeavingWhileANonStreamedBodyArrivesAbortsTheUpstreamResponse) {
+  for (const char* target : {"/v1/chat/completions", "/proxy/openai/chat/completions"}) {
+    Gateway gw;
+    gw.upstream.push(FakeOutcome::respond(200, {{"Content-Type", "application/json"}},
+                                          {R"({"id":"chatcmpl-1",)"})
+                         .thenHang());
+    auto res = gw.postAndLeave(target, kChat);
+    EXPECT_GE(gw.upstream.log().response_aborted, 1) << target;
+    EXPECT_EQ(res.writes_after_gone, 0) << target << ": wrote to a client that left";
+    EXPECT_EQ(res.body.find("error"), std::string::npos) << target << ": " << res.body;
+  }
+}
+
+TEST(ProviderCall, BodyBreakingBeforeItCompletesIsA502NamingTheProvider) {
+  Gateway gw;
+  const std::string whole = R"({"id":"chatcmpl-1","object":"chat.completion","choices":[]})";
+  gw.upstream.push(FakeOutcome::respond(200,
+                                        {{"Content-Type", "application/json"},
+                                         {"Content-Length", std::to_string(whole.size())}},
+                                        {whole.substr(0, 10)})
+                       .thenFail());
+  for (const char* target : {"/v1/chat/completions", "/proxy/openai/chat/completions"}) {
+    auto res = gw.post(target, kChat);
+    EXPECT_EQ(res.status_code, 502) << target << ": " << res.body;
+    std::string message = parse(res.body)["error"]["message"];
+    EXPECT_EQ(message.rfind("upstream openai: ", 0), 0u) << message;
+    EXPECT_NE(message.find("connection reset"), std::string::npos) << message;
+  }
+}
+
 // --- usage --------------------------------------------------------------------------------
 
 TEST(ProviderCall, UsageFromAStreamedOpenAIUsageChunk) {
