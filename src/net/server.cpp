@@ -1,8 +1,10 @@
 #include "net/server.h"
 
-#include <sys/socket.h>
+#include <poll.h>
 
 #include <atomic>
+#include <exception>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -55,6 +57,38 @@ struct Worker {
   // above that their destructors still use.
   ~Worker() { ioc.destroyPendingHandlers(); }
 };
+
+// A session's entry in its worker's drain list. Tied to the session's lifetime, so that a
+// connection coroutine that ends by an exception, or whose frame is destroyed at shutdown, never
+// leaves a dangling pointer for the drain to read.
+class Registration {
+ public:
+  Registration(Worker& w, SessionBase* s) : worker_(w), session_(s) {
+    worker_.sessions.insert(session_);
+    ++worker_.active;
+  }
+  ~Registration() {
+    worker_.sessions.erase(session_);
+    --worker_.active;
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Worker& worker_;
+  SessionBase* session_;
+};
+
+// What a handler's exception says, for the log.
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "exception of unknown type";
+  }
+}
 
 std::string_view reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status));
@@ -130,21 +164,28 @@ class Session final : public SessionBase, public Responder {
         cfg_(cfg),
         handler_(handler),
         log_(log),
-        deadline_(worker.deadlines, lowest()) {
+        deadline_(worker.deadlines, lowest()),
+        registration_(worker, this) {
     buffer_.reserve(8 * 1024);  // read requests in few syscalls (Beast reads by spare capacity)
   }
 
+  ~Session() override { stopWatching(); }
+
   awaitable<void> run() {
-    worker_.sessions.insert(this);
-    ++worker_.active;
-    co_await serve();
+    std::exception_ptr failure;
+    try {
+      co_await serve();
+    } catch (...) {
+      // Not from a handler (serve() catches those): the connection's own code, e.g. out of
+      // memory while parsing. Nothing more can be said to this client.
+      failure = std::current_exception();
+    }
+    if (failure) log_.error("connection ended by an exception", {{"error", describe(failure)}});
     stopWatching();
     error_code ec;
     auto& sock = lowest();
     sock.shutdown(tcp::socket::shutdown_send, ec);
     sock.close(ec);
-    worker_.sessions.erase(this);
-    --worker_.active;
   }
 
   void closeIfIdle() override {
@@ -230,30 +271,22 @@ class Session final : public SessionBase, public Responder {
     co_return co_await writeChunk({}, true);
   }
 
+  // Readiness of the socket wakes the watch at once (epoll), before and after the response
+  // started. poll(POLLRDHUP) then tells a hang-up from data: a pipelined request or a TLS
+  // close_notify is data, and while unread data sits in the socket readiness would report it
+  // again and again, so the watch looks every kPollWhileData instead until the peer hangs up.
   void watchDisconnect(std::function<void()> on_gone) override {
     stopWatching();
     watch_ = std::make_shared<Watch>();
     watch_->on_gone = std::move(on_gone);
-    auto& sock = lowest();
-    int fd = sock.native_handle();
-    // Wait for readability without consuming: EOF or an error means the client left; data
-    // (a pipelined request) means it is still there, and we simply stop watching.
-    sock.async_wait(tcp::socket::wait_read, [w = watch_, fd](error_code ec) {
-      if (ec || !w->on_gone) return;
-      char c;
-      ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        auto f = std::move(w->on_gone);
-        w->on_gone = nullptr;
-        f();
-      }
-    });
+    waitReadable(watch_);
   }
 
   void stopWatching() override {
     if (!watch_) return;
     bool pending = static_cast<bool>(watch_->on_gone);
     watch_->on_gone = nullptr;
+    if (watch_->timer) watch_->timer->cancel();
     watch_.reset();
     if (pending) {
       error_code ec;
@@ -272,15 +305,59 @@ class Session final : public SessionBase, public Responder {
 
   enum class Framing { kChunked, kClose, kNone };
 
+  static constexpr std::chrono::milliseconds kPollWhileData{20};
+
+  // Shared with the pending wait, which may complete after stopWatching() (or the session's
+  // end): a null `on_gone` tells it to do nothing, and then it touches nothing of the session.
   struct Watch {
     std::function<void()> on_gone;
+    std::optional<asio::steady_timer> timer;  // only while unread data hides a hang-up
   };
+
+  enum class Peer { kGone, kData, kQuiet };
+
+  static Peer peerState(int fd) {
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return Peer::kQuiet;
+    if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) return Peer::kGone;
+    return (p.revents & POLLIN) != 0 ? Peer::kData : Peer::kQuiet;
+  }
+
+  void waitReadable(const std::shared_ptr<Watch>& w) {
+    lowest().async_wait(tcp::socket::wait_read, [this, w](error_code ec) {
+      if (ec || !w->on_gone) return;  // cancelled, or the watch is over
+      checkPeer(w);
+    });
+  }
+
+  void checkPeer(const std::shared_ptr<Watch>& w) {
+    switch (peerState(lowest().native_handle())) {
+      case Peer::kGone: {
+        auto f = std::move(w->on_gone);
+        w->on_gone = nullptr;
+        f();
+        return;
+      }
+      case Peer::kQuiet:
+        waitReadable(w);
+        return;
+      case Peer::kData:
+        if (!w->timer) w->timer.emplace(lowest().get_executor());
+        w->timer->expires_after(kPollWhileData);
+        w->timer->async_wait([this, w](error_code ec) {
+          if (ec || !w->on_gone) return;
+          checkPeer(w);
+        });
+        return;
+    }
+  }
 
   tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
 
   template <class Buffers>
   awaitable<Status> write(const Buffers& bufs) {
     if (broken_) co_return unavailable("client connection closed");
+    wrote_ = true;
     deadline_.expiresAfter(cfg_.write_timeout);
     error_code ec;
     co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
@@ -419,17 +496,43 @@ class Session final : public SessionBase, public Responder {
       req.body = std::move(msg.body());
       keep_alive_ = msg.keep_alive() && !worker_.draining;
       head_only_ = msg.method() == http::verb::head;
-      started_ = responded_ = streaming_ = false;
+      started_ = responded_ = streaming_ = wrote_ = false;
       status_ = 0;
       extra_headers_.clear();
 
       WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get()};
-      co_await handler_(req, *this, ctx);
+      std::exception_ptr thrown;
+      try {
+        co_await handler_(req, *this, ctx);
+      } catch (...) {
+        thrown = std::current_exception();  // no co_await inside a handler block
+      }
       stopWatching();
+      if (thrown) {
+        co_await handlerThrew(req, thrown);
+        co_return;
+      }
       if (!responded_) co_await sendError(500, "handler produced no response");
       if (broken_ || streaming_ || !keep_alive_ || worker_.draining) co_return;
       first = false;
     }
+  }
+
+  // A handler's exception is a bug, not a client error: logged once (the message only, never the
+  // request), answered with a 500 while nothing of the response is on the wire, and the
+  // connection closed either way, since the handler's state is unknown. A response already begun
+  // is cut off without its last chunk, so the client sees it incomplete rather than complete.
+  awaitable<void> handlerThrew(const Request& req, const std::exception_ptr& e) {
+    log_.error("request handler threw; the connection is closed",
+               {{"error", describe(e)},
+                {"method", std::string_view(req.method)},
+                {"path", req.path()},
+                {"response_started", wrote_}});
+    keep_alive_ = false;
+    if (wrote_) co_return;
+    streaming_ = false;  // a stream begun but not yet written: its head is dropped
+    pending_head_.clear();
+    co_await sendError(500, "internal error: the request handler failed");
   }
 
   awaitable<void> sendTooLarge() {
@@ -454,10 +557,12 @@ class Session final : public SessionBase, public Responder {
   bool responded_ = false;
   bool streaming_ = false;
   bool broken_ = false;
+  bool wrote_ = false;  // some byte of this request's response went to the socket
   Framing framing_ = Framing::kChunked;
   int status_ = 0;
   Headers extra_headers_;
-  std::string pending_head_;  // a stream's status line and headers, until its first chunk
+  std::string pending_head_;   // a stream's status line and headers, until its first chunk
+  Registration registration_;  // last: unregistered before the stream it points at closes
 };
 
 // One connection, from its first instruction on the worker that owns it: the session (and its
@@ -684,6 +789,19 @@ Status Server::start() {
     s.listeners.push_back(std::move(metrics.value()));
   }
   return Status::ok();
+}
+
+uint16_t Server::port() const {
+  const auto& l = impl_->listeners;
+  if (l.empty()) return 0;
+  error_code ec;
+  auto ep = l.front().acceptor->local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::stop() {
+  Impl* s = impl_.get();
+  asio::post(s->first().ioc, [s] { s->beginDrain(); });
 }
 
 int Server::run() {
