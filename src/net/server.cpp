@@ -150,6 +150,62 @@ std::string_view readFailure(const error_code& ec) {
   }
 }
 
+// Beast's request parser writing straight into a Request that the connection keeps from one
+// request to the next: field strings are assigned over the previous request's, so a keep-alive
+// connection parses a request without allocating (Beast's own fields allocate one node per
+// header, and its message is then copied into a Request). Syntax, limits and framing are
+// Beast's basic_parser, unchanged.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(Request& req) : req_(req) {}
+
+  http::verb method() const { return method_; }
+  int version() const { return version_; }
+
+ private:
+  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target,
+                       int version, error_code&) override {
+    method_ = method;
+    version_ = version;
+    req_.method.assign(method_str.data(), method_str.size());
+    req_.target.assign(target.data(), target.size());
+  }
+  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_method;  // never called for a request parser
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     error_code&) override {
+    if (fields_ < req_.headers.size()) {
+      Header& h = req_.headers[fields_];
+      h.name.assign(name.data(), name.size());
+      h.value.assign(value.data(), value.size());
+    } else {
+      req_.headers.push_back({std::string(name), std::string(value)});
+    }
+    ++fields_;
+  }
+  void on_header_impl(error_code&) override { req_.headers.resize(fields_); }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    req_.body.clear();
+    if (length) req_.body.reserve(static_cast<size_t>(*length));  // within body_limit
+  }
+  size_t on_body_impl(beast::string_view data, error_code&) override {
+    req_.body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code&) override {
+    req_.body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  Request& req_;
+  size_t fields_ = 0;
+  http::verb method_ = http::verb::unknown;
+  int version_ = 11;
+};
+
 template <class Stream>
 class Session final : public SessionBase, public Responder {
  public:
@@ -166,7 +222,7 @@ class Session final : public SessionBase, public Responder {
         log_(log),
         deadline_(worker.deadlines, lowest()),
         registration_(worker, this) {
-    buffer_.reserve(8 * 1024);  // read requests in few syscalls (Beast reads by spare capacity)
+    buffer_.reserve(kBufferReserve);  // read requests in few syscalls (reads fill spare capacity)
   }
 
   ~Session() override { stopWatching(); }
@@ -202,22 +258,26 @@ class Session final : public SessionBase, public Responder {
     started_ = true;
     responded_ = true;
     status_ = status;
-    std::string head;
-    head.reserve(160 + headers.size() * 40);
-    appendHead(head, status, headers, keep_alive_, http10_);
-    appendHeaders(head, extra_headers_);
+    head_.clear();
+    appendHead(head_, status, headers, keep_alive_, http10_);
+    appendHeaders(head_, extra_headers_);
     bool no_body = head_only_ || statusHasNoBody(status);
     // A HEAD answer relayed from upstream has an empty body whatever the GET would have had:
     // then no Content-Length rather than a wrong one.
     if (!statusHasNoBody(status) && !(head_only_ && body.empty())) {
-      head += "Content-Length: ";
-      head += std::to_string(body.size());
-      head += "\r\n";
+      char len[24];
+      int n = std::snprintf(len, sizeof len, "%zu", body.size());
+      head_ += "Content-Length: ";
+      head_.append(len, static_cast<size_t>(n));
+      head_ += "\r\n";
     }
-    head += "\r\n";
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+    head_ += "\r\n";
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
                                            asio::buffer(body.data(), no_body ? 0 : body.size())};
-    co_return co_await write(bufs);
+    if (!beginWrite()) co_return unavailable("client connection closed");
+    error_code ec;
+    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    co_return endWrite(ec);
   }
 
   awaitable<Status> beginStream(int status, const Headers& headers) override {
@@ -233,37 +293,42 @@ class Session final : public SessionBase, public Responder {
       framing_ = Framing::kClose;
       keep_alive_ = false;
     }
-    pending_head_.clear();
-    appendHead(pending_head_, status, headers, keep_alive_, http10_);
-    appendHeaders(pending_head_, extra_headers_);
-    if (framing_ == Framing::kChunked) pending_head_ += "Transfer-Encoding: chunked\r\n";
-    pending_head_ += "\r\n";
-    co_return Status::ok();  // written with the first chunk
+    head_.clear();
+    appendHead(head_, status, headers, keep_alive_, http10_);
+    appendHeaders(head_, extra_headers_);
+    if (framing_ == Framing::kChunked) head_ += "Transfer-Encoding: chunked\r\n";
+    head_ += "\r\n";
+    head_pending_ = true;  // written with the first chunk
+    // A stream holds its connection for long: the request buffer is not needed until the
+    // next request, so a held stream does not keep it (it is reserved again before that read).
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    co_return Status::ok();
   }
 
   awaitable<Status> writeChunk(std::string_view data, bool last) override {
     static constexpr std::string_view kEnd = "0\r\n\r\n";
     if (!streaming_) co_return Status::ok();
+    auto head = asio::buffer(head_.data(), head_pending_ ? head_.size() : 0);
+    error_code ec;
     if (framing_ != Framing::kChunked) {
       if (framing_ == Framing::kNone) data = {};
       if (last) streaming_ = false;
-      if (data.empty() && pending_head_.empty()) co_return Status::ok();
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(pending_head_),
-                                             asio::buffer(data.data(), data.size())};
-      Status s = co_await write(bufs);
-      pending_head_.clear();
-      co_return s;
+      if (data.empty() && !head_pending_) co_return Status::ok();
+      std::array<asio::const_buffer, 2> bufs{head, asio::buffer(data.data(), data.size())};
+      if (!beginWrite()) co_return unavailable("client connection closed");
+      co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+      co_return endWrite(ec);
     }
     char size_line[24];
     int n = data.empty() ? 0 : std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    std::array<asio::const_buffer, 5> bufs{
-        asio::buffer(pending_head_), asio::buffer(size_line, static_cast<size_t>(n)),
-        asio::buffer(data.data(), data.size()), asio::buffer("\r\n", data.empty() ? 0 : 2),
-        asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
+    std::array<asio::const_buffer, 5> bufs{head, asio::buffer(size_line, static_cast<size_t>(n)),
+                                           asio::buffer(data.data(), data.size()),
+                                           asio::buffer("\r\n", data.empty() ? 0 : 2),
+                                           asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
     if (last) streaming_ = false;
-    Status s = co_await write(bufs);
-    pending_head_.clear();
-    co_return s;
+    if (!beginWrite()) co_return unavailable("client connection closed");
+    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    co_return endWrite(ec);
   }
 
   awaitable<Status> endStream() override {
@@ -302,6 +367,11 @@ class Session final : public SessionBase, public Responder {
 
  private:
   static constexpr size_t kReadSize = 64 * 1024;  // Beast's largest single read
+  // What a connection keeps between requests; more is released after the request that grew it.
+  static constexpr size_t kBufferReserve = 8 * 1024;
+  static constexpr size_t kKeepBodyCapacity = 64 * 1024;
+  static constexpr size_t kKeepHeaderCount = 64;
+  static constexpr size_t kKeepHeadCapacity = 4 * 1024;
 
   enum class Framing { kChunked, kClose, kNone };
 
@@ -354,19 +424,22 @@ class Session final : public SessionBase, public Responder {
 
   tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
 
-  template <class Buffers>
-  awaitable<Status> write(const Buffers& bufs) {
-    if (broken_) co_return unavailable("client connection closed");
+  // Around each response write (inline in the writers: one coroutine frame less per write).
+  // False when the connection already failed; the caller answers "client connection closed".
+  bool beginWrite() {
+    if (broken_) return false;
     wrote_ = true;
     deadline_.expiresAfter(cfg_.write_timeout);
-    error_code ec;
-    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    return true;
+  }
+  Status endWrite(const error_code& ec) {
     deadline_.clear();
+    head_pending_ = false;
     if (ec) {
       broken_ = true;
-      co_return unavailable("client connection closed: " + ec.message());
+      return unavailable("client connection closed: " + ec.message());
     }
-    co_return Status::ok();
+    return Status::ok();
   }
 
   awaitable<void> sendError(int status, std::string_view message) {
@@ -375,42 +448,69 @@ class Session final : public SessionBase, public Responder {
     co_await send(status, h, errorJson(message, errorType(status)));
   }
 
-  // Waits for the first byte of the next request. True when there is one to read.
-  awaitable<bool> awaitRequestStart(bool first) {
-    if (buffer_.size() != 0) co_return true;  // pipelined: already here
-    if (!first) deadline_.expiresAfter(cfg_.idle_timeout);
-    idle_ = true;
-    error_code ec;
-    size_t n = co_await stream_.async_read_some(
-        buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
-    idle_ = false;
-    if (ec) co_return false;  // closed, idle too long, or drained while idle
-    buffer_.commit(n);
-    co_return true;
+  // Where the bytes of the next request stand after parseBuffered().
+  enum class Parsed { kDone, kNeedMore, kFailed };
+
+  // Feeds what the buffer holds to the parser, up to the end of the header (`header_only`) or of
+  // the message. Synchronous: a request that arrived whole costs no further socket operation.
+  Parsed parseBuffered(RequestParser& parser, bool header_only, error_code& ec) {
+    ec = {};
+    while (buffer_.size() != 0) {
+      size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return Parsed::kNeedMore;
+      }
+      if (ec) return Parsed::kFailed;
+      if (header_only ? parser.is_header_done() : parser.is_done()) return Parsed::kDone;
+    }
+    bool done = header_only ? parser.is_header_done() : parser.is_done();
+    return done ? Parsed::kDone : Parsed::kNeedMore;
+  }
+
+  // After a socket read for `parser` ended in `ec`: the error to report, as Beast's read does
+  // (a close after part of a request is a partial message, a close before it end of stream).
+  static void readEnded(RequestParser& parser, error_code& ec) {
+    if (ec != asio::error::eof) return;
+    if (!parser.got_some()) {
+      ec = http::error::end_of_stream;
+      return;
+    }
+    ec = {};
+    parser.put_eof(ec);
+    if (!ec && !parser.is_done()) ec = http::error::partial_message;
   }
 
   // RFC 9112 section 2.2: empty lines before a request-line are ignored (some clients end a
   // body with an extra CRLF). A few at most; more reach the parser and get a 400.
-  awaitable<bool> skipEmptyLines(bool first) {
+  void skipEmptyLines(int& skipped) {
     static constexpr int kMaxEmptyLines = 4;
-    int skipped = 0;
-    while (true) {
-      if (!co_await awaitRequestStart(first)) co_return false;
-      std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      size_t i = 0;
-      while (i < data.size() && skipped < kMaxEmptyLines) {
-        if (data[i] == '\n') {
-          i += 1;
-        } else if (data.substr(i, 2) == "\r\n") {
-          i += 2;
-        } else {
-          break;
-        }
-        ++skipped;
+    std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    size_t i = 0;
+    while (i < data.size() && skipped < kMaxEmptyLines) {
+      if (data[i] == '\n') {
+        i += 1;
+      } else if (data.substr(i, 2) == "\r\n") {
+        i += 2;
+      } else {
+        break;
       }
-      buffer_.consume(i);
-      if (buffer_.size() != 0 || skipped >= kMaxEmptyLines) co_return true;
+      ++skipped;
     }
+    buffer_.consume(i);
+  }
+
+  // Per-connection buffers grow with a large request; a long-lived connection (a held stream,
+  // an idle keep-alive) should not keep that peak for its whole life.
+  void releaseLargeBuffers() {
+    if (buffer_.size() == 0 && buffer_.capacity() > kBufferReserve) {
+      buffer_.shrink_to_fit();
+      buffer_.reserve(kBufferReserve);
+    }
+    if (req_.body.capacity() > kKeepBodyCapacity) std::string().swap(req_.body);
+    if (req_.headers.capacity() > kKeepHeaderCount) Headers().swap(req_.headers);
+    if (head_.capacity() > kKeepHeadCapacity) std::string().swap(head_);
   }
 
   awaitable<void> serve() {
@@ -428,17 +528,42 @@ class Session final : public SessionBase, public Responder {
       if (first) {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);
+      } else {
+        deadline_.expiresAfter(cfg_.idle_timeout);
       }
-      if (!co_await skipEmptyLines(first)) co_return;
+      // Wait for the first byte that is not an ignorable empty line (pipelined bytes count).
+      int skipped = 0;
+      skipEmptyLines(skipped);
+      if (buffer_.capacity() < kBufferReserve) buffer_.reserve(kBufferReserve);  // after a stream
+      while (buffer_.size() == 0) {
+        idle_ = true;
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        idle_ = false;
+        if (ec) co_return;  // closed, idle too long, or drained while idle
+        buffer_.commit(n);
+        skipEmptyLines(skipped);
+      }
       if (!first) {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);
       }
 
-      http::request_parser<http::string_body> parser;
+      RequestParser parser(req_);
       parser.header_limit(cfg_.max_header_bytes);
       parser.body_limit(cfg_.max_body_bytes);
-      co_await http::async_read_header(stream_, buffer_, parser, useAwaitableEc(ec));
+      parser.eager(false);  // the head is checked before any of the body is taken
+      while (parseBuffered(parser, true, ec) == Parsed::kNeedMore) {
+        if (buffer_.size() >= buffer_.max_size()) {
+          ec = http::error::buffer_overflow;
+          break;
+        }
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        buffer_.commit(n);
+        readEnded(parser, ec);
+        if (ec) break;
+      }
       if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
         co_await sendError(431, "request headers exceed SERVER_MAX_HEADER_SIZE");
         co_return;
@@ -453,27 +578,21 @@ class Session final : public SessionBase, public Responder {
         co_return;
       }
 
-      const auto& hdr = parser.get();
-      Request req;
-      req.method = std::string(hdr.method_string());
-      req.headers.reserve(16);
-      for (const auto& f : hdr) {
-        req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-      }
-      RequestHead head{static_cast<int>(hdr.version()), hdr.method_string(),
-                       std::string(hdr.target()), &req.headers};
-      if (auto bad = checkRequestHead(head)) {
+      // The target moves into the check and back: no copy.
+      RequestHead head{parser.version(), req_.method, std::move(req_.target), &req_.headers};
+      auto bad = checkRequestHead(head);
+      req_.target = std::move(head.target);
+      if (bad) {
         co_await sendError(bad->status, bad->message);
         co_return;
       }
-      req.target = std::move(head.target);
       if (auto len = parser.content_length(); len && *len > cfg_.max_body_bytes) {
         co_await sendTooLarge();
         co_return;
       }
-      http10_ = hdr.version() < 11;
+      http10_ = parser.version() < 11;
       // An HTTP/1.0 client does not know 1xx answers; its 100-continue is ignored (RFC 9110).
-      if (!http10_ && !parser.is_done() && findHeader(req.headers, "Expect") != nullptr) {
+      if (!http10_ && !parser.is_done() && findHeader(req_.headers, "Expect") != nullptr) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         deadline_.expiresAfter(cfg_.write_timeout);
         co_await asio::async_write(stream_, asio::buffer(kContinue), useAwaitableEc(ec));
@@ -481,7 +600,18 @@ class Session final : public SessionBase, public Responder {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
       }
       deadline_.expiresAt(request_deadline);
-      co_await http::async_read(stream_, buffer_, parser, useAwaitableEc(ec));
+      parser.eager(true);
+      while (!parser.is_done() && parseBuffered(parser, false, ec) == Parsed::kNeedMore) {
+        if (buffer_.size() >= buffer_.max_size()) {
+          ec = http::error::buffer_overflow;  // an endless chunk-size line or extension
+          break;
+        }
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        buffer_.commit(n);
+        readEnded(parser, ec);
+        if (ec) break;
+      }
       deadline_.clear();
       if (ec == http::error::body_limit) {
         co_await sendTooLarge();
@@ -492,10 +622,8 @@ class Session final : public SessionBase, public Responder {
         co_return;
       }
 
-      auto msg = parser.release();
-      req.body = std::move(msg.body());
-      keep_alive_ = msg.keep_alive() && !worker_.draining;
-      head_only_ = msg.method() == http::verb::head;
+      keep_alive_ = parser.keep_alive() && !worker_.draining;
+      head_only_ = parser.method() == http::verb::head;
       started_ = responded_ = streaming_ = wrote_ = false;
       status_ = 0;
       extra_headers_.clear();
@@ -503,17 +631,18 @@ class Session final : public SessionBase, public Responder {
       WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get()};
       std::exception_ptr thrown;
       try {
-        co_await handler_(req, *this, ctx);
+        co_await handler_(req_, *this, ctx);
       } catch (...) {
         thrown = std::current_exception();  // no co_await inside a handler block
       }
       stopWatching();
       if (thrown) {
-        co_await handlerThrew(req, thrown);
+        co_await handlerThrew(req_, thrown);
         co_return;
       }
       if (!responded_) co_await sendError(500, "handler produced no response");
       if (broken_ || streaming_ || !keep_alive_ || worker_.draining) co_return;
+      releaseLargeBuffers();
       first = false;
     }
   }
@@ -531,7 +660,7 @@ class Session final : public SessionBase, public Responder {
     keep_alive_ = false;
     if (wrote_) co_return;
     streaming_ = false;  // a stream begun but not yet written: its head is dropped
-    pending_head_.clear();
+    head_pending_ = false;
     co_await sendError(500, "internal error: the request handler failed");
   }
 
@@ -561,7 +690,9 @@ class Session final : public SessionBase, public Responder {
   Framing framing_ = Framing::kChunked;
   int status_ = 0;
   Headers extra_headers_;
-  std::string pending_head_;   // a stream's status line and headers, until its first chunk
+  std::string head_;           // status line and headers of the response (capacity kept)
+  bool head_pending_ = false;  // a stream's head_ waits for its first chunk
+  Request req_;                // reused from request to request (capacity kept)
   Registration registration_;  // last: unregistered before the stream it points at closes
 };
 
