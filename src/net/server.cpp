@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/heap_trim.h"
 #include "core/ids.h"
 #include "http/errors.h"
 #include "http/request_framing.h"
@@ -50,6 +51,7 @@ struct Worker {
   std::unique_ptr<TraceExporter> tracer;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
   std::atomic<size_t> active{0};              // read by the drain timer on worker 0
+  ConnectionTrimmer trimmer;                  // gives memory back after many connections end
   bool draining = false;                      // this worker's thread only
   std::thread thread;
 
@@ -66,10 +68,12 @@ class Registration {
   Registration(Worker& w, SessionBase* s) : worker_(w), session_(s) {
     worker_.sessions.insert(session_);
     ++worker_.active;
+    worker_.trimmer.opened();
   }
   ~Registration() {
     worker_.sessions.erase(session_);
     --worker_.active;
+    worker_.trimmer.closed();
   }
   Registration(const Registration&) = delete;
   Registration& operator=(const Registration&) = delete;
@@ -508,7 +512,10 @@ class Session final : public SessionBase, public Responder {
       buffer_.shrink_to_fit();
       buffer_.reserve(kBufferReserve);
     }
-    if (req_.body.capacity() > kKeepBodyCapacity) std::string().swap(req_.body);
+    if (req_.body.capacity() > kKeepBodyCapacity) {
+      ReturnMemoryAfter trim(req_.body.capacity());
+      std::string().swap(req_.body);
+    }
     if (req_.headers.capacity() > kKeepHeaderCount) Headers().swap(req_.headers);
     if (head_.capacity() > kKeepHeadCapacity) std::string().swap(head_);
   }
