@@ -4,7 +4,7 @@
 //           broken JSON, tool results, images, system prompts, thinking fields);
 //   mode 1: Anthropic message -> OpenAI chat.completion;
 //   mode 2: Anthropic stream events -> OpenAI chunks;
-//   mode 3: Anthropic error body -> Status.
+//   mode 3: Anthropic error body -> ProviderError (status passed through, message kept).
 // Properties: no crash; every body produced is valid JSON; stream output is whole
 // `data: {json}\n\n` events with at most one [DONE], last; a failed event writes nothing.
 #include <cstdint>
@@ -144,8 +144,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ojson err = {{"type", "error"},
                    {"error", {{"type", g.text()}, {"message", g.orWrong<ojson>(g.text())}}}};
       int status = fdp.ConsumeIntegralInRange<int>(0, 700);
-      igw::Status s = adapter->translateError(status, g.dump(err));
-      if (s.isOk()) std::abort();  // an error body never translates to success
+      igw::ProviderError e = adapter->translateError(status, g.dump(err));
+      // Always an error status: the provider's own when it is one (a 529 stays a 529), else 502.
+      if (e.status != (status >= 400 && status <= 599 ? status : 502)) std::abort();
+      if (e.message.empty()) std::abort();
       break;
     }
   }

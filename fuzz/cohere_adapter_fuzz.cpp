@@ -2,7 +2,7 @@
 //   mode 0: OpenAI chat request -> Cohere /v2/chat body;
 //   mode 1: Cohere chat response -> OpenAI chat.completion;
 //   mode 2: Cohere stream events -> OpenAI chunks;
-//   mode 3: error body -> Status.
+//   mode 3: error body -> ProviderError (status passed through, message kept).
 // Properties: no crash; bodies are valid JSON; stream output is whole `data: {json}\n\n` events
 // with at most one [DONE], last; a stream that ended reports non-negative usage.
 #include <cstdint>
@@ -153,7 +153,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     default: {
       int status = fdp.ConsumeIntegralInRange<int>(0, 700);
-      if (adapter->translateError(status, g.dump(response(g))).isOk()) std::abort();
+      igw::ProviderError e = adapter->translateError(status, g.dump(response(g)));
+      // Always an error status: the provider's own when it is one, else 502.
+      if (e.status != (status >= 400 && status <= 599 ? status : 502)) std::abort();
+      if (e.message.empty()) std::abort();
       break;
     }
   }

@@ -3,7 +3,7 @@
 //           arguments, tool results that are JSON or not, schemas to sanitise, media parts);
 //   mode 1: GenerateContentResponse -> OpenAI chat.completion;
 //   mode 2: SSE chunks -> OpenAI chunks;
-//   mode 3: error body -> Status.
+//   mode 3: error body -> ProviderError (status passed through, message kept).
 // Properties: no crash; bodies are valid JSON and the path names the model; stream output is whole
 // `data: {json}\n\n` events with at most one [DONE], last.
 #include <cstdint>
@@ -119,7 +119,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     default: {
       ojson err = response(g);
       int status = fdp.ConsumeIntegralInRange<int>(0, 700);
-      if (adapter->translateError(status, g.dump(err)).isOk()) std::abort();
+      igw::ProviderError e = adapter->translateError(status, g.dump(err));
+      // Always an error status: the provider's own when it is one (400 may become 401 for a
+      // bad API key), else 502.
+      int want = status >= 400 && status <= 599 ? status : 502;
+      if (e.status != want && !(want == 400 && e.status == 401)) std::abort();
+      if (e.message.empty()) std::abort();
       break;
     }
   }

@@ -1,9 +1,11 @@
 // The agent loop's codec, structure-aware (see fuzz_util.h): offering tools in a client's request,
 // reading tool calls out of a whole answer and out of a stream of chunks, and writing the
 // assistant turn and the tool results back.
-// Properties: no crash; every document written is valid JSON; a tool call read from a stream has
-// a name and arguments; a rewritten chunk is valid JSON; a tool message never exceeds its limit
-// by more than the truncation note; usage sums never wrap (UBSan).
+// Properties: no crash; every document written is valid JSON; the reasoning a streamed turn
+// collected reads back unchanged from the assistant turn written for it; a tool call read from a
+// stream has a name and arguments; a rewritten chunk, and both halves of a split one, are valid
+// JSON; a tool message never exceeds its limit by more than the truncation note; usage sums never
+// wrap (UBSan).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -45,9 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (m["content"].get_ref<const std::string&>().size() > max + 80) std::abort();
         if (!fz::validJson(agent::safeDump(m))) std::abort();
       }
-      if (!fz::validJson(agent::safeDump(agent::assistantMessage(g.text(), c->calls)))) {
+      if (!fz::validJson(
+              agent::safeDump(agent::assistantMessage(g.text(), c->calls, c->reasoning)))) {
         std::abort();
       }
+      // The answer the client gets, with the reasoning of earlier turns on it.
+      agent::surfaceReasoning(doc, agent::joinReasoning(c->reasoning, c->reasoning));
+      if (!fz::validJson(agent::safeDump(doc))) std::abort();
       break;
     }
     default: {  // a streamed answer
@@ -57,15 +63,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       while (g.more()) {
         std::string chunk = fz::openAiChunk(g);
         if (chunk == "[DONE]") continue;
-        (void)acc.onChunk(chunk, rewritten, usage);
+        auto action = acc.onChunk(chunk, rewritten, usage);
         if (!rewritten.empty() && !fz::validJson(rewritten)) std::abort();
+        if (action == agent::StreamAccumulator::Action::kSplit &&
+            (rewritten.empty() || !fz::validJson(acc.heldPart()))) {
+          std::abort();
+        }
       }
       auto calls = acc.calls();
       for (const auto& call : calls) {
         if (call.name.empty() || call.arguments.empty()) std::abort();
       }
       if (!fz::validJson(acc.usageChunk(usage))) std::abort();
-      if (!fz::validJson(agent::safeDump(agent::assistantMessage(acc.content(), calls)))) {
+      json turn = agent::assistantMessage(acc.content(), calls, acc.reasoning());
+      if (!fz::validJson(agent::safeDump(turn))) std::abort();
+      // What the turn says about its reasoning reads back unchanged.
+      agent::Reasoning back = agent::Reasoning::of(turn);
+      if (back.text != acc.reasoning().text || back.redacted != acc.reasoning().redacted ||
+          back.signature != acc.reasoning().signature) {
         std::abort();
       }
       break;

@@ -10,6 +10,8 @@
 #include "api/app.h"
 #include "core/config.h"
 #include "core/json_parse.h"
+#include "core/snapshot.h"
+#include "filters/filters.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "mcp/mcp_source.h"
@@ -74,15 +76,24 @@ int main(int argc, char** argv) {
   }
   tools.start();
 
-  App app{config, std::move(table.value()), log, &tools};
+  // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
+  // keeps the one it started with. Each worker reads through its own cache (no shared lock).
+  FilterChain chain = buildFilterChain(*config, &tools);
+  Snapshot<App> snapshot(std::make_shared<const App>(
+      App{config, std::move(table.value()), log, &tools, std::move(chain)}));
+  const unsigned worker_count = config->server.threads
+                                    ? config->server.threads
+                                    : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
-  handlers.api = [&app](Request& req, Responder& res, WorkerContext& ctx) {
-    return handleRequest(app, req, res, ctx);
+  handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
+    std::shared_ptr<const App> app =
+        ctx.worker < readers.size() ? readers[ctx.worker].pin() : snapshot.load();
+    return handleRequest(std::move(app), req, res, ctx);
   };
   std::unique_ptr<MetricsRegistry> metrics;
   if (config->telemetry.enable) {
-    unsigned threads = config->server.threads ? config->server.threads
-                                              : std::max(1u, std::thread::hardware_concurrency());
+    unsigned threads = worker_count;
     MetricsLimits limits{config->telemetry.max_series_per_metric,
                          config->telemetry.max_label_length};
     metrics = std::make_unique<MetricsRegistry>(threads, kVersion, limits);

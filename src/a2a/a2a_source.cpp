@@ -1,6 +1,6 @@
-// A2A tool source. Everything runs on one thread with its own io_context, DeadlineSweeper and
-// UpstreamClient; other threads only read the published snapshots (tools, describe) under a
-// mutex, and call() hops onto the source's thread and back.
+// A2A tool source. Everything runs on the thread of its ServiceHost, with its own DeadlineSweeper
+// and UpstreamClient; other threads only read the published snapshots (tools, describe), and
+// call() hops onto the source's thread and back with ServiceHost::call().
 //
 // Agents: every configured or discovered base URL gets a loop that fetches the card
 // (/.well-known/agent-card.json, else /.well-known/agent.json), retrying with backoff while the
@@ -16,10 +16,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <map>
 #include <set>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +28,7 @@
 #include "net/beast.h"
 #include "net/deadline.h"
 #include "net/upstream.h"
+#include "service/service_host.h"
 
 namespace igw {
 
@@ -115,33 +114,27 @@ std::string trimSlash(std::string s) {
 class A2aSource final : public ToolSource {
  public:
   A2aSource(const A2aConfig& cfg, const ClientConfig& client, const Logger& log)
-      : cfg_(cfg), client_cfg_(client), log_(log) {
+      : cfg_(cfg), client_cfg_(client), log_(log), host_("a2a client", log) {
     // A blocking send answers only when the task is done, and a stream may be quiet for long:
     // agent requests get A2A_CLIENT_TIMEOUT for headers and the whole exchange, and streams may
     // be silent as long as a task may last.
     client_cfg_.timeout = cfg.client_timeout;
     client_cfg_.response_header_timeout = cfg.client_timeout;
     client_cfg_.idle_chunk_timeout = std::max(cfg.client_timeout, cfg.polling_timeout);
-    ioc_ = std::make_unique<asio::io_context>(1);
-    guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
-        ioc_->get_executor());
-    sweeper_ = std::make_unique<DeadlineSweeper>(*ioc_, std::chrono::milliseconds(50));
-    upstream_ = std::make_unique<UpstreamClient>(*ioc_, *sweeper_, client_cfg_, log_);
-    tools_ = std::make_shared<const std::vector<ToolSpec>>();
-    describe_ = "[]";
+    sweeper_ = std::make_unique<DeadlineSweeper>(host_.context(), std::chrono::milliseconds(50));
+    upstream_ = std::make_unique<UpstreamClient>(host_.context(), *sweeper_, client_cfg_, log_);
   }
 
   ~A2aSource() override {
     stop();
-    if (leak_) {
+    if (host_.abandoned()) {
       // Some exchange did not wind down in time: its suspended coroutine still references the
-      // client, the sweeper, discovery and the io_context, and destroying the io_context would
-      // destroy those frames (an UpstreamResponse calls into its client). At process exit,
-      // leaking beats a use-after-free.
+      // client, the sweeper and discovery, and the host leaks the io_context rather than destroy
+      // those frames (an UpstreamResponse calls into its client). At process exit, leaking
+      // beats a use-after-free.
       (void)discovery_.release();
       (void)upstream_.release();
       (void)sweeper_.release();
-      (void)ioc_.release();
       return;
     }
     // Everything ended: drop what holds timers before the io_context they belong to.
@@ -150,8 +143,6 @@ class A2aSource final : public ToolSource {
     agents_.clear();
     upstream_.reset();
     sweeper_.reset();
-    guard_.reset();
-    ioc_.reset();
   }
 
   std::string_view kind() const override { return "a2a"; }
@@ -159,7 +150,7 @@ class A2aSource final : public ToolSource {
   void start() override {
     if (started_) return;
     started_ = true;
-    asio::post(*ioc_, [this] {
+    host_.post([this] {
       sweeper_->start();
       for (const auto& url : cfg_.agents) {
         std::string base = trimSlash(url);
@@ -168,49 +159,18 @@ class A2aSource final : public ToolSource {
       }
       if (cfg_.discovery_enable) {
         discovery_ = std::make_unique<K8sDiscovery>(
-            *ioc_, *sweeper_, cfg_, client_cfg_, log_,
+            host_, *sweeper_, cfg_, client_cfg_, log_,
             [this](std::vector<a2a::DiscoveredAgent> found) { setDiscovered(std::move(found)); });
         discovery_->start();
       }
       publish();
     });
-    thread_ = std::thread([this] {
-      ioc_->run();
-      finished_.set_value();
-    });
+    host_.start();
   }
 
   void stop() override {
-    if (!started_ || stopped_) return;
-    stopped_ = true;
-    asio::post(*ioc_, [this] {
-      stopping_ = true;
-      if (discovery_) discovery_->stop();
-      for (auto& a : agents_) {
-        a->removed = true;
-        if (a->timer) a->timer->cancel();
-      }
-      for (const auto& c : active_calls_) c->cancel();
-      sweeper_->stop();
-    });
-    guard_.reset();
     // In-flight requests end on their own deadlines; do not let them hold shutdown up.
-    if (finished_.get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
-      log_.warn("a2a client did not stop within 2s; abandoning its connections");
-      leak_ = true;
-      ioc_->stop();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
-  std::shared_ptr<const std::vector<ToolSpec>> tools() const override {
-    std::lock_guard lock(mu_);
-    return tools_;
-  }
-
-  std::string describe() const override {
-    std::lock_guard lock(mu_);
-    return describe_;
+    host_.stop(std::chrono::seconds(2), [this] { return shutdown(); });
   }
 
   awaitable<ToolOutcome> call(const ToolSpec& tool, std::string arguments,
@@ -225,19 +185,19 @@ class A2aSource final : public ToolSource {
                                   " (expected {\"input\": \"<message for the agent>\"})",
                               true, "invalid_arguments"};
       }
-      auto st = std::make_shared<CallState>(*ioc_);
-      auto exec = ioc_->get_executor();
-      if (ctx.cancel) {
-        ctx.cancel->onCancel([st, exec] { asio::post(exec, [st] { st->cancel(); }); });
-      }
-      // The coroutine is created here but starts on the source's thread; co_spawn then resumes
+      // The coroutine is created here but starts on the source's thread; the host then resumes
       // us on our own executor. (An awaitable, not a lambda: g++ 12 destroys the captures of a
       // lambda handed to co_spawn twice.) The agent is found by its URL and the skill id, not by
       // the exposed name, which publish() may have given to another agent since.
-      auto task = callOnThread(st, tool.name, tool.server, tool.remote_name,
-                               std::move(input.value()), ctx.request_id);
-      ToolOutcome out = co_await asio::co_spawn(*ioc_, std::move(task), asio::use_awaitable);
-      co_return out;
+      auto task = callOnThread(tool.name, tool.server, tool.remote_name, std::move(input.value()),
+                               ctx.request_id, ctx.cancel);
+      auto hop = host_.call(std::move(task));
+      Result<ToolOutcome> out = co_await std::move(hop);
+      if (out) co_return std::move(out.value());
+      if (out.status().code() == Code::kUnavailable) {
+        co_return ToolOutcome{"The gateway is shutting down", true, "unavailable"};
+      }
+      error = out.status().message();
     } catch (const std::exception& e) {
       error = e.what();
     } catch (...) {
@@ -247,6 +207,19 @@ class A2aSource final : public ToolSource {
   }
 
  private:
+  // Runs on the source's thread when the host stops: end every loop and release every caller.
+  awaitable<void> shutdown() {
+    stopping_ = true;
+    if (discovery_) discovery_->stop();
+    for (auto& a : agents_) {
+      a->removed = true;
+      if (a->timer) a->timer->cancel();
+    }
+    for (const auto& c : active_calls_) c->cancel();
+    sweeper_->stop();
+    co_return;
+  }
+
   // --- agents ------------------------------------------------------------------------------
 
   std::shared_ptr<Agent> findAgent(const std::string& base) const {
@@ -261,9 +234,9 @@ class A2aSource final : public ToolSource {
     a->base_url = base;
     a->origin = std::move(origin);
     a->discovered = discovered;
-    a->timer = std::make_unique<asio::steady_timer>(*ioc_);
+    a->timer = std::make_unique<asio::steady_timer>(host_.context());
     agents_.push_back(a);
-    asio::co_spawn(*ioc_, agentLoop(a), asio::detached);
+    host_.spawn(agentLoop(a));
   }
 
   // Discovery reports the complete set: add new agents, drop vanished ones (static agents
@@ -455,9 +428,7 @@ class A2aSource final : public ToolSource {
       desc.push_back(std::move(d));
     }
     std::string text = desc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::lock_guard lock(mu_);
-    tools_ = std::move(tools);
-    describe_ = std::move(text);
+    publishSnapshot(std::move(tools), std::move(text));
   }
 
   // --- calls -------------------------------------------------------------------------------
@@ -474,11 +445,25 @@ class A2aSource final : public ToolSource {
     return nullptr;
   }
 
-  awaitable<ToolOutcome> callOnThread(std::shared_ptr<CallState> st, std::string name,
-                                      std::string base_url, std::string skill, std::string text,
-                                      std::string request_id) {
+  // Runs on the source's thread. The call's state (timers on the source's io_context) is owned
+  // here and by active_calls_ only, never by the worker's coroutine or the cancel token, so it
+  // never outlives the io_context, whatever happens to the worker.
+  awaitable<ToolOutcome> callOnThread(std::string name, std::string base_url, std::string skill,
+                                      std::string text, std::string request_id,
+                                      std::shared_ptr<CancelToken> cancel) {
+    auto st = std::make_shared<CallState>(host_.context());
+    if (cancel) {
+      std::weak_ptr<CallState> weak = st;
+      auto exec = host_.executor();
+      cancel->onCancel([weak, exec] {
+        if (weak.expired()) return;
+        asio::post(exec, [weak] {
+          if (auto s = weak.lock()) s->cancel();
+        });
+      });
+    }
     if (stopping_) co_return ToolOutcome{"The gateway is shutting down", true, "unavailable"};
-    if (st->cancelled) {
+    if (cancel && cancel->cancelled()) {
       co_return ToolOutcome{"The call was cancelled: the client went away", true, "cancelled"};
     }
     auto agent = routeOf(base_url, skill);
@@ -495,7 +480,7 @@ class A2aSource final : public ToolSource {
                             {"request_id", request_id}});
     active_calls_.insert(st);
     // A failure inside the call still ends the caller's wait.
-    asio::co_spawn(*ioc_, runCall(st, std::move(t), std::move(text), request_id),
+    asio::co_spawn(host_.context(), runCall(st, std::move(t), std::move(text), request_id),
                    [st](std::exception_ptr e) {
                      if (!e || st->done) return;
                      std::string what = "unknown error";
@@ -736,17 +721,13 @@ class A2aSource final : public ToolSource {
   ClientConfig client_cfg_;
   Logger log_;
 
+  // Before everything bound to its io_context, so it is destroyed after them.
+  ServiceHost host_;
   // Pointers so that they can be leaked when a stop times out (see ~A2aSource).
-  std::unique_ptr<asio::io_context> ioc_;
-  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   std::unique_ptr<DeadlineSweeper> sweeper_;
   std::unique_ptr<UpstreamClient> upstream_;
   std::unique_ptr<K8sDiscovery> discovery_;
-  std::thread thread_;
-  std::promise<void> finished_;
-  bool started_ = false;
-  bool stopped_ = false;
-  bool leak_ = false;
+  bool started_ = false;  // owner's thread
 
   // Source thread only.
   bool stopping_ = false;
@@ -754,11 +735,6 @@ class A2aSource final : public ToolSource {
   std::set<std::shared_ptr<CallState>> active_calls_;
   IdGenerator ids_;
   int64_t rpc_id_ = 0;
-
-  // Published for other threads.
-  mutable std::mutex mu_;
-  std::shared_ptr<const std::vector<ToolSpec>> tools_;
-  std::string describe_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "net/deadline.h"
 #include "net/upstream.h"
+#include "service/service_host.h"
 
 namespace igw {
 
@@ -30,14 +31,14 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-K8sDiscovery::K8sDiscovery(asio::io_context& ioc, DeadlineSweeper& sweeper, const A2aConfig& cfg,
+K8sDiscovery::K8sDiscovery(ServiceHost& host, DeadlineSweeper& sweeper, const A2aConfig& cfg,
                            const ClientConfig& client, const Logger& log, OnAgents on_agents)
-    : ioc_(ioc),
+    : host_(host),
       cfg_(cfg),
       client_cfg_(client),
       log_(log),
       on_agents_(std::move(on_agents)),
-      timer_(ioc) {
+      timer_(host.context()) {
   std::string dir = cfg.discovery_service_account_dir;
   ns_ = cfg.discovery_namespace;
   if (ns_.empty()) ns_ = trim(readFile(dir + "/namespace").value_or(""));
@@ -45,7 +46,7 @@ K8sDiscovery::K8sDiscovery(asio::io_context& ioc, DeadlineSweeper& sweeper, cons
   // The API server's certificate is signed by the cluster CA in the service account directory.
   std::string ca = dir + "/ca.crt";
   if (!readFile(ca)) ca.clear();
-  client_ = std::make_unique<UpstreamClient>(ioc, sweeper, client_cfg_, log_, ca);
+  client_ = std::make_unique<UpstreamClient>(host.context(), sweeper, client_cfg_, log_, ca);
 }
 
 K8sDiscovery::~K8sDiscovery() = default;
@@ -58,7 +59,7 @@ void K8sDiscovery::start() {
   }
   log_.info("a2a service discovery started",
             {{"namespace", ns_}, {"selector", cfg_.discovery_label_selector}});
-  asio::co_spawn(ioc_, loop(), asio::detached);
+  host_.spawn(loop());
 }
 
 void K8sDiscovery::stop() {

@@ -2,7 +2,7 @@
 // A2A_SERVICE_DISCOVERY_POLLING_INTERVAL it lists the labelled Services and the operator's Agent
 // resources of one namespace through the API server (in-cluster credentials from the service
 // account directory) and reports the complete set of agent URLs. Runs on its owner's
-// io_context thread; see k8s_codec.h for how URLs are derived.
+// ServiceHost thread (the A2A source's); see k8s_codec.h for how URLs are derived.
 #pragma once
 
 #include <functional>
@@ -20,18 +20,20 @@
 namespace igw {
 
 class DeadlineSweeper;
+class ServiceHost;
 class UpstreamClient;
 
 class K8sDiscovery {
  public:
-  // `on_agents` runs on the io_context thread after every successful poll with the full set.
+  // `on_agents` runs on the host's thread after every successful poll with the full set.
   using OnAgents = std::function<void(std::vector<a2a::DiscoveredAgent>)>;
 
-  K8sDiscovery(net::asio::io_context& ioc, DeadlineSweeper& sweeper, const A2aConfig& cfg,
+  // `sweeper` runs on `host`'s io_context; both outlive this object.
+  K8sDiscovery(ServiceHost& host, DeadlineSweeper& sweeper, const A2aConfig& cfg,
                const ClientConfig& client, const Logger& log, OnAgents on_agents);
   ~K8sDiscovery();
 
-  // Both on the io_context thread.
+  // Both on the host's thread.
   void start();
   void stop();
 
@@ -41,7 +43,7 @@ class K8sDiscovery {
   net::awaitable<Result<std::pair<int, std::string>>> get(const std::string& target,
                                                           const std::string& token);
 
-  net::asio::io_context& ioc_;
+  ServiceHost& host_;
   const A2aConfig& cfg_;
   ClientConfig client_cfg_;
   Logger log_;

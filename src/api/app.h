@@ -1,5 +1,7 @@
-// What every handler shares: immutable configuration, the provider table and the logger.
-// Built once in main(); read-only afterwards, so workers use it without locks.
+// What every request reads: immutable configuration, the provider table, the tool sources and
+// the filter chain built from them. One App is one configuration snapshot (main() publishes it
+// through core/snapshot.h; a request keeps the one it started with). Read-only once built, so
+// workers use it without locks.
 #pragma once
 
 #include <memory>
@@ -10,8 +12,8 @@
 #include "http/responder.h"
 #include "net/asio.h"
 #include "net/server.h"
+#include "pipeline/chain.h"
 #include "providers/table.h"
-#include "telemetry/request_info.h"
 #include "tools/registry.h"
 
 namespace igw {
@@ -21,6 +23,7 @@ struct App {
   ProviderTable providers;
   const Logger& log;
   const ToolRegistry* tools = nullptr;  // MCP / A2A sources; null when both are off
+  FilterChain chain;
 };
 
 class MetricsRegistry;
@@ -28,24 +31,16 @@ class MetricsRegistry;
 // GET /metrics on the telemetry listener.
 net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req, Responder& res);
 
-// The router: path -> handler. Unknown routes get 404.
-net::awaitable<void> handleRequest(const App& app, Request& req, Responder& res,
+// The router: path -> endpoint, run through the app's filter chain. Unknown routes get 404.
+// `app` is the snapshot the request keeps until it is done.
+net::awaitable<void> handleRequest(std::shared_ptr<const App> app, Request& req, Responder& res,
                                    WorkerContext& ctx);
 
-net::awaitable<void> handleChat(const App& app, Request& req, Responder& res, WorkerContext& ctx,
-                                RequestInfo& info);
-// One model call, no tool loop: what handleChat does when no gateway tools are offered.
-net::awaitable<void> handleChatDirect(const App& app, Request& req, Responder& res,
-                                      WorkerContext& ctx, RequestInfo& info);
-// True when this request would be offered MCP/A2A tools (sources up, not bypassed).
-bool offersGatewayTools(const App& app, const Request& req);
-// GET /v1/mcp/tools, GET /v1/a2a/agents[/{id}].
-net::awaitable<void> handleToolListing(const App& app, Request& req, Responder& res);
-net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
-                                  RequestInfo& info);
-net::awaitable<void> handleMessages(const App& app, Request& req, Responder& res,
-                                    WorkerContext& ctx, RequestInfo& info);
-net::awaitable<void> handleProxy(const App& app, Request& req, Responder& res, WorkerContext& ctx,
-                                 RequestInfo& info);
+// Endpoints (api/*.cpp), run by the chain after the request filters.
+net::awaitable<void> handleChat(Exchange& ex);         // POST /v1/chat/completions
+net::awaitable<void> handleMessages(Exchange& ex);     // POST /v1/messages
+net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/{provider}/...
+net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
+net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]
 
 }  // namespace igw

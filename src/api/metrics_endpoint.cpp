@@ -1,6 +1,6 @@
 // The telemetry listener: GET /metrics in Prometheus text format, nothing else.
 #include "api/app.h"
-#include "api/relay.h"
+#include "api/respond.h"
 #include "telemetry/metrics.h"
 
 namespace igw {

@@ -3,7 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
-#include "api/relay.h"
+#include "api/respond.h"
+#include "pipeline/exchange.h"
 #include "core/json_parse.h"
 #include "net/parallel.h"
 #include "providers/routing.h"
@@ -89,8 +90,10 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
 
 }  // namespace
 
-net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
-                                  RequestInfo& info) {
+namespace {
+
+net::awaitable<void> listModels(const App& app, Request& req, Responder& res, WorkerContext& ctx,
+                                RequestInfo& info) {
   std::string only = req.queryParam("provider");
   info.provider = "all";
   std::vector<Listing> listings;
@@ -127,6 +130,12 @@ net::awaitable<void> handleModels(const App& app, Request& req, Responder& res, 
   if (!only.empty()) body["provider"] = std::string(listings.front().provider->spec->id);
   Headers h{Header{"Content-Type", "application/json"}};
   co_await res.send(200, h, body.dump());
+}
+
+}  // namespace
+
+net::awaitable<void> handleModels(Exchange& ex) {
+  co_await listModels(ex.app, ex.req, ex.res, ex.ctx, ex.info);
 }
 
 }  // namespace igw

@@ -4,7 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
-#include "api/relay.h"
+#include "api/respond.h"
+#include "pipeline/exchange.h"
 #include "core/json_parse.h"
 #include "tools/loop_codec.h"
 
@@ -63,7 +64,9 @@ net::awaitable<void> listA2aAgents(const App& app, Responder& res, std::string_v
 
 }  // namespace
 
-net::awaitable<void> handleToolListing(const App& app, Request& req, Responder& res) {
+namespace {
+
+net::awaitable<void> listTools(const App& app, Request& req, Responder& res) {
   std::string_view path = req.path();
   if (path == "/v1/mcp/tools") {
     if (!app.config->mcp.expose) {
@@ -83,6 +86,12 @@ net::awaitable<void> handleToolListing(const App& app, Request& req, Responder& 
   std::string_view id = path.substr(kPrefix.size());
   if (!id.empty()) id.remove_prefix(1);  // the '/'
   co_await listA2aAgents(app, res, id);
+}
+
+}  // namespace
+
+net::awaitable<void> handleToolListing(Exchange& ex) {
+  co_await listTools(ex.app, ex.req, ex.res);
 }
 
 }  // namespace igw

@@ -2,6 +2,7 @@
 
 #include "core/json_text.h"
 #include "core/safe_text.h"
+#include "http/error_taxonomy.h"
 #include "http/json_scan.h"
 
 namespace igw {
@@ -35,29 +36,7 @@ int httpStatus(Code code) {
 }
 
 std::string_view errorType(int status) {
-  switch (status) {
-    case 400:
-    case 413:
-    case 422:
-    case 431:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 429:
-      return "rate_limit_error";
-    case 502:
-      return "upstream_error";
-    case 503:
-      return "overloaded_error";
-    case 504:
-      return "timeout_error";
-    default:
-      return status >= 500 ? "server_error" : "invalid_request_error";
-  }
+  return openAiErrorType(status);
 }
 
 std::string errorJson(std::string_view message, std::string_view type, std::string_view code) {

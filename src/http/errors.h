@@ -10,7 +10,8 @@ namespace igw {
 
 int httpStatus(Code code);
 
-// OpenAI error "type" for an HTTP status (invalid_request_error, authentication_error, ...).
+// OpenAI error "type" for an HTTP status (invalid_request_error, authentication_error, ...):
+// the OpenAI column of the error taxonomy (http/error_taxonomy.h).
 std::string_view errorType(int status);
 
 // Longest error message written to a client; longer ones (they may quote a client's 1 MB model

@@ -1,8 +1,8 @@
+// McpSource: one ServerSession per configured server, all on one ServiceHost thread; the tool
+// list and the description are published as snapshots for the workers.
 #include "mcp/mcp_source.h"
 
 #include <chrono>
-#include <future>
-#include <thread>
 
 #include "core/json_parse.h"
 #include "mcp/naming_codec.h"
@@ -10,6 +10,7 @@
 #include "net/deadline.h"
 #include "net/parallel.h"
 #include "net/upstream.h"
+#include "service/service_host.h"
 
 namespace igw {
 
@@ -33,27 +34,22 @@ ClientConfig mcpClientConfig(const McpConfig& cfg, ClientConfig c) {
 class McpSource final : public ToolSource {
  public:
   McpSource(const McpConfig& cfg, const ClientConfig& client, const Logger& log)
-      : cfg_(cfg),
-        client_cfg_(mcpClientConfig(cfg, client)),
-        log_(log),
-        tools_(std::make_shared<const std::vector<ToolSpec>>()),
-        describe_("[]") {}
+      : cfg_(cfg), client_cfg_(mcpClientConfig(cfg, client)), log_(log), host_("mcp client", log) {}
 
   ~McpSource() override {
     stop();
-    if (leak_) {
-      // Some exchange did not wind down in time; its coroutine still references the client
-      // and the io_context. At process exit, leaking beats a use-after-free.
+    if (host_.abandoned()) {
+      // Some exchange did not wind down in time; its coroutine still references the sessions,
+      // the client and the sweeper (the host leaks the io_context). At process exit, leaking
+      // beats a use-after-free.
       for (auto& s : sessions_) new std::shared_ptr<mcp::ServerSession>(std::move(s));
       (void)client_.release();
       (void)sweeper_.release();
-      (void)ioc_.release();
       return;
     }
     sessions_.clear();
     client_.reset();
     sweeper_.reset();
-    ioc_.reset();
   }
 
   std::string_view kind() const override { return "mcp"; }
@@ -61,48 +57,24 @@ class McpSource final : public ToolSource {
   void start() override {
     if (started_) return;
     started_ = true;
-    ioc_ = std::make_unique<asio::io_context>(1);
-    guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
-        ioc_->get_executor());
-    sweeper_ = std::make_unique<DeadlineSweeper>(*ioc_, std::chrono::milliseconds(100));
-    client_ = std::make_unique<UpstreamClient>(*ioc_, *sweeper_, client_cfg_, log_);
-    mcp::ServerSession::Env env{*ioc_, *client_, cfg_, log_};
+    auto& ioc = host_.context();
+    sweeper_ = std::make_unique<DeadlineSweeper>(ioc, std::chrono::milliseconds(100));
+    client_ = std::make_unique<UpstreamClient>(ioc, *sweeper_, client_cfg_, log_);
+    mcp::ServerSession::Env env{ioc, *client_, cfg_, log_};
     for (const auto& server : cfg_.servers) {
       sessions_.push_back(std::make_shared<mcp::ServerSession>(env, server, [this] { publish(); }));
     }
-    asio::post(*ioc_, [this] {
+    host_.post([this] {
       sweeper_->start();
       for (auto& s : sessions_) s->start();
       publish();
     });
-    std::promise<void> done;
-    finished_ = done.get_future();
-    thread_ = std::thread([this, done = std::move(done)]() mutable {
-      ioc_->run();
-      done.set_value();
-    });
+    host_.start();
     log_.info("mcp client started", {{"servers", static_cast<uint64_t>(sessions_.size())}});
   }
 
   void stop() override {
-    if (!started_ || stopped_.exchange(true)) return;
-    asio::co_spawn(*ioc_, shutdown(), asio::detached);
-    if (finished_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
-      log_.warn("mcp client did not stop within 3s; abandoning its connections");
-      leak_ = true;
-      ioc_->stop();
-    }
-    thread_.join();
-  }
-
-  std::shared_ptr<const std::vector<ToolSpec>> tools() const override {
-    std::lock_guard lock(mu_);
-    return tools_;
-  }
-
-  std::string describe() const override {
-    std::lock_guard lock(mu_);
-    return describe_;
+    host_.stop(std::chrono::seconds(3), [this] { return shutdown(); });
   }
 
   awaitable<ToolOutcome> call(const ToolSpec& tool, std::string arguments,
@@ -131,21 +103,26 @@ class McpSource final : public ToolSource {
       fail("invalid_arguments", "the arguments for tool '" + tool.name + "' are not valid JSON");
     } else if (!args.is_object()) {
       fail("invalid_arguments", "the arguments for tool '" + tool.name + "' must be a JSON object");
-    } else if (!started_ || stopped_ || !session) {
+    } else if (!host_.running() || !session) {
       fail("unavailable", "MCP server '" + server + "' is not available");
     } else if (ctx.cancel && ctx.cancel->cancelled()) {
       fail("cancelled", "the call of tool '" + remote + "' was cancelled");
     } else {
       std::shared_ptr<CancelToken> cancel = ctx.cancel;
       if (!cancel) cancel = std::make_shared<CancelToken>();
-      try {
-        auto task = session->callTool(remote, std::move(args), std::move(cancel));
-        mcp::CallText r = co_await asio::co_spawn(*ioc_, std::move(task), asio::use_awaitable);
-        out.content = std::move(r.content);
-        out.is_error = r.is_error;
-        out.error_type = std::move(r.error_type);
-      } catch (const std::exception& e) {
-        fail("protocol_error", std::string("MCP call failed: ") + e.what());
+      auto task = session->callTool(remote, std::move(args), std::move(cancel));
+      // The worker's frame holds nothing bound to the source's io_context while it waits.
+      session.reset();
+      auto hop = host_.call(std::move(task));
+      Result<mcp::CallText> r = co_await std::move(hop);
+      if (r) {
+        out.content = std::move(r->content);
+        out.is_error = r->is_error;
+        out.error_type = std::move(r->error_type);
+      } else if (r.status().code() == Code::kUnavailable) {
+        fail("unavailable", "MCP server '" + server + "' is not available");
+      } else {
+        fail("protocol_error", "MCP call failed: " + r.status().message());
       }
     }
     co_return out;
@@ -158,7 +135,6 @@ class McpSource final : public ToolSource {
     for (auto& s : sessions_) stops.push_back([s]() { return s->stop(); });
     co_await runConcurrently(std::move(stops));
     sweeper_->stop();
-    guard_.reset();
   }
 
   // Rebuilds the offered tools and the description from every session (io thread).
@@ -199,28 +175,18 @@ class McpSource final : public ToolSource {
       servers.push_back(std::move(d));
     }
     std::string text = servers.dump(-1, ' ', false, json::error_handler_t::replace);
-    std::lock_guard lock(mu_);
-    tools_ = std::move(specs);
-    describe_ = std::move(text);
+    publishSnapshot(std::move(specs), std::move(text));
   }
 
   const McpConfig cfg_;
   const ClientConfig client_cfg_;
   const Logger log_;
-  std::unique_ptr<asio::io_context> ioc_;
-  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  // First: destroyed last, after everything bound to its io_context.
+  ServiceHost host_;
   std::unique_ptr<DeadlineSweeper> sweeper_;
   std::unique_ptr<UpstreamClient> client_;
   std::vector<std::shared_ptr<mcp::ServerSession>> sessions_;
-  std::thread thread_;
-  std::future<void> finished_;
-  bool started_ = false;
-  std::atomic<bool> stopped_{false};
-  bool leak_ = false;
-
-  mutable std::mutex mu_;
-  std::shared_ptr<const std::vector<ToolSpec>> tools_;
-  std::string describe_;
+  bool started_ = false;  // owner's thread
 };
 
 }  // namespace

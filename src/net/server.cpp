@@ -47,6 +47,7 @@ struct Worker {
   DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
   IdGenerator ids;
+  unsigned index = 0;  // position in Server::Impl::workers
   MetricsShard* metrics = nullptr;
   std::unique_ptr<TraceExporter> tracer;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
@@ -635,7 +636,8 @@ class Session final : public SessionBase, public Responder {
       status_ = 0;
       extra_headers_.clear();
 
-      WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get()};
+      WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get(),
+                        worker_.index};
       std::exception_ptr thrown;
       try {
         co_await handler_(req_, *this, ctx);
@@ -876,6 +878,7 @@ Status Server::start() {
   unsigned n = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
+    w->index = static_cast<unsigned>(s.workers.size());
     w->upstream = std::make_unique<UpstreamClient>(w->ioc, w->deadlines, s.config->client, s.log);
     w->deadlines.start();
     if (s.config->telemetry.tracing_enable) {

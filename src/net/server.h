@@ -23,10 +23,11 @@ class TraceExporter;
 
 // Everything a handler may use that belongs to the worker thread running it.
 struct WorkerContext {
-  UpstreamClient& upstream;
+  Upstream& upstream;  // the worker's UpstreamClient; tests may substitute a fake
   IdGenerator& ids;
   MetricsShard* metrics;  // null when telemetry is off
   TraceExporter* tracer;  // null when tracing is off
+  unsigned worker = 0;    // this worker's index (0..threads-1): per-worker caches use it
 };
 
 using Handler = std::function<net::awaitable<void>(Request&, Responder&, WorkerContext&)>;

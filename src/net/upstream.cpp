@@ -220,7 +220,7 @@ struct UpstreamClient::Impl {
   }
 };
 
-struct UpstreamResponse::Impl {
+struct PooledResponseState {
   UpstreamClient::Impl* client = nullptr;
   std::unique_ptr<Connection> conn;
   ResponseReader reader;
@@ -240,7 +240,7 @@ struct UpstreamResponse::Impl {
            " (CLIENT_TIMEOUT)";
   }
 
-  explicit Impl(ResponseReader r) : reader(std::move(r)) { done = reader.bodyDone(); }
+  explicit PooledResponseState(ResponseReader r) : reader(std::move(r)) { done = reader.bodyDone(); }
 
   // Moves body bytes from the connection buffer to `out` according to the framing; bytes after
   // the end of the body stay in the buffer (and keep the connection out of the pool).
@@ -255,9 +255,24 @@ struct UpstreamResponse::Impl {
   }
 };
 
-UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-UpstreamResponse::~UpstreamResponse() {
+// The real response: reads from a pooled connection and gives it back when done.
+class PooledResponse final : public UpstreamResponse {
+ public:
+  explicit PooledResponse(std::unique_ptr<PooledResponseState> impl) : impl_(std::move(impl)) {}
+  ~PooledResponse() override;
+  int status() const override;
+  const Headers& headers() const override;
+  awaitable<Result<std::string_view>> read() override;
+  awaitable<Result<std::string>> readAll(uint64_t max_bytes) override;
+  bool finished() const override;
+  void abort() override;
+
+ private:
+  std::unique_ptr<PooledResponseState> impl_;
+};
+
+PooledResponse::~PooledResponse() {
   auto& s = *impl_;
   if (!s.conn) return;
   // Only a response read to its end, with nothing unasked-for behind it, frees the connection.
@@ -270,24 +285,24 @@ UpstreamResponse::~UpstreamResponse() {
   }
 }
 
-int UpstreamResponse::status() const {
+int PooledResponse::status() const {
   return impl_->reader.head().status;
 }
 
-bool UpstreamResponse::finished() const {
+bool PooledResponse::finished() const {
   return impl_->done;
 }
 
-const Headers& UpstreamResponse::headers() const {
+const Headers& PooledResponse::headers() const {
   return impl_->reader.head().headers;
 }
 
-void UpstreamResponse::abort() {
+void PooledResponse::abort() {
   impl_->aborted = true;
   if (impl_->conn) impl_->conn->close();
 }
 
-awaitable<Result<std::string_view>> UpstreamResponse::read() {
+awaitable<Result<std::string_view>> PooledResponse::read() {
   auto& s = *impl_;
   s.out.clear();
   // Hands out everything that is already buffered, reading from the socket only when nothing
@@ -340,7 +355,7 @@ awaitable<Result<std::string_view>> UpstreamResponse::read() {
   co_return std::string_view(s.out);
 }
 
-awaitable<Result<std::string>> UpstreamResponse::readAll(uint64_t max_bytes) {
+awaitable<Result<std::string>> PooledResponse::readAll(uint64_t max_bytes) {
   std::string all;
   const ResponseHead& head = impl_->reader.head();
   if (head.framing == BodyFraming::kLength && head.content_length <= max_bytes) {
@@ -413,9 +428,27 @@ std::string serializeRequest(const UpstreamRequest& req) {
 
 }  // namespace
 
+awaitable<Result<std::string>> UpstreamResponse::readAll(uint64_t max_bytes) {
+  std::string all;
+  while (true) {
+    auto piece = co_await read();
+    if (!piece) co_return piece.status();
+    if (piece->empty()) break;
+    if (all.size() + piece->size() > max_bytes) {
+      abort();
+      co_return unavailable("upstream response larger than " + std::to_string(max_bytes) +
+                            " bytes (CLIENT_MAX_RESPONSE_SIZE)");
+    }
+    all.append(*piece);
+  }
+  co_return all;
+}
+
 awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
-    const UpstreamRequest& req) {
+    const UpstreamRequest& req, UpstreamAbort* abort) {
   auto& self = *impl_;
+  auto cancelled = [] { return unavailable("request cancelled"); };  // not a failure: no log
+  if (abort != nullptr && abort->fired()) co_return cancelled();
   const std::string head = serializeRequest(req);
   const auto start = Clock::now();
   // A reused connection may have been closed by the server while idle; if it fails before any
@@ -426,6 +459,14 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       auto fresh = co_await self.connect(req.url);
       if (!fresh) co_return fresh.status();
       conn = std::move(fresh.value());
+    }
+    // The client may have left while we connected; from here on, leaving closes the socket.
+    if (abort != nullptr) {
+      if (abort->fired()) {
+        conn->close();
+        co_return cancelled();
+      }
+      abort->arm([c = conn.get()] { c->close(); });
     }
     const bool stream = req.stream;
     auto response_deadline = start + self.cfg.timeout;
@@ -462,6 +503,11 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       buf.commit(n);
       if (n > 0) got_some = true;
     }
+    if (abort != nullptr) abort->disarm();
+    if (abort != nullptr && abort->fired()) {
+      conn->close();
+      co_return cancelled();
+    }
     if (!invalid.isOk()) {
       conn->close();
       co_return self.failure(req.url, invalid);
@@ -483,12 +529,13 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       co_return self.failure(req.url,
                              unavailable("connection to the upstream failed: " + ec.message()));
     }
-    auto impl = std::make_unique<UpstreamResponse::Impl>(std::move(reader));
+    auto impl = std::make_unique<PooledResponseState>(std::move(reader));
     impl->client = &self;
     impl->stream = stream;
     impl->deadline = response_deadline;
     impl->conn = std::move(conn);
-    co_return std::make_unique<UpstreamResponse>(std::move(impl));
+    if (abort != nullptr) abort->disarm();
+    co_return std::unique_ptr<UpstreamResponse>(std::make_unique<PooledResponse>(std::move(impl)));
   }
   co_return self.failure(req.url, unavailable("connection to the upstream failed twice"));
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,35 +36,61 @@ struct UpstreamRequest {
   bool stream = false;
 };
 
+// Cancels an upstream exchange from outside: the client went away. fire() closes the
+// connection the exchange is using (before or after the response headers), so a pending
+// send() or read() ends at once with "request cancelled". One per request; same thread only.
+class UpstreamAbort {
+ public:
+  void fire() {
+    fired_ = true;
+    if (close_) close_();
+  }
+  bool fired() const { return fired_; }
+  // Used by the client while a connection carries the request.
+  void arm(std::function<void()> close) { close_ = std::move(close); }
+  void disarm() { close_ = nullptr; }
+
+ private:
+  bool fired_ = false;
+  std::function<void()> close_;
+};
+
+// A response whose headers have arrived. An interface, so tests can hand the request path a
+// fault-injecting fake (see Upstream).
 class UpstreamResponse {
  public:
-  struct Impl;
-  explicit UpstreamResponse(std::unique_ptr<Impl> impl);
-  ~UpstreamResponse();  // returns the connection to the pool when the body was fully read
-  UpstreamResponse(const UpstreamResponse&) = delete;
-  UpstreamResponse& operator=(const UpstreamResponse&) = delete;
+  virtual ~UpstreamResponse() = default;
 
-  int status() const;
-  const Headers& headers() const;
+  virtual int status() const = 0;
+  virtual const Headers& headers() const = 0;
 
   // The next piece of the body as it arrives; an empty view means the body is complete.
   // The view is valid until the next call.
-  net::awaitable<Result<std::string_view>> read();
+  virtual net::awaitable<Result<std::string_view>> read() = 0;
 
   // The rest of the body, failing beyond max_bytes.
-  net::awaitable<Result<std::string>> readAll(uint64_t max_bytes);
+  virtual net::awaitable<Result<std::string>> readAll(uint64_t max_bytes);
 
   // The whole body has been read.
-  bool finished() const;
+  virtual bool finished() const = 0;
 
   // Closes the connection now (the client went away); a pending read() then fails.
-  void abort();
-
- private:
-  std::unique_ptr<Impl> impl_;
+  virtual void abort() = 0;
 };
 
-class UpstreamClient {
+// Where provider requests go. The real one is UpstreamClient (one per worker); tests replace
+// it with fakes that fail in chosen ways (LevelDB's Env is the model).
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+  // Sends the request and waits for the response headers. Errors: kUnavailable when the
+  // upstream cannot be reached, breaks the connection or the request was cancelled through
+  // `abort`, kDeadlineExceeded on a timeout. `abort` (optional) must outlive the call.
+  virtual net::awaitable<Result<std::unique_ptr<UpstreamResponse>>> send(
+      const UpstreamRequest& req, UpstreamAbort* abort = nullptr) = 0;
+};
+
+class UpstreamClient final : public Upstream {
  public:
   // `ca_file`: PEM bundle trusted in addition to the system CAs (the Kubernetes API server's
   // ca.crt for service discovery); empty for the system CAs only.
@@ -75,7 +102,8 @@ class UpstreamClient {
 
   // Sends the request and waits for the response headers. Errors: kUnavailable when the
   // upstream cannot be reached or breaks the connection, kDeadlineExceeded on a timeout.
-  net::awaitable<Result<std::unique_ptr<UpstreamResponse>>> send(const UpstreamRequest& req);
+  net::awaitable<Result<std::unique_ptr<UpstreamResponse>>> send(
+      const UpstreamRequest& req, UpstreamAbort* abort = nullptr) override;
 
   size_t idleConnections() const;
   // Written by this worker only; safe to read from any thread.

@@ -38,8 +38,9 @@ class ProviderTable {
 
   // 401 naming the variable to set when the provider has no key but needs one.
   static Status checkUsable(const ProviderEntry& e);
-  // Adds the provider's credentials in its auth style.
-  static void addAuth(const ProviderEntry& e, Headers& headers);
+  // Adds credentials in the provider's auth style: `key_override` when given (a key chosen for
+  // this request), else the provider's configured key.
+  static void addAuth(const ProviderEntry& e, Headers& headers, std::string_view key_override = {});
   // base URL + path (path starts with '/', may carry a query).
   static Url endpoint(const ProviderEntry& e, std::string_view path);
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_parse.h"
+#include "core/saturating.h"
 #include "http/json_scan.h"
 
 namespace igw {
@@ -59,6 +60,39 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
     return out.known();
   }
   return false;
+}
+
+TokenUsage AnthropicUsage::tokens() const {
+  TokenUsage u;
+  if (input >= 0) u.prompt = addSat(input, cache_read, cache_creation);
+  if (output >= 0) u.completion = output;
+  if (u.prompt >= 0 && u.completion >= 0) u.total = addSat(u.prompt, u.completion);
+  return u;
+}
+
+bool extractAnthropicUsage(std::string_view json, AnthropicUsage& acc) {
+  if (!mayHaveValue(json, "\"usage\"", '{')) return false;
+  auto doc = parseJsonOrDiscarded(json);
+  if (!doc.is_object()) return false;
+  const nlohmann::json* usage = nullptr;
+  if (auto m = doc.find("message"); m != doc.end() && m->is_object()) {
+    if (auto u = m->find("usage"); u != m->end() && u->is_object()) usage = &*u;
+  }
+  if (usage == nullptr) {
+    if (auto u = doc.find("usage"); u != doc.end() && u->is_object()) usage = &*u;
+  }
+  if (usage == nullptr) return false;
+  auto read = [&](const char* key, int64_t& into) {
+    auto v = usage->find(key);
+    if (v != usage->end() && v->is_number_integer() && v->get<int64_t>() >= 0) {
+      into = v->get<int64_t>();
+    }
+  };
+  read("input_tokens", acc.input);
+  read("cache_read_input_tokens", acc.cache_read);
+  read("cache_creation_input_tokens", acc.cache_creation);
+  read("output_tokens", acc.output);
+  return true;
 }
 
 void extractToolCallNames(std::string_view json, std::vector<std::string>& names) {

@@ -19,6 +19,16 @@ struct TokenUsage {
 // Top-level "usage" of a chat.completion or chat.completion.chunk; false when absent or null.
 bool extractUsage(std::string_view json, TokenUsage& out);
 
+// Anthropic Messages usage, gathered from a whole message or from stream events: message_start
+// carries it under "message", message_delta at the top level. Prompt tokens count the cached
+// ones too (as the OpenAI translation of Anthropic answers does).
+struct AnthropicUsage {
+  int64_t input = -1, cache_read = 0, cache_creation = 0, output = -1;
+  TokenUsage tokens() const;
+};
+// Reads the usage of one Anthropic message or stream event into `acc`; false when none.
+bool extractAnthropicUsage(std::string_view json, AnthropicUsage& acc);
+
 // Appends function names of tool calls: choices[].message.tool_calls[] (complete responses) or
 // choices[].delta.tool_calls[] carrying a name (the first delta of each streamed call).
 void extractToolCallNames(std::string_view json, std::vector<std::string>& names);

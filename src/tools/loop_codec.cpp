@@ -26,7 +26,71 @@ size_t utf8Cut(const std::string& s, size_t max) {
   return n;
 }
 
+// The call's extra_content object as JSON text (Gemini's thought signature lives there).
+std::string extraContent(const json& call) {
+  auto it = call.find("extra_content");
+  return it != call.end() && it->is_object() ? safeDump(*it) : std::string();
+}
+
 }  // namespace
+
+Reasoning Reasoning::of(const json& message) {
+  Reasoning r;
+  if (!message.is_object()) return r;
+  if (auto t = message.find("reasoning_content"); t != message.end() && t->is_string()) {
+    r.text = t->get<std::string>();
+    r.has_text = true;
+  }
+  if (auto s = message.find("reasoning_signature"); s != message.end() && s->is_string()) {
+    r.signature = s->get<std::string>();
+    r.has_signature = true;
+  }
+  if (auto d = message.find("reasoning_redacted"); d != message.end() && d->is_array()) {
+    for (const auto& blob : *d) {
+      if (blob.is_string()) r.redacted.push_back(blob.get<std::string>());
+    }
+  }
+  return r;
+}
+
+void Reasoning::writeTo(json& message) const {
+  if (has_text || has_signature) message["reasoning_content"] = text;
+  if (has_signature) message["reasoning_signature"] = signature;
+  if (!redacted.empty()) message["reasoning_redacted"] = redacted;
+}
+
+Reasoning joinReasoning(const Reasoning& first, const Reasoning& second) {
+  Reasoning r;
+  r.text = first.text + second.text;
+  r.has_text = first.has_text || second.has_text;
+  r.redacted = first.redacted;
+  r.redacted.insert(r.redacted.end(), second.redacted.begin(), second.redacted.end());
+  auto alone = [](const Reasoning& other) { return other.text.empty() && !other.has_signature; };
+  if (first.has_signature && alone(second)) {
+    r.signature = first.signature;
+    r.has_signature = true;
+  } else if (second.has_signature && alone(first)) {
+    r.signature = second.signature;
+    r.has_signature = true;
+  }
+  return r;
+}
+
+void surfaceReasoning(json& response, const Reasoning& earlier) {
+  if (earlier.empty() || !response.is_object()) return;
+  auto choices = response.find("choices");
+  if (choices == response.end() || !choices->is_array() || choices->empty()) return;
+  json& choice = (*choices)[0];
+  if (!choice.is_object()) return;
+  auto msg = choice.find("message");
+  if (msg == choice.end() || !msg->is_object()) return;
+  Reasoning own = Reasoning::of(*msg);
+  if (own.has_signature) return;
+  msg->erase("reasoning_content");
+  msg->erase("reasoning_signature");
+  msg->erase("reasoning_redacted");
+  joinReasoning(earlier, own).writeTo(*msg);
+}
 
 std::string safeDump(const json& doc) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -87,14 +151,16 @@ Result<Completion> readCompletion(const json& response) {
   c.finish_reason = jsonf::str(*choice, "finish_reason");
   auto msg = choice->find("message");
   if (msg == choice->end() || !msg->is_object()) return c;
+  c.content = jsonf::str(*msg, "content");
+  c.reasoning = Reasoning::of(*msg);
   auto calls = msg->find("tool_calls");
   if (calls == msg->end() || !calls->is_array()) return c;
   for (const auto& tc : *calls) {
     if (!tc.is_object()) continue;
     auto fn = tc.find("function");
     if (fn == tc.end() || !fn->is_object()) continue;
-    ToolCall call{jsonf::str(tc, "id"), jsonf::str(*fn, "name"),
-                  jsonf::str(*fn, "arguments", "{}")};
+    ToolCall call{jsonf::str(tc, "id"), jsonf::str(*fn, "name"), jsonf::str(*fn, "arguments", "{}"),
+                  extraContent(tc)};
     // Some providers send arguments as an object rather than a string.
     auto args = fn->find("arguments");
     if (args != fn->end() && args->is_object()) call.arguments = args->dump();
@@ -131,9 +197,24 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
   }
   if (choice == nullptr) return Action::kForward;
   Action action = Action::kForward;
+  bool visible = false;  // text or reasoning the client should see at once
   if (auto d = choice->find("delta"); d != choice->end() && d->is_object()) {
     if (auto c = d->find("content"); c != d->end() && c->is_string()) {
       content_ += c->get<std::string>();
+      visible = !c->get_ref<const std::string&>().empty();
+    }
+    // Reasoning deltas are forwarded like text; the turn keeps them for its replay.
+    Reasoning r = Reasoning::of(*d);
+    visible = visible || !r.empty();
+    if (!r.empty()) {
+      Reasoning& mine = reasoning_;
+      mine.text += r.text;
+      mine.has_text = mine.has_text || r.has_text;
+      if (r.has_signature) {  // a whole signature, not a fragment: the last one wins
+        mine.signature = std::move(r.signature);
+        mine.has_signature = true;
+      }
+      for (auto& blob : r.redacted) mine.redacted.push_back(std::move(blob));
     }
     if (auto tcs = d->find("tool_calls"); tcs != d->end() && tcs->is_array()) {
       for (const auto& tc : *tcs) {
@@ -150,6 +231,7 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
           if (std::string n = jsonf::str(*fn, "name"); !n.empty()) p.name = n;
           p.arguments += jsonf::str(*fn, "arguments");
         }
+        if (std::string extra = extraContent(tc); !extra.empty()) p.extra_content = extra;
       }
       action = Action::kHold;
     }
@@ -158,6 +240,23 @@ StreamAccumulator::Action StreamAccumulator::onChunk(std::string_view data, std:
     finish_reason_ = f->get<std::string>();
     action = Action::kHold;
   }
+  if (action == Action::kHold && visible && doc["choices"].size() == 1) {
+    // Text or reasoning in the same chunk as tool calls (Gemini sends them together): the
+    // client sees it now, the tool calls and the finish wait with the turn's held chunks.
+    json now = doc;
+    json& first = now["choices"][0];
+    first["delta"].erase("tool_calls");
+    if (first.contains("finish_reason")) first["finish_reason"] = nullptr;
+    json& later = doc["choices"][0];
+    json delta = json::object();
+    if (auto tcs = later["delta"].find("tool_calls"); tcs != later["delta"].end()) {
+      delta["tool_calls"] = std::move(*tcs);
+    }
+    later["delta"] = std::move(delta);
+    rewritten = safeDump(now);
+    held_part_ = safeDump(doc);
+    return Action::kSplit;
+  }
   return action;
 }
 
@@ -165,7 +264,7 @@ std::vector<ToolCall> StreamAccumulator::calls() const {
   std::vector<ToolCall> out;
   for (const auto& p : calls_) {
     if (p.name.empty()) continue;
-    out.push_back({p.id, p.name, p.arguments.empty() ? "{}" : p.arguments});
+    out.push_back({p.id, p.name, p.arguments.empty() ? "{}" : p.arguments, p.extra_content});
   }
   return out;
 }
@@ -176,16 +275,23 @@ std::string StreamAccumulator::usageChunk(const UsageTotals& totals) const {
   return safeDump(chunk);
 }
 
-json assistantMessage(const std::string& content, const std::vector<ToolCall>& calls) {
+json assistantMessage(const std::string& content, const std::vector<ToolCall>& calls,
+                      const Reasoning& reasoning) {
   json msg{{"role", "assistant"}};
   msg["content"] = content.empty() ? json(nullptr) : json(content);
   json list = json::array();
   for (const auto& c : calls) {
-    list.push_back(json{{"id", c.id},
-                        {"type", "function"},
-                        {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+    json call{{"id", c.id},
+              {"type", "function"},
+              {"function", {{"name", c.name}, {"arguments", c.arguments}}}};
+    if (!c.extra_content.empty()) {
+      json extra = parseJsonOrDiscarded(c.extra_content);
+      if (extra.is_object()) call["extra_content"] = std::move(extra);
+    }
+    list.push_back(std::move(call));
   }
   if (!list.empty()) msg["tool_calls"] = std::move(list);
+  reasoning.writeTo(msg);
   return msg;
 }
 

@@ -40,8 +40,9 @@ Result<std::string> chatResponseToMessage(std::string_view openai_body,
 // {"type":"error","error":{"type":...,"message":...}}; the type follows the HTTP status.
 std::string chatErrorToMessagesError(int http_status, std::string_view openai_error_body);
 
-// Anthropic error type for an HTTP status: 400 invalid_request_error, 401
-// authentication_error, 403 permission_error, 404 not_found_error, 413 request_too_large, 429
+// Anthropic error type for an HTTP status, the Anthropic column of the error taxonomy
+// (http/error_taxonomy.h): 400 invalid_request_error, 401 authentication_error, 402
+// billing_error, 403 permission_error, 404 not_found_error, 413 request_too_large, 429
 // rate_limit_error, 503/529 overloaded_error, other 5xx api_error, other 4xx
 // invalid_request_error.
 std::string_view messagesErrorType(int http_status);

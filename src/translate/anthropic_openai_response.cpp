@@ -12,11 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "translate/anthropic_openai.h"
 #include "core/ids.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
+#include "translate/anthropic_openai.h"
 
 namespace igw {
 
@@ -128,27 +129,7 @@ std::string errorEnvelope(std::string_view type, std::string_view message) {
 }  // namespace messages
 
 std::string_view messagesErrorType(int status) {
-  switch (status) {
-    case 400:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit_error";
-    case 503:
-    case 529:
-      return "overloaded_error";
-    default:
-      break;
-  }
-  if (status >= 400 && status < 500) return "invalid_request_error";
-  return "api_error";  // 500, 502, 504, other 5xx, and anything that is not an error status
+  return anthropicErrorType(status);
 }
 
 std::string chatErrorToMessagesError(int http_status, std::string_view openai_error_body) {

@@ -10,6 +10,7 @@
 
 #include "core/json_parse.h"
 #include "core/saturating.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
 
 namespace igw {
@@ -98,37 +99,8 @@ std::string_view finishReason(std::string_view stop_reason) {
 }
 
 Code errorCode(std::string_view type, int http_status) {
-  if (type == "invalid_request_error") return Code::kInvalidArgument;
-  if (type == "authentication_error") return Code::kUnauthenticated;
-  if (type == "permission_error") return Code::kPermissionDenied;
-  if (type == "not_found_error") return Code::kNotFound;
-  if (type == "request_too_large") return Code::kPayloadTooLarge;
-  if (type == "rate_limit_error") return Code::kRateLimited;
-  if (type == "api_error") return Code::kInternal;
-  if (type == "overloaded_error") return Code::kServiceUnavailable;
-  switch (http_status) {
-    case 401:
-      return Code::kUnauthenticated;
-    case 403:
-      return Code::kPermissionDenied;
-    case 404:
-      return Code::kNotFound;
-    case 413:
-      return Code::kPayloadTooLarge;
-    case 429:
-      return Code::kRateLimited;
-    case 500:
-      return Code::kInternal;
-    case 503:
-    case 529:
-      return Code::kServiceUnavailable;  // Anthropic's "overloaded"
-    case 504:
-      return Code::kDeadlineExceeded;
-    default:
-      break;
-  }
-  if (http_status >= 400 && http_status < 500) return Code::kInvalidArgument;
-  return Code::kUnavailable;
+  int status = statusForAnthropicType(type);
+  return codeForStatus(status != 0 ? status : http_status);
 }
 
 Result<std::string> translateMessage(std::string_view native_body, const TranslateContext& ctx) {
@@ -183,19 +155,19 @@ class AnthropicAdapter final : public ChatAdapter {
     return anthropic::newMessageStream(ctx);
   }
 
-  // {"type":"error","error":{"type":"rate_limit_error","message":"..."}}
-  Status translateError(int http_status, std::string_view native_body) const override {
+  // {"type":"error","error":{"type":"rate_limit_error","message":"..."}}: the status passes
+  // through (a 529 stays a 529; the error type names the same class), the message is Anthropic's.
+  ProviderError translateError(int http_status, std::string_view native_body) const override {
     nlohmann::json body = parseJsonOrDiscarded(native_body);
-    std::string type, message;
+    std::string message;
     if (body.is_object() && body.contains("error") && body["error"].is_object()) {
       const auto& err = body["error"];
-      if (err.contains("type") && err["type"].is_string()) type = err["type"].get<std::string>();
       if (err.contains("message") && err["message"].is_string()) {
         message = err["message"].get<std::string>();
       }
     }
     if (message.empty()) message = upstreamErrorMessage(native_body);
-    return {anthropic::errorCode(type, http_status), std::move(message)};
+    return {providerErrorStatus(http_status), std::move(message)};
   }
 
  private:

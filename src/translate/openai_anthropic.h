@@ -47,8 +47,9 @@ Result<std::string> translateMessage(std::string_view native_body, const Transla
 // anthropic_stream.cpp: Anthropic stream events -> OpenAI chunks.
 std::unique_ptr<StreamTranslator> newMessageStream(const TranslateContext& ctx);
 
-// Anthropic error type ("overloaded_error", ...) -> Code; falls back on the HTTP status when the
-// type is unknown or empty.
+// Anthropic error type ("overloaded_error", ...) -> Code, through the error taxonomy
+// (http/error_taxonomy.h); falls back on the HTTP status when the type is unknown or empty. For
+// stream error events, which carry a type and no status.
 Code errorCode(std::string_view error_type, int http_status);
 
 // Anthropic stop_reason -> OpenAI finish_reason.

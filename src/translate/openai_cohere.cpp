@@ -22,7 +22,7 @@ class CohereAdapter final : public ChatAdapter {
     return cohere::newStream(ctx);
   }
 
-  Status translateError(int http_status, std::string_view native_body) const override {
+  ProviderError translateError(int http_status, std::string_view native_body) const override {
     return cohere::translateError(http_status, native_body);
   }
 };

@@ -42,7 +42,9 @@ namespace cohere {
 Result<NativeRequest> buildRequest(const nlohmann::json& openai_request, bool stream);
 Result<std::string> translateResponse(std::string_view native_body, const TranslateContext& ctx);
 std::unique_ptr<StreamTranslator> newStream(const TranslateContext& ctx);
-Status translateError(int http_status, std::string_view native_body);
+// An error response: the HTTP status passes through (one that is not an HTTP error becomes
+// 502, see http/error_taxonomy.h); the message is Cohere's {"message"} or the body's text.
+ProviderError translateError(int http_status, std::string_view native_body);
 
 // Cohere finish_reason -> OpenAI finish_reason; empty for ERROR/TIMEOUT (the caller reports
 // those as errors). Unknown values map to "stop".

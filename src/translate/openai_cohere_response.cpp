@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_parse.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
 #include "translate/openai_cohere.h"
 
@@ -167,38 +168,13 @@ Result<std::string> translateResponse(std::string_view native_body, const Transl
   return dumpJson(out);
 }
 
-Status translateError(int http_status, std::string_view native_body) {
+ProviderError translateError(int http_status, std::string_view native_body) {
   std::string msg;
   json body = parseJsonOrDiscarded(native_body);
   if (const std::string* m = body.is_discarded() ? nullptr : stringAt(body, "message")) msg = *m;
   if (msg.empty() && !native_body.empty()) msg = quoteForError(upstreamErrorMessage(native_body));
   if (msg.empty()) msg = "Cohere returned HTTP " + std::to_string(http_status);
-  switch (http_status) {
-    case 400:
-    case 422:
-      return invalidArgument(std::move(msg));
-    case 401:
-      return unauthenticated(std::move(msg));
-    case 402:
-    case 403:
-      return permissionDenied(std::move(msg));
-    case 404:
-      return notFound(std::move(msg));
-    case 413:
-      return {Code::kPayloadTooLarge, std::move(msg)};
-    case 429:
-      return {Code::kRateLimited, std::move(msg)};
-    case 499:
-    case 500:
-      return internalError(std::move(msg));
-    case 503:
-      return {Code::kServiceUnavailable, std::move(msg)};
-    case 504:
-      return deadlineExceeded(std::move(msg));
-    default:
-      if (http_status >= 400 && http_status < 500) return invalidArgument(std::move(msg));
-      return unavailable(std::move(msg));  // 502 and anything unexpected
-  }
+  return {providerErrorStatus(http_status), std::move(msg)};
 }
 
 }  // namespace cohere

@@ -22,7 +22,7 @@ class GeminiAdapter final : public ChatAdapter {
     return gemini::newStream(ctx);
   }
 
-  Status translateError(int http_status, std::string_view native_body) const override {
+  ProviderError translateError(int http_status, std::string_view native_body) const override {
     return gemini::translateError(http_status, native_body);
   }
 };

@@ -59,9 +59,12 @@ Result<std::string> translateResponse(std::string_view native_body, const Transl
 std::unique_ptr<StreamTranslator> newStream(const TranslateContext& ctx);
 
 // gemini_response.cpp: a Gemini error (HTTP status, google.rpc status string, message) -> Status
-// carrying the provider's message.
+// carrying the provider's message (errors inside a response or a stream).
 Status errorStatus(int http_status, std::string_view rpc_status, std::string message);
-Status translateError(int http_status, std::string_view native_body);
+// An error response: the HTTP status passes through, but for the documented mappings
+// (http/error_taxonomy.h): a bad API key (400 INVALID_ARGUMENT, "API key not valid") is 401, a
+// status that is not an HTTP error is 502.
+ProviderError translateError(int http_status, std::string_view native_body);
 
 // Gemini finishReason -> OpenAI finish_reason ("tool_calls" for STOP when the candidate called
 // functions).

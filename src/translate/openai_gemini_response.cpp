@@ -8,6 +8,7 @@
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "core/saturating.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
 #include "translate/openai_gemini.h"
 
@@ -87,44 +88,10 @@ void appendChoice(std::string& out, int64_t index, const PartsOut& p, std::strin
   out += "\",\"logprobs\":null}";
 }
 
-Code codeForRpcStatus(std::string_view s) {
-  if (s == "INVALID_ARGUMENT" || s == "FAILED_PRECONDITION" || s == "OUT_OF_RANGE") {
-    return Code::kInvalidArgument;
-  }
-  if (s == "UNAUTHENTICATED") return Code::kUnauthenticated;
-  if (s == "PERMISSION_DENIED") return Code::kPermissionDenied;
-  if (s == "NOT_FOUND") return Code::kNotFound;
-  if (s == "RESOURCE_EXHAUSTED") return Code::kRateLimited;
-  if (s == "UNAVAILABLE") return Code::kServiceUnavailable;
-  if (s == "INTERNAL" || s == "UNKNOWN" || s == "DATA_LOSS") return Code::kInternal;
-  if (s == "DEADLINE_EXCEEDED") return Code::kDeadlineExceeded;
-  if (s == "CANCELLED" || s == "ABORTED") return Code::kUnavailable;
-  return Code::kOk;  // unknown: decide by HTTP status
-}
-
-Code codeForHttp(int status) {
-  switch (status) {
-    case 400:
-      return Code::kInvalidArgument;
-    case 401:
-      return Code::kUnauthenticated;
-    case 403:
-      return Code::kPermissionDenied;
-    case 404:
-      return Code::kNotFound;
-    case 413:
-      return Code::kPayloadTooLarge;
-    case 429:
-      return Code::kRateLimited;
-    case 500:
-      return Code::kInternal;
-    case 503:
-      return Code::kServiceUnavailable;
-    case 504:
-      return Code::kDeadlineExceeded;
-    default:
-      return status >= 500 || status < 400 ? Code::kUnavailable : Code::kInvalidArgument;
-  }
+// A bad key comes back as 400 INVALID_ARGUMENT; callers need to see it as an auth failure.
+bool invalidApiKey(std::string_view message) {
+  return message.find("API key not valid") != std::string_view::npos ||
+         message.find("API_KEY_INVALID") != std::string_view::npos;
 }
 
 std::string decoded(const JsonView& v, uint32_t n) {
@@ -215,13 +182,10 @@ std::string_view finishReason(std::string_view r, bool has_tool_calls) {
 }
 
 Status errorStatus(int http_status, std::string_view rpc_status, std::string message) {
-  Code code = codeForRpcStatus(rpc_status);
-  if (code == Code::kOk) code = codeForHttp(http_status);
-  // A bad key comes back as 400 INVALID_ARGUMENT; callers need to see it as an auth failure.
-  if (message.find("API key not valid") != std::string::npos ||
-      message.find("API_KEY_INVALID") != std::string::npos) {
-    code = Code::kUnauthenticated;
-  }
+  // The google.rpc status names the class; without a known one the HTTP status does.
+  int status = statusForGoogleRpcStatus(rpc_status);
+  Code code = codeForStatus(status != 0 ? status : http_status);
+  if (invalidApiKey(message)) code = Code::kUnauthenticated;
   if (message.empty()) message = "Gemini returned HTTP " + std::to_string(http_status);
   return {code, std::move(message)};
 }
@@ -241,12 +205,16 @@ Status embeddedError(const JsonView& v, int http_status, std::string* rpc_status
   return s.isOk() ? internalError("Gemini error") : s;
 }
 
-Status translateError(int http_status, std::string_view body) {
+ProviderError translateError(int http_status, std::string_view body) {
+  std::string message;
   JsonView v;
   if (v.parse(body)) {
-    if (Status s = embeddedError(v, http_status); !s) return s;
+    if (Status s = embeddedError(v, http_status); !s) message = s.message();
   }
-  return errorStatus(http_status, {}, upstreamErrorMessage(body));
+  if (message.empty()) message = upstreamErrorMessage(body);
+  int status = providerErrorStatus(http_status);
+  if (status == 400 && invalidApiKey(message)) status = 401;  // documented in error_taxonomy.h
+  return {status, std::move(message)};
 }
 
 Result<std::string> translateResponse(std::string_view body, const TranslateContext& ctx) {

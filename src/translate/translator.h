@@ -32,6 +32,12 @@ struct TranslateContext {
   bool include_usage = false;  // stream: emit a final usage chunk (stream_options.include_usage)
 };
 
+// A provider's error response as the client will see it: status and the provider's message.
+struct ProviderError {
+  int status;
+  std::string message;
+};
+
 // Per-request state machine: native stream events in, OpenAI SSE bytes out.
 class StreamTranslator {
  public:
@@ -69,9 +75,11 @@ class ChatAdapter {
 
   virtual std::unique_ptr<StreamTranslator> newStream(const TranslateContext& ctx) const = 0;
 
-  // Native error response -> Status whose code gives the HTTP status to return (429 rate limit,
-  // 503 overloaded, 401 auth, 400 invalid request, ...) and whose message is the provider's.
-  virtual Status translateError(int http_status, std::string_view native_body) const = 0;
+  // Native error response -> the status to answer with and the provider's message. The status
+  // is the provider's HTTP status passed through unchanged (a 529 stays a 529); only the
+  // mappings documented in http/error_taxonomy.h and docs/errors.md change it (a status that is
+  // not an HTTP error becomes 502; Gemini's 400 for a bad API key becomes 401).
+  virtual ProviderError translateError(int http_status, std::string_view native_body) const = 0;
 };
 
 }  // namespace igw

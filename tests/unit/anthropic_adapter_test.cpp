@@ -210,7 +210,7 @@ TEST(AnthropicRequest, UnsignedReasoningIsDroppedAndEmptyTurnsSkipped) {
 
 // --- errors ---------------------------------------------------------------------------
 
-TEST(AnthropicErrors, TypesMapToCodesAndKeepTheMessage) {
+TEST(AnthropicErrors, StatusPassesThroughAndTheTypeNamesTheClass) {
   auto adapter = igw::makeAnthropicAdapter({});
   struct Case {
     const char* type;
@@ -227,23 +227,32 @@ TEST(AnthropicErrors, TypesMapToCodesAndKeepTheMessage) {
                         Case{"overloaded_error", 529, igw::Code::kServiceUnavailable}}) {
     std::string body = std::string(R"({"type":"error","error":{"type":")") + c.type +
                        R"(","message":"provider says \"no\""},"request_id":"req_011"})";
-    igw::Status s = adapter->translateError(c.status, body);
-    EXPECT_EQ(s.code(), c.code) << c.type;
-    EXPECT_EQ(s.message(), "provider says \"no\"");
-    // The type wins over a surprising HTTP status.
-    EXPECT_EQ(adapter->translateError(400, body).code(), c.code) << c.type;
+    igw::ProviderError e = adapter->translateError(c.status, body);
+    EXPECT_EQ(e.status, c.status) << c.type;  // passed through: a 529 stays a 529
+    EXPECT_EQ(e.message, "provider says \"no\"");
+    // The HTTP status is what the client gets, whatever the type says.
+    EXPECT_EQ(adapter->translateError(400, body).status, 400) << c.type;
+    // Stream error events carry only the type: it names the class through the taxonomy.
+    EXPECT_EQ(igw::anthropic::errorCode(c.type, 500), c.code) << c.type;
   }
 }
 
 TEST(AnthropicErrors, UnknownTypesAndBodiesFallBackOnTheStatus) {
   auto adapter = igw::makeAnthropicAdapter({});
-  EXPECT_EQ(adapter->translateError(529, "").code(), igw::Code::kServiceUnavailable);
-  EXPECT_EQ(adapter->translateError(429, "<html>slow down</html>").code(), igw::Code::kRateLimited);
-  EXPECT_EQ(adapter->translateError(429, "<html>slow down</html>").message(),
+  EXPECT_EQ(adapter->translateError(529, "").status, 529);
+  EXPECT_EQ(adapter->translateError(429, "<html>slow down</html>").status, 429);
+  EXPECT_EQ(adapter->translateError(429, "<html>slow down</html>").message,
             "<html>slow down</html>");
-  EXPECT_EQ(adapter->translateError(418, R"({"error":{"type":"new_error","message":"m"}})").code(),
-            igw::Code::kInvalidArgument);
-  EXPECT_EQ(adapter->translateError(502, "bad gateway").code(), igw::Code::kUnavailable);
+  EXPECT_EQ(adapter->translateError(418, R"({"error":{"type":"new_error","message":"m"}})").status,
+            418);
+  EXPECT_EQ(adapter->translateError(502, "bad gateway").status, 502);
+  // The documented mapping: a status that is not an HTTP error becomes 502.
+  EXPECT_EQ(adapter->translateError(200, R"({"error":{"type":"api_error","message":"m"}})").status,
+            502);
+  EXPECT_EQ(adapter->translateError(0, "").status, 502);
+  EXPECT_EQ(adapter->translateError(600, "").status, 502);
+  EXPECT_EQ(igw::anthropic::errorCode("billing_error", 500), igw::Code::kPermissionDenied);
+  EXPECT_EQ(igw::anthropic::errorCode("new_error", 418), igw::Code::kInvalidArgument);
 }
 
 TEST(AnthropicResponse, MalformedBodiesAreErrorsNotCrashes) {

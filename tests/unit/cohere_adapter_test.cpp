@@ -86,8 +86,9 @@ TEST(CohereGolden, AllCases) {
     if (fs::exists(dir / "upstream_status.txt")) {
       int status = std::stoi(readFile(dir / "upstream_status.txt"));
       auto err = adapter->translateError(status, readFile(dir / "upstream_response.json"));
-      EXPECT_EQ(igw::httpStatus(err.code()), std::stoi(readFile(dir / "client_status.txt")));
-      EXPECT_EQ(json::parse(igw::errorJson(err)), readJson(dir / "client_response.json"));
+      EXPECT_EQ(err.status, std::stoi(readFile(dir / "client_status.txt")));
+      EXPECT_EQ(json::parse(igw::errorJson(err.message, igw::errorType(err.status))),
+                readJson(dir / "client_response.json"));
     } else if (fs::exists(dir / "upstream_response.json")) {
       auto out = adapter->translateResponse(readFile(dir / "upstream_response.json"), ctx);
       ASSERT_TRUE(out.isOk()) << out.status().message();
@@ -189,30 +190,19 @@ TEST(CohereStream, UsageIsReportedAfterMessageEnd) {
   EXPECT_EQ(out.substr(out.size() - 14), "data: [DONE]\n\n");
 }
 
-TEST(CohereError, StatusMapping) {
+TEST(CohereError, StatusPassesThroughWithCoheresMessage) {
   auto a = igw::makeCohereAdapter();
-  struct Case {
-    int http;
-    igw::Code code;
-  };
-  for (auto [http, code] : {Case{400, igw::Code::kInvalidArgument},
-                            {401, igw::Code::kUnauthenticated},
-                            {403, igw::Code::kPermissionDenied},
-                            {404, igw::Code::kNotFound},
-                            {422, igw::Code::kInvalidArgument},
-                            {429, igw::Code::kRateLimited},
-                            {499, igw::Code::kInternal},
-                            {500, igw::Code::kInternal},
-                            {502, igw::Code::kUnavailable},
-                            {503, igw::Code::kServiceUnavailable},
-                            {504, igw::Code::kDeadlineExceeded}}) {
-    auto s =
+  for (int http : {400, 401, 402, 403, 404, 422, 429, 498, 499, 500, 501, 502, 503, 504, 529}) {
+    auto e =
         a->translateError(http, R"({"id":"x","message":"boom )" + std::to_string(http) + "\"}");
-    EXPECT_EQ(s.code(), code) << http;
-    EXPECT_EQ(s.message(), "boom " + std::to_string(http));
+    EXPECT_EQ(e.status, http);
+    EXPECT_EQ(e.message, "boom " + std::to_string(http));
   }
-  EXPECT_EQ(a->translateError(500, "upstream exploded").message(), "upstream exploded");
-  EXPECT_EQ(a->translateError(500, "").message(), "Cohere returned HTTP 500");
+  // The documented mapping: a status that is not an HTTP error becomes 502.
+  EXPECT_EQ(a->translateError(200, R"({"message":"odd"})").status, 502);
+  EXPECT_EQ(a->translateError(302, "").status, 502);
+  EXPECT_EQ(a->translateError(500, "upstream exploded").message, "upstream exploded");
+  EXPECT_EQ(a->translateError(500, "").message, "Cohere returned HTTP 500");
 }
 
 TEST(CohereError, NonStreamingErrorFinishReasonsFail) {

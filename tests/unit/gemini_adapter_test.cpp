@@ -151,9 +151,11 @@ TEST(GeminiErrors, MapsRpcStatus) {
       {504, "DEADLINE_EXCEEDED", Code::kDeadlineExceeded},
   };
   for (const auto& c : cases) {
-    Status s = a->translateError(c.http, body(c.http, c.status, "provider says no"));
-    EXPECT_EQ(s.code(), c.code) << c.status;
-    EXPECT_EQ(s.message(), "provider says no");
+    ProviderError e = a->translateError(c.http, body(c.http, c.status, "provider says no"));
+    EXPECT_EQ(e.status, c.http) << c.status;  // passed through
+    EXPECT_EQ(e.message, "provider says no");
+    // Errors inside a response or a stream carry only the google.rpc status: it names the class.
+    EXPECT_EQ(gemini::errorStatus(0, c.status, "m").code(), c.code) << c.status;
   }
 }
 
@@ -162,25 +164,31 @@ TEST(GeminiErrors, InvalidApiKeyIsUnauthenticated) {
       R"({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.",
     "status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo",
     "reason":"API_KEY_INVALID","domain":"googleapis.com"}]}})";
-  Status s = makeGeminiAdapter()->translateError(400, body);
-  EXPECT_EQ(s.code(), Code::kUnauthenticated);
-  EXPECT_EQ(s.message(), "API key not valid. Please pass a valid API key.");
+  ProviderError e = makeGeminiAdapter()->translateError(400, body);
+  EXPECT_EQ(e.status, 401);  // the one documented change of a Gemini status
+  EXPECT_EQ(e.message, "API key not valid. Please pass a valid API key.");
 }
 
 TEST(GeminiErrors, ArrayWrappedAndNonJsonBodies) {
   auto a = makeGeminiAdapter();
-  Status s = a->translateError(
+  ProviderError e = a->translateError(
       429, R"([{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}])");
-  EXPECT_EQ(s.code(), Code::kRateLimited);
-  EXPECT_EQ(s.message(), "Quota exceeded");
-  s = a->translateError(502, "<html>Bad Gateway</html>");
-  EXPECT_EQ(s.code(), Code::kUnavailable);
-  EXPECT_FALSE(s.message().empty());
-  s = a->translateError(503, "");
-  EXPECT_EQ(s.code(), Code::kServiceUnavailable);
-  // Unknown status string: the HTTP status decides.
-  s = a->translateError(404, R"({"error":{"code":404,"message":"gone","status":"WEIRD"}})");
-  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(e.status, 429);
+  EXPECT_EQ(e.message, "Quota exceeded");
+  e = a->translateError(502, "<html>Bad Gateway</html>");
+  EXPECT_EQ(e.status, 502);
+  EXPECT_FALSE(e.message.empty());
+  e = a->translateError(503, "");
+  EXPECT_EQ(e.status, 503);
+  EXPECT_FALSE(e.message.empty());
+  e = a->translateError(404, R"({"error":{"code":404,"message":"gone","status":"WEIRD"}})");
+  EXPECT_EQ(e.status, 404);
+  EXPECT_EQ(e.message, "gone");
+  // A status that is not an HTTP error becomes 502, whatever the body says.
+  e = a->translateError(200,
+                        R"({"error":{"code":429,"message":"q","status":"RESOURCE_EXHAUSTED"}})");
+  EXPECT_EQ(e.status, 502);
+  EXPECT_EQ(e.message, "q");
 }
 
 TEST(GeminiErrors, ErrorBodyOnSuccessPathIsNotASuccess) {

@@ -1,0 +1,34 @@
+// The gateway's filters and the chain they form. The order is fixed here, in one place:
+//
+//   request_id  request id, trace context               (every route)
+//   telemetry   in-flight gauge, request metrics, access log (onComplete)
+//   [auth, limits and budgets: next issues]
+//   route       the body's model -> provider and upstream model (chat, messages, proxy)
+//   model_allowlist  ALLOWED_MODELS / DISALLOWED_MODELS on every route that names a model
+//   [cache, routing pools: next issues]
+//   tool_loop   the MCP/A2A agent loop around model calls (chat, messages)
+//
+// then the endpoint (api/) and the provider call (providers/call.h). See docs/filters.md.
+#pragma once
+
+#include "core/config.h"
+#include "pipeline/chain.h"
+
+namespace igw {
+
+class ToolRegistry;
+
+FilterChain buildFilterChain(const Config& config, const ToolRegistry* tools);
+
+std::unique_ptr<Filter> makeRequestIdFilter(const Config& config);
+std::unique_ptr<Filter> makeTelemetryFilter(const Config& config);
+std::unique_ptr<Filter> makeRouteFilter(const Config& config);
+std::unique_ptr<Filter> makeModelAllowListFilter(const Config& config);
+// Null when no tool source is configured.
+std::unique_ptr<Filter> makeToolLoopFilter(const Config& config, const ToolRegistry* tools);
+
+// True when `ex` would be offered MCP/A2A tools (sources up, not bypassed by X-MCP-Bypass /
+// X-A2A-Bypass). /v1/messages to Anthropic goes byte for byte only when this is false.
+bool offersGatewayTools(const Exchange& ex);
+
+}  // namespace igw

@@ -1,0 +1,97 @@
+// The route: which provider and upstream model a request is for, read from its body ("model",
+// "stream") and ?provider= — or, for /proxy/{provider}/..., from the path (and the model from a
+// JSON body that names one, so that the allow-lists and usage metrics see it). Answers 400 for
+// a body a chat route cannot use, with a message saying what to fix.
+#include "api/app.h"
+#include "filters/filters.h"
+#include "pipeline/exchange.h"
+#include "providers/routing.h"
+
+namespace igw {
+
+namespace {
+
+class RouteFilter final : public Filter {
+ public:
+  std::string_view name() const override { return "route"; }
+
+  Status onRequest(Exchange& ex) const override {
+    switch (ex.endpoint) {
+      case Endpoint::kChat:
+      case Endpoint::kMessages:
+        return routeChat(ex);
+      case Endpoint::kProxy:
+        return routeProxy(ex);
+      default:
+        return Status::ok();
+    }
+  }
+
+ private:
+  static Status routeChat(Exchange& ex) {
+    auto body = inspectChatBody(ex.req.body);
+    if (!body) return body.status();
+    auto route = resolveRoute(ex.req.queryParam("provider"), body->model);
+    if (!route) return route.status();
+    ex.target.provider = &ex.app.providers.get(*route->spec);
+    ex.target.client_model = body->model;
+    ex.target.upstream_model = route->upstream_model;
+    ex.target.stream = body->stream;
+    ex.info.provider = route->spec->id;
+    ex.info.model = route->upstream_model;
+    ex.info.stream = body->stream;
+    ex.body = std::move(body.value());
+    return Status::ok();
+  }
+
+  static Status routeProxy(Exchange& ex) {
+    std::string_view rest = ex.req.path().substr(std::string_view("/proxy/").size());
+    std::string_view id = rest.substr(0, rest.find('/'));
+    auto spec = lookupProvider(id);
+    if (!spec) return spec.status();
+    ex.target.provider = &ex.app.providers.get(**spec);
+    ex.info.provider = (*spec)->id;
+    // A JSON body naming a model: the allow-lists apply and usage is counted under it. Other
+    // bodies go through untouched.
+    if (!ex.req.body.empty() && ex.req.body.front() == '{') {
+      if (auto body = inspectChatBody(ex.req.body)) {
+        ex.target.client_model = body->model;
+        ex.target.upstream_model = body->model;
+        ex.target.stream = body->stream;
+        ex.info.model = body->model;
+        ex.info.stream = body->stream;
+        ex.body = std::move(body.value());
+      }
+    }
+    return Status::ok();
+  }
+};
+
+// ALLOWED_MODELS / DISALLOWED_MODELS on every route that names a model, /proxy included.
+class ModelAllowListFilter final : public Filter {
+ public:
+  std::string_view name() const override { return "model_allowlist"; }
+
+  Status onRequest(Exchange& ex) const override {
+    const Target& t = ex.target;
+    if (t.provider == nullptr || t.upstream_model.empty()) return Status::ok();
+    std::string_view id = t.provider->spec->id;
+    if (modelAllowed(ex.config, id, t.upstream_model)) return Status::ok();
+    ex.refusal_code = "model_not_allowed";
+    return permissionDenied("model '" + std::string(id) + "/" + t.upstream_model +
+                            "' is not allowed on this gateway (ALLOWED_MODELS/DISALLOWED_MODELS)");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> makeRouteFilter(const Config&) {
+  return std::make_unique<RouteFilter>();
+}
+
+std::unique_ptr<Filter> makeModelAllowListFilter(const Config& config) {
+  if (config.allowed_models.empty() && config.disallowed_models.empty()) return nullptr;
+  return std::make_unique<ModelAllowListFilter>();
+}
+
+}  // namespace igw

@@ -1,0 +1,104 @@
+// Telemetry: the in-flight gauge, the request, token, tool and time-to-first-token metrics, and
+// one access-log line per request — all from what the request recorded in its Exchange, when it
+// completes. /health is not counted.
+#include "api/app.h"
+#include "filters/filters.h"
+#include "filters/labels.h"
+#include "pipeline/exchange.h"
+#include "telemetry/metrics.h"
+
+namespace igw {
+
+namespace {
+
+void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info, int status) {
+  std::string_view path = metricPath(req.path());
+  std::string_view method = metricMethod(req.method);
+  std::string code = std::to_string(status);
+  m.add(Metric::kRequests, {info.provider, method, path});
+  m.add(Metric::kResponses, {info.provider, method, path, code});
+  m.observe(Histo::kRequestDuration, {info.provider, method, path}, info.elapsedMs());
+  if (info.usage.known() && !info.model.empty()) {
+    if (info.usage.prompt >= 0) {
+      m.add(Metric::kPromptTokens, {info.provider, info.model},
+            static_cast<uint64_t>(info.usage.prompt));
+    }
+    if (info.usage.completion >= 0) {
+      m.add(Metric::kCompletionTokens, {info.provider, info.model},
+            static_cast<uint64_t>(info.usage.completion));
+    }
+    if (info.usage.total >= 0) {
+      m.add(Metric::kTotalTokens, {info.provider, info.model},
+            static_cast<uint64_t>(info.usage.total));
+    }
+  }
+  for (const auto& name : info.tool_calls) {
+    m.add(Metric::kToolCalls, {info.provider, info.model, toolType(name), name});
+  }
+  for (const auto& t : info.tool_executions) {
+    std::string_view type = toolType(t.name);
+    if (t.ok) {
+      m.add(Metric::kToolCallsSuccess, {info.provider, info.model, type, t.name});
+    } else {
+      m.add(Metric::kToolCallsFailure, {info.provider, info.model, type, t.name, t.error_type});
+    }
+    m.observe(Histo::kToolCallDuration, {info.provider, info.model, type, t.name}, t.duration_ms);
+  }
+  if (info.first_token && !info.model.empty()) {
+    m.observe(Histo::kTimeToFirstToken, {info.provider, info.model},
+              std::chrono::duration<double, std::milli>(*info.first_token - info.start).count());
+  }
+}
+
+class TelemetryFilter final : public Filter {
+ public:
+  explicit TelemetryFilter(bool log_content) : log_content_(log_content) {}
+  std::string_view name() const override { return "telemetry"; }
+
+  Status onRequest(Exchange& ex) const override {
+    if (ex.endpoint == Endpoint::kHealth) return Status::ok();
+    if (ex.ctx.metrics != nullptr) ex.ctx.metrics->addInFlight(1);
+    const Logger& log = ex.app.log;
+    if (log_content_ && log.enabled(LogLevel::kDebug)) {
+      log.debug("request body", {{"request_id", ex.info.request_id}, {"body", ex.req.body}});
+    }
+    return Status::ok();
+  }
+
+  void onComplete(Exchange& ex) const override {
+    if (ex.endpoint == Endpoint::kHealth) return;
+    const RequestInfo& info = ex.info;
+    if (ex.ctx.metrics != nullptr) {
+      ex.ctx.metrics->addInFlight(-1);
+      recordMetrics(*ex.ctx.metrics, ex.req, info, ex.res.status());
+    }
+    const Logger& log = ex.app.log;
+    if (log.enabled(LogLevel::kInfo)) {
+      // One access-log line per request. Never headers, keys or message contents.
+      std::initializer_list<LogField> fields = {{"request_id", info.request_id},
+                                                {"method", ex.req.method},
+                                                {"path", ex.req.path()},
+                                                {"status", ex.res.status()},
+                                                {"duration_ms", info.elapsedMs()},
+                                                {"provider", info.provider},
+                                                {"model", info.model},
+                                                {"stream", info.stream},
+                                                {"prompt_tokens", info.usage.prompt},
+                                                {"completion_tokens", info.usage.completion}};
+      // Token counts only when the provider reported them.
+      size_t n = info.usage.known() ? fields.size() : fields.size() - 2;
+      log.log(LogLevel::kInfo, "request", std::span<const LogField>(fields.begin(), n));
+    }
+  }
+
+ private:
+  bool log_content_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> makeTelemetryFilter(const Config& config) {
+  return std::make_unique<TelemetryFilter>(config.log_message_content);
+}
+
+}  // namespace igw

@@ -1,0 +1,75 @@
+// One request on its way through the gateway: what every filter, endpoint and provider call is
+// handed instead of a list of parameters. Lives in the connection's coroutine frame for the
+// duration of the request; never shared between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/chat_body.h"
+#include "core/status.h"
+#include "http/message.h"
+#include "http/responder.h"
+#include "net/asio.h"
+#include "net/server.h"
+#include "telemetry/request_info.h"
+
+namespace igw {
+
+struct App;
+struct Config;
+struct ProviderEntry;
+
+// The API the client speaks: it decides the shape of answers and errors.
+enum class ClientApi {
+  kOpenAI,     // OpenAI error objects {"error":{message,type,code}}
+  kAnthropic,  // Anthropic envelopes {"type":"error","error":{type,message}}
+};
+
+// Which endpoint family the request is for (set by the router before the filters run).
+enum class Endpoint { kChat, kMessages, kProxy, kModels, kToolListing, kHealth, kOther };
+
+// What the request asks a provider for: filled by the route filter for endpoints that name a
+// model (or, for /proxy, a provider).
+struct Target {
+  const ProviderEntry* provider = nullptr;
+  std::string client_model;    // "model" as the client wrote it (empty: none named)
+  std::string upstream_model;  // what the provider sees
+  bool stream = false;
+};
+
+class Exchange {
+ public:
+  Exchange(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const App& app;
+  const Config& config;
+  Request& req;
+  Responder& res;
+  WorkerContext& ctx;
+
+  Endpoint endpoint = Endpoint::kOther;
+  ClientApi api = ClientApi::kOpenAI;
+  RequestInfo info;  // id, provider, model, usage, timings: what telemetry reports
+  Target target;
+  // The body's routing fields, when the route filter inspected a JSON body.
+  std::optional<ChatBodyInfo> body;
+
+  // Provider credential for this request. Empty: the provider's configured key (its
+  // {PROVIDER}_API_KEY). The seam where gateway-issued keys choose a tenant's provider key.
+  std::string credential;
+
+  // Set by a filter that refuses the request, next to its Status: the error object's "code"
+  // (e.g. "model_not_allowed").
+  std::string refusal_code;
+
+  // An error answer in the client's API shape. Status codes map to HTTP statuses
+  // (http/errors.h); the message says what to fix.
+  net::awaitable<void> fail(const Status& s);
+  net::awaitable<void> fail(int http_status, std::string_view message, std::string_view code = {});
+};
+
+}  // namespace igw

@@ -1,0 +1,275 @@
+#include "providers/call.h"
+
+#include <algorithm>
+
+#include "api/app.h"
+#include "http/errors.h"
+#include "http/sse.h"
+#include "pipeline/chat_sink.h"
+#include "pipeline/exchange.h"
+#include "providers/table.h"
+#include "telemetry/usage.h"
+#include "translate/translator.h"
+
+namespace igw {
+
+namespace {
+
+bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Hop-by-hop and framing headers are ours to set; provider cookies stay with the gateway.
+bool passThroughResponseHeader(std::string_view name) {
+  static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "transfer-encoding",
+                                               "content-length", "upgrade",    "proxy-authenticate",
+                                               "trailer",        "te",         "set-cookie"};
+  return std::none_of(std::begin(kDrop), std::end(kDrop),
+                      [&](std::string_view d) { return iequals(d, name); });
+}
+
+// Calls `f(data, raw)` for each "data: X\n\n" event a translator appended to `out`. Translators
+// write whole events in this one form, so this is a split, not a parse.
+template <class F>
+void forEachTranslatedEvent(std::string_view out, F&& f) {
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t end = out.find("\n\n", pos);
+    end = end == std::string_view::npos ? out.size() : end + 2;
+    std::string_view raw = out.substr(pos, end - pos);
+    std::string_view data = raw;
+    if (data.rfind("data: ", 0) == 0) data.remove_prefix(6);
+    while (!data.empty() && data.back() == '\n') data.remove_suffix(1);
+    f(data, raw);
+    pos = end;
+  }
+}
+
+}  // namespace
+
+struct ProviderCall::AnthropicUsageState {
+  AnthropicUsage usage;
+};
+
+// Watches the client while the upstream is busy: when it leaves, the upstream exchange is
+// closed at once (before the response head: through the abort handle; after: the response).
+struct ProviderCall::Watch {
+  ProviderCall& call;
+  explicit Watch(ProviderCall& c) : call(c) {
+    call.ex_.res.watchDisconnect([&c = call] {
+      c.client_gone_ = true;
+      c.abort_.fire();
+      if (c.up_) c.up_->abort();
+    });
+  }
+  ~Watch() { call.ex_.res.stopWatching(); }
+};
+
+ProviderCall::ProviderCall(Exchange& ex, const ProviderEntry& provider)
+    : ex_(ex), provider_(provider) {}
+
+ProviderCall::~ProviderCall() {
+  if (ex_.info.trace.enabled && ex_.info.trace.upstream_start_unix_nano != 0) {
+    ex_.info.trace.upstream_end_unix_nano = RequestInfo::unixNanoNow();
+  }
+}
+
+Status ProviderCall::describe(const Status& s) const {
+  return {s.code(), "upstream " + std::string(provider_.spec->id) + ": " + s.message()};
+}
+
+net::awaitable<Status> ProviderCall::start(UpstreamRequest req) {
+  if (ex_.info.trace.enabled) ex_.info.trace.upstream_start_unix_nano = RequestInfo::unixNanoNow();
+  Result<std::unique_ptr<UpstreamResponse>> sent = unavailable("not sent");
+  {
+    Watch watch(*this);
+    sent = co_await ex_.ctx.upstream.send(req, &abort_);
+  }
+  if (!sent) {
+    ex_.info.trace.upstream_error = sent.status().message();
+    if (!client_gone_) {
+      ex_.app.log.warn("upstream request failed", {{"request_id", ex_.info.request_id},
+                                                   {"provider", provider_.spec->id},
+                                                   {"error", sent.status().message()}});
+    }
+    co_return sent.status();
+  }
+  up_ = std::move(sent.value());
+  ex_.info.trace.upstream_status = up_->status();
+  co_return Status::ok();
+}
+
+int ProviderCall::status() const {
+  return up_->status();
+}
+
+const Headers& ProviderCall::headers() const {
+  return up_->headers();
+}
+
+bool ProviderCall::isEventStream() const {
+  const std::string* ct = findHeader(up_->headers(), "Content-Type");
+  return ct != nullptr && startsWithIgnoreCase(*ct, "text/event-stream");
+}
+
+Headers ProviderCall::passOnHeaders() const {
+  Headers out;
+  for (const auto& h : up_->headers()) {
+    if (iequals(h.name, "retry-after") || startsWithIgnoreCase(h.name, "x-ratelimit-") ||
+        startsWithIgnoreCase(h.name, "anthropic-ratelimit-")) {
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
+net::awaitable<Result<std::string>> ProviderCall::readBody(uint64_t max_bytes) {
+  Watch watch(*this);
+  co_return co_await up_->readAll(max_bytes);
+}
+
+net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* translator) {
+  RequestInfo& info = ex_.info;
+  SseParser parser;
+  std::string translated;
+  Status failure;
+  auto deliver = [&](std::string_view data, std::string_view raw) {
+    if (!data.empty() && data != "[DONE]") {
+      if (!info.first_token) info.first_token = RequestInfo::Clock::now();
+      if (translator == nullptr) extractUsage(data, info.usage);
+      extractToolCallNames(data, info.tool_calls);
+    }
+    sink.event(data, raw);
+  };
+  auto on_event = [&](const SseEvent& ev) {
+    if (translator == nullptr) {
+      deliver(ev.has_data ? ev.data : std::string_view(), ev.raw);
+      return;
+    }
+    if (!ev.has_data || !failure.isOk()) return;
+    translated.clear();
+    failure = translator->onEvent(ev.event, ev.data, translated);
+    forEachTranslatedEvent(translated, deliver);
+  };
+  auto finish = [&] {
+    parser.finish(on_event);
+    if (translator != nullptr && failure.isOk()) {
+      translated.clear();
+      failure = translator->finish(translated);
+      forEachTranslatedEvent(translated, deliver);
+    }
+  };
+
+  {
+    Watch watch(*this);
+    while (true) {
+      auto piece = co_await up_->read();
+      if (!piece) {
+        failure = piece.status();
+        break;
+      }
+      const bool complete = piece->empty() || up_->finished();
+      if (!piece->empty()) {
+        if (Status s = parser.feed(*piece, on_event); !s && failure.isOk()) failure = s;
+      }
+      if (complete && failure.isOk()) finish();
+      if (!failure.isOk()) {
+        up_->abort();
+        (void)co_await sink.flush(false);
+        break;
+      }
+      if (!(co_await sink.flush(complete))) {
+        client_gone_ = true;
+        up_->abort();
+        break;
+      }
+      if (complete) break;
+    }
+  }
+  if (translator != nullptr) {
+    auto u = translator->usage();
+    if (u.prompt >= 0) info.usage.prompt = u.prompt;
+    if (u.completion >= 0) info.usage.completion = u.completion;
+    if (u.total >= 0) info.usage.total = u.total;
+  }
+  if (client_gone_) co_return;
+  if (!failure.isOk()) info.trace.upstream_error = failure.message();
+  // Named, not a ternary inside co_await: g++ 12 destroys such temporaries twice.
+  Status ending = failure;
+  if (!failure.isOk()) ending = describe(failure);
+  co_await sink.endStream(ending);
+}
+
+void ProviderCall::observe(UsageFormat format, std::string_view event, std::string_view data) {
+  RequestInfo& info = ex_.info;
+  switch (format) {
+    case UsageFormat::kNone:
+      return;
+    case UsageFormat::kOpenAI:
+      if (!data.empty() && data != "[DONE]" && !info.first_token) {
+        info.first_token = RequestInfo::Clock::now();
+      }
+      extractUsage(data, info.usage);
+      return;
+    case UsageFormat::kAnthropic:
+      // The first token is the first content delta (message_start only opens the message).
+      if (!info.first_token && event == "content_block_delta") {
+        info.first_token = RequestInfo::Clock::now();
+      }
+      if (!anthropic_) anthropic_ = std::make_unique<AnthropicUsageState>();
+      if (extractAnthropicUsage(data, anthropic_->usage)) info.usage = anthropic_->usage.tokens();
+      return;
+  }
+}
+
+net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
+  Headers h;
+  for (const auto& hdr : up_->headers()) {
+    if (passThroughResponseHeader(hdr.name)) h.push_back(hdr);
+  }
+  const bool sse = isEventStream();
+  const bool sized = findHeader(up_->headers(), "Content-Length") != nullptr;
+  if (sized && !sse) {
+    auto body = co_await readBody(ex_.config.client.max_response_bytes);
+    if (!body) {
+      if (!client_gone_) co_await ex_.fail(describe(body.status()));
+      co_return;
+    }
+    if (up_->status() < 400 && usage != UsageFormat::kNone) {
+      observe(usage, {}, *body);
+      ex_.info.first_token.reset();  // not a stream: no time to first token
+    }
+    co_await ex_.res.send(up_->status(), h, *body);
+    co_return;
+  }
+  if (sse) h.push_back({"X-Accel-Buffering", "no"});
+  if (!(co_await ex_.res.beginStream(up_->status(), h))) co_return;
+  UsageFormat observed = UsageFormat::kNone;
+  if (sse && up_->status() < 400) observed = usage;
+  co_await relayRawStream(observed);
+}
+
+net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
+  SseParser parser;  // observation only: the client gets the bytes as they came
+  bool observing = usage != UsageFormat::kNone;
+  auto on_event = [&](const SseEvent& ev) {
+    if (ev.has_data) observe(usage, ev.event, ev.data);
+  };
+  {
+    Watch watch(*this);
+    while (true) {
+      auto piece = co_await up_->read();
+      if (!piece || piece->empty()) break;
+      if (observing && !parser.feed(*piece, on_event)) observing = false;
+      if (!(co_await ex_.res.writeChunk(*piece, up_->finished()))) {
+        client_gone_ = true;
+        up_->abort();
+        break;
+      }
+    }
+  }
+  if (observing) parser.finish(on_event);
+  if (!client_gone_) co_await ex_.res.endStream();
+}
+
+}  // namespace igw
