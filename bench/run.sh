@@ -57,6 +57,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 
 log() { echo "[bench] $*" >&2; }
 T_START=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 die() { echo "[bench] ERROR: $*" >&2; exit 1; }
 
 for tool in g++ wrk nginx taskset curl strip; do
@@ -332,6 +333,7 @@ report() {
     echo "- Gateway: \`${GATEWAY_BIN#"$ROOT"/}\` (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none))"
     echo "- Load: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), \`-t1 --latency\`, $DURATION per run, median of $REPEAT round(s), $WARMUP warm-up per script and target"
     echo "- Pinning: nginx and gateway on CPU $SERVER_CPU; fake upstream and wrk on CPU $LOAD_CPU"
+    echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these CPUs)"
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
