@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "http/errors.h"
 #include "http/request_framing.h"
+#include "http/request_reader.h"
 #include "net/beast.h"
 #include "net/deadline.h"
 #include "net/tls_policy.h"
@@ -60,26 +61,39 @@ struct Worker {
   std::thread thread;
 
   // Disconnect watches are armed on the socket only once they have lasted kArmWatchAfter: a
-  // request answered sooner (most of them, under load) costs no epoll_ctl and no cancel.
-  static constexpr std::chrono::milliseconds kArmWatchAfter{10};
-  std::vector<SessionBase*> unarmed_watches;  // sessions whose watch waits for the tick
+  // request answered sooner (most of them, even queued behind 256 others at saturation) costs
+  // no epoll_ctl and no cancel. Checked every kArmWatchAfter / 2 while any are waiting.
+  static constexpr std::chrono::milliseconds kArmWatchAfter{20};
+  struct UnarmedWatch {
+    SessionBase* session;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::vector<UnarmedWatch> unarmed_watches;  // oldest first
   asio::steady_timer watch_tick{ioc};
   bool watch_tick_running = false;
 
   void queueWatch(SessionBase* s) {
-    unarmed_watches.push_back(s);
-    if (watch_tick_running) return;
+    unarmed_watches.push_back({s, std::chrono::steady_clock::now()});
+    if (!watch_tick_running) startWatchTick();
+  }
+  void unqueueWatch(SessionBase* s) {
+    std::erase_if(unarmed_watches, [s](const UnarmedWatch& w) { return w.session == s; });
+  }
+  void startWatchTick() {
     watch_tick_running = true;
-    watch_tick.expires_after(kArmWatchAfter);
+    watch_tick.expires_after(kArmWatchAfter / 2);
     watch_tick.async_wait([this](error_code ec) {
       watch_tick_running = false;
       if (ec) return;
-      auto due = std::move(unarmed_watches);
-      unarmed_watches.clear();
-      for (SessionBase* s : due) s->armWatch();  // may queue again (a new watch): fine
+      auto due_before = std::chrono::steady_clock::now() - kArmWatchAfter;
+      size_t n = 0;
+      while (n < unarmed_watches.size() && unarmed_watches[n].since <= due_before) ++n;
+      std::vector<UnarmedWatch> due(unarmed_watches.begin(), unarmed_watches.begin() + n);
+      unarmed_watches.erase(unarmed_watches.begin(), unarmed_watches.begin() + n);
+      for (const auto& w : due) w.session->armWatch();  // may queue a new watch: fine
+      if (!unarmed_watches.empty() && !watch_tick_running) startWatchTick();
     });
   }
-  void unqueueWatch(SessionBase* s) { std::erase(unarmed_watches, s); }
 
   // Sessions left over after a stop (grace period over) are destroyed here, before the members
   // above that their destructors still use.
@@ -179,62 +193,6 @@ std::string_view readFailure(const error_code& ec) {
       return "malformed HTTP request";
   }
 }
-
-// Beast's request parser writing straight into a Request that the connection keeps from one
-// request to the next: field strings are assigned over the previous request's, so a keep-alive
-// connection parses a request without allocating (Beast's own fields allocate one node per
-// header, and its message is then copied into a Request). Syntax, limits and framing are
-// Beast's basic_parser, unchanged.
-class RequestParser final : public http::basic_parser<true> {
- public:
-  explicit RequestParser(Request& req) : req_(req) {}
-
-  http::verb method() const { return method_; }
-  int version() const { return version_; }
-
- private:
-  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target,
-                       int version, error_code&) override {
-    method_ = method;
-    version_ = version;
-    req_.method.assign(method_str.data(), method_str.size());
-    req_.target.assign(target.data(), target.size());
-  }
-  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
-    ec = http::error::bad_method;  // never called for a request parser
-  }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
-                     error_code&) override {
-    if (fields_ < req_.headers.size()) {
-      Header& h = req_.headers[fields_];
-      h.name.assign(name.data(), name.size());
-      h.value.assign(value.data(), value.size());
-    } else {
-      req_.headers.push_back({std::string(name), std::string(value)});
-    }
-    ++fields_;
-  }
-  void on_header_impl(error_code&) override { req_.headers.resize(fields_); }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    req_.body.clear();
-    if (length) req_.body.reserve(static_cast<size_t>(*length));  // within body_limit
-  }
-  size_t on_body_impl(beast::string_view data, error_code&) override {
-    req_.body.append(data.data(), data.size());
-    return data.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code&) override {
-    req_.body.append(data.data(), data.size());
-    return data.size();
-  }
-  void on_finish_impl(error_code&) override {}
-
-  Request& req_;
-  size_t fields_ = 0;
-  http::verb method_ = http::verb::unknown;
-  int version_ = 11;
-};
 
 template <class Stream>
 class Session final : public SessionBase, public Responder {
@@ -369,12 +327,13 @@ class Session final : public SessionBase, public Responder {
     co_return co_await writeChunk({}, true);
   }
 
-  // A watch is armed kArmWatchAfter after it begins (Worker::queueWatch): first a poll() for a
-  // hang-up that came meanwhile, then a wait on the socket, whose readiness wakes the watch at
-  // once (epoll), before and after the response started. poll(POLLRDHUP) tells a hang-up from
-  // data: a pipelined request or a TLS close_notify is data, and while unread data sits in the
-  // socket readiness would report it again and again, so the watch looks every kPollWhileData
-  // instead until the peer hangs up. Worst case from hang-up to on_gone: kArmWatchAfter.
+  // A watch is armed kArmWatchAfter after it begins (Worker::queueWatch): a wait on the socket,
+  // whose readiness wakes the watch at once (epoll; arming it also reports a hang-up that came
+  // meanwhile), before and after the response started. poll(POLLRDHUP) then tells a hang-up
+  // from data: a pipelined request or a TLS close_notify is data, and while unread data sits in
+  // the socket readiness would report it again and again, so the watch looks every
+  // kPollWhileData instead until the peer hangs up. Worst case from hang-up to on_gone: about
+  // 1.5 x kArmWatchAfter (30 ms).
   void watchDisconnect(std::function<void()> on_gone) override {
     stopWatching();
     // The watch object is reused unless a finished wait still holds it.
@@ -401,7 +360,7 @@ class Session final : public SessionBase, public Responder {
     watch_queued_ = false;
     if (!watch_ || !watch_->on_gone || watch_->armed) return;
     watch_->armed = true;
-    checkPeer(watch_);
+    waitReadable(watch_);
   }
 
   bool started() const override { return started_; }
@@ -495,40 +454,6 @@ class Session final : public SessionBase, public Responder {
     co_await send(status, h, errorJson(message, errorType(status)));
   }
 
-  // Where the bytes of the next request stand after parseBuffered().
-  enum class Parsed { kDone, kNeedMore, kFailed };
-
-  // Feeds what the buffer holds to the parser, up to the end of the header (`header_only`) or of
-  // the message. Synchronous: a request that arrived whole costs no further socket operation.
-  Parsed parseBuffered(RequestParser& parser, bool header_only, error_code& ec) {
-    ec = {};
-    while (buffer_.size() != 0) {
-      size_t used = parser.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == http::error::need_more) {
-        ec = {};
-        return Parsed::kNeedMore;
-      }
-      if (ec) return Parsed::kFailed;
-      if (header_only ? parser.is_header_done() : parser.is_done()) return Parsed::kDone;
-    }
-    bool done = header_only ? parser.is_header_done() : parser.is_done();
-    return done ? Parsed::kDone : Parsed::kNeedMore;
-  }
-
-  // After a socket read for `parser` ended in `ec`: the error to report, as Beast's read does
-  // (a close after part of a request is a partial message, a close before it end of stream).
-  static void readEnded(RequestParser& parser, error_code& ec) {
-    if (ec != asio::error::eof) return;
-    if (!parser.got_some()) {
-      ec = http::error::end_of_stream;
-      return;
-    }
-    ec = {};
-    parser.put_eof(ec);
-    if (!ec && !parser.is_done()) ec = http::error::partial_message;
-  }
-
   // RFC 9112 section 2.2: empty lines before a request-line are ignored (some clients end a
   // body with an extra CRLF). A few at most; more reach the parser and get a 400.
   void skipEmptyLines(int& skipped) {
@@ -603,7 +528,7 @@ class Session final : public SessionBase, public Responder {
       parser.header_limit(cfg_.max_header_bytes);
       parser.body_limit(cfg_.max_body_bytes);
       parser.eager(false);  // the head is checked before any of the body is taken
-      while (parseBuffered(parser, true, ec) == Parsed::kNeedMore) {
+      while (parseBuffered(parser, buffer_, true, ec) == Parsed::kNeedMore) {
         if (buffer_.size() >= buffer_.max_size()) {
           ec = http::error::buffer_overflow;
           break;
@@ -611,7 +536,7 @@ class Session final : public SessionBase, public Responder {
         size_t n = co_await stream_.async_read_some(
             buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
         buffer_.commit(n);
-        readEnded(parser, ec);
+        readEnded(parser, ec, ec == asio::error::eof);
         if (ec) break;
       }
       if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
@@ -651,7 +576,7 @@ class Session final : public SessionBase, public Responder {
       }
       deadline_.expiresAt(request_deadline);
       parser.eager(true);
-      while (!parser.is_done() && parseBuffered(parser, false, ec) == Parsed::kNeedMore) {
+      while (!parser.is_done() && parseBuffered(parser, buffer_, false, ec) == Parsed::kNeedMore) {
         if (buffer_.size() >= buffer_.max_size()) {
           ec = http::error::buffer_overflow;  // an endless chunk-size line or extension
           break;
@@ -659,7 +584,7 @@ class Session final : public SessionBase, public Responder {
         size_t n = co_await stream_.async_read_some(
             buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
         buffer_.commit(n);
-        readEnded(parser, ec);
+        readEnded(parser, ec, ec == asio::error::eof);
         if (ec) break;
       }
       deadline_.clear();

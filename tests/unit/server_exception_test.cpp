@@ -80,6 +80,12 @@ net::awaitable<void> route(Request& req, Responder& res, Probe& probe) {
     co_return;
   }
   const Headers text{{"Content-Type", "text/plain"}};
+  if (path == "/echo") {
+    std::string out = "body=" + req.body + " auth=" + (req.header("Authorization") ? "yes" : "no") +
+                      " headers=" + std::to_string(req.headers.size());
+    co_await res.send(200, text, out);
+    co_return;
+  }
   co_await res.send(200, text, std::string_view("ok"));
 }
 
@@ -295,6 +301,27 @@ std::string describeDelay(Clock::duration d) {
   if (d == Clock::duration::max()) return "not noticed within 5 s";
   return "noticed after " +
          std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) + " us";
+}
+
+// The connection reuses one Request from request to request: nothing of the previous one may
+// show through, and fields after a chunked body (trailers) are not headers.
+TEST_F(ServerEdgeTest, KeepAliveRequestsDoNotInheritTheBodyOrTrailers) {
+  Client c(port_);
+  ASSERT_TRUE(c.connected());
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\nX-One: 1\r\n"
+      "Content-Length: 5\r\n\r\nhello"
+      "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\nAuthorization: Bearer smuggled\r\n\r\n"
+      "GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(c.readToEnd());
+  const std::string& r = c.received();
+  EXPECT_NE(r.find("body=hello auth=yes headers=4"), std::string::npos) << r;
+  EXPECT_NE(r.find("body= auth=no headers=1"), std::string::npos) << r;
+  EXPECT_NE(r.find("body=abc auth=no headers=2"), std::string::npos) << r;
+  EXPECT_NE(r.find("body= auth=no headers=2"), std::string::npos) << r;
+  EXPECT_EQ(count(r, "HTTP/1.1 200"), 4u) << r;
 }
 
 // The time from the client's close() to the handler's on_gone.
