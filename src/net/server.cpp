@@ -31,9 +31,9 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void closeIfIdle() = 0;
-  // Starts waiting on the socket for a disconnect watch that is still wanted (see
-  // Session::watchDisconnect).
-  virtual void armWatch() = 0;
+  // Arms the session's disconnect watch if it began before `due_before` (see
+  // Session::watchDisconnect). True when a younger watch should stay queued.
+  virtual bool armWatch(std::chrono::steady_clock::time_point due_before) = 0;
 };
 
 // An io_context whose pending handlers can be destroyed before the objects they refer to.
@@ -64,21 +64,15 @@ struct Worker {
   // request answered sooner (most of them, even queued behind 256 others at saturation) costs
   // no epoll_ctl and no cancel. Checked every kArmWatchAfter / 2 while any are waiting.
   static constexpr std::chrono::milliseconds kArmWatchAfter{20};
-  struct UnarmedWatch {
-    SessionBase* session;
-    std::chrono::steady_clock::time_point since;
-  };
-  std::vector<UnarmedWatch> unarmed_watches;  // oldest first
+  std::vector<SessionBase*> unarmed_watches;  // sessions with a watch not yet armed
   asio::steady_timer watch_tick{ioc};
   bool watch_tick_running = false;
 
   void queueWatch(SessionBase* s) {
-    unarmed_watches.push_back({s, std::chrono::steady_clock::now()});
+    unarmed_watches.push_back(s);
     if (!watch_tick_running) startWatchTick();
   }
-  void unqueueWatch(SessionBase* s) {
-    std::erase_if(unarmed_watches, [s](const UnarmedWatch& w) { return w.session == s; });
-  }
+  void unqueueWatch(SessionBase* s) { std::erase(unarmed_watches, s); }
   void startWatchTick() {
     watch_tick_running = true;
     watch_tick.expires_after(kArmWatchAfter / 2);
@@ -86,11 +80,12 @@ struct Worker {
       watch_tick_running = false;
       if (ec) return;
       auto due_before = std::chrono::steady_clock::now() - kArmWatchAfter;
-      size_t n = 0;
-      while (n < unarmed_watches.size() && unarmed_watches[n].since <= due_before) ++n;
-      std::vector<UnarmedWatch> due(unarmed_watches.begin(), unarmed_watches.begin() + n);
-      unarmed_watches.erase(unarmed_watches.begin(), unarmed_watches.begin() + n);
-      for (const auto& w : due) w.session->armWatch();  // may queue a new watch: fine
+      // armWatch() may call a handler's on_gone, which may start another watch: iterate a copy.
+      auto queued = std::move(unarmed_watches);
+      unarmed_watches.clear();
+      for (SessionBase* s : queued) {
+        if (s->armWatch(due_before)) unarmed_watches.push_back(s);
+      }
       if (!unarmed_watches.empty() && !watch_tick_running) startWatchTick();
     });
   }
@@ -340,6 +335,7 @@ class Session final : public SessionBase, public Responder {
     if (!watch_ || watch_.use_count() > 1) watch_ = std::make_shared<Watch>();
     watch_->on_gone = std::move(on_gone);
     watch_->armed = false;
+    watch_->since = std::chrono::steady_clock::now();
     if (!watch_queued_) {
       watch_queued_ = true;
       worker_.queueWatch(this);
@@ -349,18 +345,23 @@ class Session final : public SessionBase, public Responder {
   void stopWatching() override {
     if (!watch_ || !watch_->on_gone) return;
     watch_->on_gone = nullptr;
-    if (!watch_->armed) return;  // still queued: the tick finds nothing to do
+    if (!watch_->armed) return;  // still queued: the tick drops it
     watch_->armed = false;
     if (watch_->timer) watch_->timer->cancel();
     error_code ec;
     lowest().cancel(ec);
   }
 
-  void armWatch() override {
+  bool armWatch(std::chrono::steady_clock::time_point due_before) override {
+    if (!watch_ || !watch_->on_gone || watch_->armed) {
+      watch_queued_ = false;
+      return false;
+    }
+    if (watch_->since > due_before) return true;  // young: stays queued
     watch_queued_ = false;
-    if (!watch_ || !watch_->on_gone || watch_->armed) return;
     watch_->armed = true;
     waitReadable(watch_);
+    return false;
   }
 
   bool started() const override { return started_; }
@@ -385,8 +386,9 @@ class Session final : public SessionBase, public Responder {
   // end): a null `on_gone` tells it to do nothing, and then it touches nothing of the session.
   struct Watch {
     std::function<void()> on_gone;
-    bool armed = false;                       // a wait or a timer of this watch is pending
-    std::optional<asio::steady_timer> timer;  // only while unread data hides a hang-up
+    bool armed = false;                           // a wait or a timer of this watch is pending
+    std::chrono::steady_clock::time_point since;  // when the watch began
+    std::optional<asio::steady_timer> timer;      // only while unread data hides a hang-up
   };
 
   enum class Peer { kGone, kData, kQuiet };
