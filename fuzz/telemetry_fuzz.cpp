@@ -17,6 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   igw::TokenUsage usage;
   igw::extractUsage(in, usage);
+  // Anthropic usage (byte-for-byte routes): counts are never negative, totals add up.
+  igw::AnthropicUsage anthropic;
+  igw::extractAnthropicUsage(in, anthropic);
+  igw::TokenUsage tokens = anthropic.tokens();
+  if (tokens.prompt < -1 || tokens.completion < -1) std::abort();
+  if (tokens.total >= 0 && (tokens.prompt < 0 || tokens.completion < 0)) std::abort();
   std::vector<std::string> names;
   igw::extractToolCallNames(in, names);
   return 0;

@@ -4,9 +4,9 @@
 
 #include "api/app.h"
 #include "api/respond.h"
-#include "pipeline/exchange.h"
 #include "core/json_parse.h"
 #include "net/parallel.h"
+#include "pipeline/exchange.h"
 #include "providers/routing.h"
 
 namespace igw {

@@ -5,8 +5,8 @@
 
 #include "api/app.h"
 #include "api/respond.h"
-#include "pipeline/exchange.h"
 #include "core/json_parse.h"
+#include "pipeline/exchange.h"
 #include "tools/loop_codec.h"
 
 namespace igw {

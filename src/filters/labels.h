@@ -9,7 +9,9 @@ namespace igw {
 // Metric label for the path: fixed routes as they are, proxy paths collapsed per provider so
 // that client-chosen paths cannot create unbounded series.
 inline std::string_view metricPath(std::string_view path) {
-  auto startsWith = [](std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; };
+  auto startsWith = [](std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+  };
   if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages" ||
       path == "/v1/mcp/tools" || path == "/v1/a2a/agents") {
     return path;
@@ -28,6 +30,5 @@ inline std::string_view metricMethod(std::string_view method) {
   }
   return "other";
 }
-
 
 }  // namespace igw

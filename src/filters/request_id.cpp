@@ -2,8 +2,8 @@
 // name the request. The id comes from a usable X-Request-Id, else a new one; it is echoed in the
 // response. With tracing on, the request gets a server span (and the upstream call a client
 // span), exported when the request completes.
-#include "core/ids.h"
 #include "api/app.h"
+#include "core/ids.h"
 #include "filters/filters.h"
 #include "filters/labels.h"
 #include "net/trace_exporter.h"

@@ -95,8 +95,9 @@ class TurnSink final : public ChatSink {
   net::awaitable<bool> beginStream(int status, const Headers& headers) override {
     if (streaming_) co_return true;  // the client's stream began in an earlier turn
     streaming_ = true;
-    if (!(co_await client_.beginStream(status, headers))) client_gone_ = true;
-    co_return !client_gone_;
+    const bool ok = co_await client_.beginStream(status, headers);
+    if (!ok) client_gone_ = true;
+    co_return ok;
   }
 
   void event(std::string_view data, std::string_view raw) override {
@@ -126,8 +127,9 @@ class TurnSink final : public ChatSink {
   net::awaitable<bool> flush(bool /*last*/) override {
     // Never the client's last write: the loop ends the stream itself.
     if (client_gone_) co_return false;
-    if (!(co_await client_.flush(false))) client_gone_ = true;
-    co_return !client_gone_;
+    const bool ok = co_await client_.flush(false);
+    if (!ok) client_gone_ = true;
+    co_return ok;
   }
 
   net::awaitable<void> endStream(const Status& failure) override {
@@ -144,7 +146,8 @@ class TurnSink final : public ChatSink {
   net::awaitable<bool> comment(std::string_view raw) {
     if (client_gone_) co_return false;
     client_.event({}, raw);
-    co_return co_await flush(false);
+    const bool ok = co_await flush(false);
+    co_return ok;
   }
 
   // Ends the client's stream: the held chunks of the last turn, one usage chunk, one [DONE].
@@ -235,8 +238,9 @@ class ToolLoopFilter final : public Filter {
     RequestInfo& info = ex.info;
     std::vector<ToolOutcome> outcomes(calls.size());
     auto token = std::make_shared<CancelToken>();
-    ex.res.watchDisconnect([&client_gone, token] {
+    ex.res.watchDisconnect([&ex, &client_gone, token] {
       client_gone = true;
+      ex.client_gone = true;
       token->cancel();
     });
     const unsigned limit = agent_.max_tool_calls;
@@ -291,7 +295,7 @@ class ToolLoopFilter final : public Filter {
       loop.beginTurn();
       info.agent_iterations = static_cast<int>(turn);
       co_await next(ex, call, loop);
-      if (loop.clientGone()) co_return;
+      if (loop.clientGone() || ex.client_gone) co_return;
 
       std::vector<ToolCall> calls;
       std::string content;
@@ -374,7 +378,8 @@ class ToolLoopFilter final : public Filter {
         // An SSE comment: keeps the stream (and proxies in between) alive while tools run;
         // clients ignore it. Named, not a temporary inside co_await: g++ 12 destroys those twice.
         std::string note = ": running tools: " + toolNames(calls) + "\n\n";
-        if (!(co_await loop.comment(note))) co_return;
+        const bool sent = co_await loop.comment(note);
+        if (!sent) co_return;
       }
       bool gone = false;
       auto outcomes = co_await runTools(ex, tools, calls, gone);
@@ -386,8 +391,7 @@ class ToolLoopFilter final : public Filter {
       messages.push_back(agent::assistantMessage(content, calls, reasoning));
       earlier = agent::joinReasoning(earlier, reasoning);
       for (size_t i = 0; i < calls.size(); ++i) {
-        messages.push_back(
-            agent::toolMessage(calls[i], outcomes[i], agent_.max_tool_result_bytes));
+        messages.push_back(agent::toolMessage(calls[i], outcomes[i], agent_.max_tool_result_bytes));
       }
     }
   }

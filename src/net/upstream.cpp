@@ -240,7 +240,9 @@ struct PooledResponseState {
            " (CLIENT_TIMEOUT)";
   }
 
-  explicit PooledResponseState(ResponseReader r) : reader(std::move(r)) { done = reader.bodyDone(); }
+  explicit PooledResponseState(ResponseReader r) : reader(std::move(r)) {
+    done = reader.bodyDone();
+  }
 
   // Moves body bytes from the connection buffer to `out` according to the framing; bytes after
   // the end of the body stay in the buffer (and keep the connection out of the pool).
@@ -254,7 +256,6 @@ struct PooledResponseState {
     return Status::ok();
   }
 };
-
 
 // The real response: reads from a pooled connection and gives it back when done.
 class PooledResponse final : public UpstreamResponse {

@@ -100,18 +100,20 @@ net::awaitable<void> FilterChain::run(const App& app, Request& req, Responder& r
 }
 
 net::awaitable<void> FilterChain::callModel(Exchange& ex, ChatTurn& turn, ChatSink& sink,
-                                            const ModelCall& provider) const {
+                                            ProviderFn provider) const {
   co_await callFrom(0, ex, turn, sink, provider);
 }
 
+net::awaitable<void> ModelCall::operator()(Exchange& ex, ChatTurn& turn, ChatSink& sink) const {
+  co_await chain_->callFrom(next_, ex, turn, sink, provider_);
+}
+
 net::awaitable<void> FilterChain::callFrom(size_t i, Exchange& ex, ChatTurn& turn, ChatSink& sink,
-                                           const ModelCall& provider) const {
+                                           ProviderFn provider) const {
   for (; i < wrappers_.size(); ++i) {
-    ModelCall next = [this, i, &provider](Exchange& e, ChatTurn& t,
-                                          ChatSink& s) -> net::awaitable<void> {
-      co_await callFrom(i + 1, e, t, s, provider);
-    };
-    if (co_await wrappers_[i]->aroundModelCall(ex, turn, sink, next)) co_return;
+    ModelCall next(*this, i + 1, provider);
+    const bool handled = co_await wrappers_[i]->aroundModelCall(ex, turn, sink, next);
+    if (handled) co_return;
   }
   co_await provider(ex, turn, sink);
 }

@@ -31,13 +31,14 @@ class FilterChain {
 
   // One model call through the filters that wrap model calls, ending in `provider`.
   net::awaitable<void> callModel(Exchange& ex, ChatTurn& turn, ChatSink& sink,
-                                 const ModelCall& provider) const;
+                                 ProviderFn provider) const;
 
   const std::vector<std::unique_ptr<Filter>>& filters() const { return filters_; }
 
  private:
+  friend class ModelCall;
   net::awaitable<void> callFrom(size_t i, Exchange& ex, ChatTurn& turn, ChatSink& sink,
-                                const ModelCall& provider) const;
+                                ProviderFn provider) const;
 
   std::vector<std::unique_ptr<Filter>> filters_;
   std::vector<const Filter*> observers_;  // observesResponse()

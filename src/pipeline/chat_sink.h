@@ -30,7 +30,8 @@ class ChatSink {
   // A complete answer: a non-streamed chat.completion, or any error (OpenAI-shaped JSON body
   // with its HTTP status). `headers` are upstream headers worth passing on (rate limits,
   // Retry-After); the sink sets Content-Type.
-  virtual net::awaitable<void> answer(int status, const Headers& headers, std::string_view body) = 0;
+  virtual net::awaitable<void> answer(int status, const Headers& headers,
+                                      std::string_view body) = 0;
 
   // A stream begins. false: the client is gone (the caller stops).
   virtual net::awaitable<bool> beginStream(int status, const Headers& headers) = 0;

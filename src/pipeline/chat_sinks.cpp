@@ -38,7 +38,8 @@ class OpenAISink final : public ChatSink {
 
   net::awaitable<bool> beginStream(int status, const Headers& headers) override {
     Headers h = streamHeaders(headers);
-    co_return (co_await res_.beginStream(status, h)).isOk();
+    Status s = co_await res_.beginStream(status, h);
+    co_return s.isOk();
   }
 
   void event(std::string_view data, std::string_view raw) override {
@@ -57,7 +58,8 @@ class OpenAISink final : public ChatSink {
     Status s = co_await res_.writeChunk(out_, last);
     out_.clear();
     if (last) ended_ = true;
-    co_return s.isOk();
+    const bool ok = s.isOk();
+    co_return ok;
   }
 
   net::awaitable<void> endStream(const Status& failure) override {
@@ -109,7 +111,8 @@ class MessagesSink final : public ChatSink {
 
   net::awaitable<bool> beginStream(int status, const Headers& headers) override {
     Headers h = streamHeaders(headers);
-    co_return (co_await res_.beginStream(status, h)).isOk();
+    Status s = co_await res_.beginStream(status, h);
+    co_return s.isOk();
   }
 
   void event(std::string_view data, std::string_view /*raw*/) override {

@@ -62,6 +62,10 @@ class Exchange {
   // {PROVIDER}_API_KEY). The seam where gateway-issued keys choose a tenant's provider key.
   std::string credential;
 
+  // The client closed its connection (seen while the gateway waited on an upstream or a tool):
+  // whoever sees this stops and writes nothing more.
+  bool client_gone = false;
+
   // Set by a filter that refuses the request, next to its Status: the error object's "code"
   // (e.g. "model_not_allowed").
   std::string refusal_code;

@@ -6,7 +6,7 @@
 // (pipeline/chain.h) calls the hooks in the chain's fixed order; see docs/filters.md.
 #pragma once
 
-#include <functional>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,9 +20,24 @@ class Exchange;
 class ChatSink;
 struct ChatTurn;
 
-// Calls the model once for `turn`, delivering the answer to `sink`: the next step after a
-// filter's aroundModelCall (ultimately the provider call).
-using ModelCall = std::function<net::awaitable<void>(Exchange&, ChatTurn&, ChatSink&)>;
+class FilterChain;
+
+// The provider call that ends every model call (providers/chat_call.h).
+using ProviderFn = net::awaitable<void> (*)(Exchange&, ChatTurn&, ChatSink&);
+
+// Calls the model once for `turn`, delivering the answer to `sink`: the rest of the chain after a
+// filter's aroundModelCall (ultimately the provider call). Cheap to copy.
+class ModelCall {
+ public:
+  ModelCall(const FilterChain& chain, size_t next, ProviderFn provider)
+      : chain_(&chain), next_(next), provider_(provider) {}
+  net::awaitable<void> operator()(Exchange& ex, ChatTurn& turn, ChatSink& sink) const;
+
+ private:
+  const FilterChain* chain_;
+  size_t next_;  // index of the next wrapping filter
+  ProviderFn provider_;
+};
 
 class Filter {
  public:

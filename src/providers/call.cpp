@@ -19,11 +19,13 @@ bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-// Hop-by-hop and framing headers are ours to set; provider cookies stay with the gateway.
+// Hop-by-hop and framing headers are ours to set; provider cookies stay with the gateway; the
+// response carries the gateway's X-Request-Id (the client's own when it sent one), not a second.
 bool passThroughResponseHeader(std::string_view name) {
   static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "transfer-encoding",
                                                "content-length", "upgrade",    "proxy-authenticate",
-                                               "trailer",        "te",         "set-cookie"};
+                                               "trailer",        "te",         "set-cookie",
+                                               "x-request-id"};
   return std::none_of(std::begin(kDrop), std::end(kDrop),
                       [&](std::string_view d) { return iequals(d, name); });
 }
@@ -58,6 +60,7 @@ struct ProviderCall::Watch {
   explicit Watch(ProviderCall& c) : call(c) {
     call.ex_.res.watchDisconnect([&c = call] {
       c.client_gone_ = true;
+      c.ex_.client_gone = true;
       c.abort_.fire();
       if (c.up_) c.up_->abort();
     });
@@ -178,8 +181,10 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
         (void)co_await sink.flush(false);
         break;
       }
-      if (!(co_await sink.flush(complete))) {
+      const bool delivered = co_await sink.flush(complete);
+      if (!delivered) {
         client_gone_ = true;
+        ex_.client_gone = true;
         up_->abort();
         break;
       }
@@ -191,6 +196,8 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
     if (u.prompt >= 0) info.usage.prompt = u.prompt;
     if (u.completion >= 0) info.usage.completion = u.completion;
     if (u.total >= 0) info.usage.total = u.total;
+    if (u.cached >= 0) info.usage.cached = u.cached;
+    if (u.reasoning >= 0) info.usage.reasoning = u.reasoning;
   }
   if (client_gone_) co_return;
   if (!failure.isOk()) info.trace.upstream_error = failure.message();
@@ -243,7 +250,8 @@ net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
     co_return;
   }
   if (sse) h.push_back({"X-Accel-Buffering", "no"});
-  if (!(co_await ex_.res.beginStream(up_->status(), h))) co_return;
+  Status begun = co_await ex_.res.beginStream(up_->status(), h);
+  if (!begun) co_return;
   UsageFormat observed = UsageFormat::kNone;
   if (sse && up_->status() < 400) observed = usage;
   co_await relayRawStream(observed);
@@ -261,8 +269,10 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
       auto piece = co_await up_->read();
       if (!piece || piece->empty()) break;
       if (observing && !parser.feed(*piece, on_event)) observing = false;
-      if (!(co_await ex_.res.writeChunk(*piece, up_->finished()))) {
+      Status written = co_await ex_.res.writeChunk(*piece, up_->finished());
+      if (!written) {
         client_gone_ = true;
+        ex_.client_gone = true;
         up_->abort();
         break;
       }

@@ -37,9 +37,9 @@ net::awaitable<void> relayProviderError(Exchange& ex, ProviderCall& call, ChatSi
   }
   std::string full = "upstream " + std::string(p.spec->id) + " returned " +
                      std::to_string(call.status()) + ": " + message;
-  ex.app.log.debug("upstream error", {{"request_id", ex.info.request_id},
-                                      {"provider", p.spec->id},
-                                      {"status", call.status()}});
+  ex.app.log.debug(
+      "upstream error",
+      {{"request_id", ex.info.request_id}, {"provider", p.spec->id}, {"status", call.status()}});
   Headers h = call.passOnHeaders();
   co_await sink.answer(status, h, errorJson(full, errorType(status)));
 }
@@ -52,8 +52,8 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     co_await answerError(sink, s);
     co_return;
   }
-  Result<ChatBodyInfo> info = turn.info ? Result<ChatBodyInfo>(*turn.info)
-                                         : inspectChatBody(turn.body);
+  Result<ChatBodyInfo> info =
+      turn.info ? Result<ChatBodyInfo>(*turn.info) : inspectChatBody(turn.body);
   if (!info) {
     co_await answerError(sink, info.status());
     co_return;
@@ -80,7 +80,8 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     std::unique_ptr<StreamTranslator> translator;
     if (p.adapter) translator = p.adapter->newStream(tctx);
     Headers h = call.passOnHeaders();
-    if (!(co_await sink.beginStream(call.status(), h))) co_return;
+    const bool begun = co_await sink.beginStream(call.status(), h);
+    if (!begun) co_return;
     co_await call.streamTo(sink, translator.get());
     co_return;
   }

@@ -73,11 +73,10 @@ Result<UpstreamRequest> buildChatRequest(Exchange& ex, const ProviderEntry& p, C
   auto native = p.adapter->buildRequest(doc, info.stream);
   if (!native) return native.status();
   if (native->body.size() > limits.chat_max_translated_bytes) {
-    return invalidArgument("the request translated for " + std::string(p.spec->id) + " is " +
-                           std::to_string(native->body.size()) +
-                           " bytes; this gateway sends at most " +
-                           std::to_string(limits.chat_max_translated_bytes) +
-                           " (CHAT_MAX_TRANSLATED_SIZE)");
+    return invalidArgument(
+        "the request translated for " + std::string(p.spec->id) + " is " +
+        std::to_string(native->body.size()) + " bytes; this gateway sends at most " +
+        std::to_string(limits.chat_max_translated_bytes) + " (CHAT_MAX_TRANSLATED_SIZE)");
   }
   tctx.model = model;
   tctx.response_id = "chatcmpl-" + ex.ctx.ids.hex(12);

@@ -60,7 +60,8 @@ Status ProviderTable::checkUsable(const ProviderEntry& e) {
                          var + "_API_KEY");
 }
 
-void ProviderTable::addAuth(const ProviderEntry& e, Headers& headers, std::string_view key_override) {
+void ProviderTable::addAuth(const ProviderEntry& e, Headers& headers,
+                            std::string_view key_override) {
   const std::string key(key_override.empty() ? std::string_view(e.setting.key) : key_override);
   switch (e.spec->auth) {
     case AuthStyle::kXApiKey:

@@ -11,8 +11,8 @@
 #include "core/status.h"
 #include "http/message.h"
 #include "net/url.h"
-#include "translate/translator.h"
 #include "providers/catalog.h"
+#include "translate/translator.h"
 
 namespace igw {
 

@@ -52,10 +52,23 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
     std::string_view usage = json.substr(m.value_begin, m.value_end - m.value_begin);
     auto fields = scanObjectMembers(usage);
     if (!fields) return false;
+    // One level deeper for the details: {"prompt_tokens_details":{"cached_tokens":N}},
+    // {"completion_tokens_details":{"reasoning_tokens":N}}.
+    auto detail = [&](const JsonMember& f, std::string_view key, int64_t& into) {
+      if (f.type != JsonType::kObject) return;
+      std::string_view obj = usage.substr(f.value_begin, f.value_end - f.value_begin);
+      auto inner = scanObjectMembers(obj);
+      if (!inner) return;
+      for (const auto& d : *inner) {
+        if (d.key == key) into = integerAt(obj, d);
+      }
+    };
     for (const auto& f : *fields) {
       if (f.key == "prompt_tokens") out.prompt = integerAt(usage, f);
       if (f.key == "completion_tokens") out.completion = integerAt(usage, f);
       if (f.key == "total_tokens") out.total = integerAt(usage, f);
+      if (f.key == "prompt_tokens_details") detail(f, "cached_tokens", out.cached);
+      if (f.key == "completion_tokens_details") detail(f, "reasoning_tokens", out.reasoning);
     }
     return out.known();
   }
@@ -67,6 +80,7 @@ TokenUsage AnthropicUsage::tokens() const {
   if (input >= 0) u.prompt = addSat(input, cache_read, cache_creation);
   if (output >= 0) u.completion = output;
   if (u.prompt >= 0 && u.completion >= 0) u.total = addSat(u.prompt, u.completion);
+  if (input >= 0) u.cached = cache_read;
   return u;
 }
 

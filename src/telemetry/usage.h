@@ -9,10 +9,16 @@
 
 namespace igw {
 
+// Token counts of one model answer (or a request's sum), the one usage type of the gateway:
+// translators report it, the provider call records it for every route, telemetry and (next)
+// budgets read it. -1: the provider did not say. `prompt` includes `cached` (input tokens read
+// from a prompt cache); `completion` includes `reasoning`.
 struct TokenUsage {
   int64_t prompt = -1;
   int64_t completion = -1;
   int64_t total = -1;
+  int64_t cached = -1;
+  int64_t reasoning = -1;
   bool known() const { return prompt >= 0 || completion >= 0 || total >= 0; }
 };
 

@@ -1,4 +1,4 @@
-// The pure parts of the agent loop (api/agent_loop.cpp): offering tools in a chat request,
+// The pure parts of the agent loop (filters/tool_loop.cpp): offering tools in a chat request,
 // reading the model's tool calls out of a whole response or a stream of chunks, and writing the
 // assistant turn and the tool results back into the conversation. OpenAI shapes only: the loop
 // sits above the provider layer, which translates native APIs to and from these.

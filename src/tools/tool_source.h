@@ -1,5 +1,5 @@
 // A source of tools the gateway executes itself: MCP servers, A2A agents. The agent loop
-// (api/agent_loop.cpp) offers every source's tools to the model next to the client's own tools
+// (filters/tool_loop.cpp) offers every source's tools to the model next to the client's own tools
 // and, when the model calls one, runs it through its source. Sources are long-lived, own their
 // connections and background work (discovery, reconnects) on a ServiceHost (service/), and are
 // shared by all workers.

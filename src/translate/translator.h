@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "http/message.h"
+#include "telemetry/usage.h"
 
 namespace igw {
 
@@ -52,10 +53,9 @@ class StreamTranslator {
   // then "data: [DONE]\n\n"). Fails if the stream ended before the provider said it was done.
   virtual Status finish(std::string& out) = 0;
 
-  // Token usage seen so far (for metrics): prompt, completion, total. -1 when unknown.
-  struct Usage {
-    int64_t prompt = -1, completion = -1, total = -1, cached = -1, reasoning = -1;
-  };
+  // Token usage seen so far (for metrics and budgets): the gateway's one usage type, -1 for
+  // what is unknown.
+  using Usage = TokenUsage;
   virtual Usage usage() const = 0;
 };
 

@@ -356,11 +356,11 @@ for (const family of FAMILIES) {
   });
 }
 
-test('openai client anthropic: 529 overloaded_error -> 503', async () => {
+test('openai client anthropic: 529 overloaded_error -> 529 (the provider status is kept)', async () => {
   const err = await client.chat.completions.create({ model: 'anthropic/error-529', messages: simpleMessages }).then(
     (r) => assert.fail(`expected an error, got ${JSON.stringify(r)}`), (e) => e);
   assert.ok(err instanceof OpenAI.APIError, String(err));
-  assert.equal(err.status, 503);
+  assert.equal(err.status, 529);
   assert.ok(err instanceof OpenAI.InternalServerError);
   assert.ok(err.message.includes(ERROR_MESSAGES.anthropic[529]), err.message);
 });

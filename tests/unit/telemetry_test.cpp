@@ -61,6 +61,48 @@ TEST(Usage, ReadsUsageFromResponsesAndChunks) {
   EXPECT_FALSE(none.known());
 }
 
+TEST(Usage, ReadsCachedAndReasoningDetails) {
+  igw::TokenUsage u;
+  ASSERT_TRUE(igw::extractUsage(
+      R"({"usage":{"prompt_tokens":100,"completion_tokens":50,"total_tokens":150,)"
+      R"("prompt_tokens_details":{"cached_tokens":80},)"
+      R"("completion_tokens_details":{"reasoning_tokens":30}}})",
+      u));
+  EXPECT_EQ(u.prompt, 100);
+  EXPECT_EQ(u.cached, 80);
+  EXPECT_EQ(u.reasoning, 30);
+}
+
+TEST(Usage, AnthropicMessageAndStreamEvents) {
+  // A whole message: prompt counts the cached and cache-written input too.
+  igw::AnthropicUsage whole;
+  ASSERT_TRUE(igw::extractAnthropicUsage(
+      R"({"type":"message","usage":{"input_tokens":10,"cache_read_input_tokens":90,)"
+      R"("cache_creation_input_tokens":5,"output_tokens":7}})",
+      whole));
+  igw::TokenUsage t = whole.tokens();
+  EXPECT_EQ(t.prompt, 105);
+  EXPECT_EQ(t.cached, 90);
+  EXPECT_EQ(t.completion, 7);
+  EXPECT_EQ(t.total, 112);
+
+  // A stream: message_start carries the input under "message", message_delta the output.
+  igw::AnthropicUsage stream;
+  EXPECT_TRUE(igw::extractAnthropicUsage(
+      R"({"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":12,"output_tokens":1}}})",
+      stream));
+  EXPECT_FALSE(igw::extractAnthropicUsage(
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})",
+      stream));
+  EXPECT_TRUE(igw::extractAnthropicUsage(
+      R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}})",
+      stream));
+  t = stream.tokens();
+  EXPECT_EQ(t.prompt, 12);
+  EXPECT_EQ(t.completion, 42);
+  EXPECT_EQ(t.total, 54);
+}
+
 TEST(Usage, ToolCallNamesAndTypes) {
   std::vector<std::string> names;
   igw::extractToolCallNames(
