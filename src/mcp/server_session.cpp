@@ -391,10 +391,15 @@ awaitable<ServerSession::Reply> ServerSession::request(std::string method, json 
   waiter->timer.expires_after(timeout);
   if (cancel) {
     auto& ioc = env_.ioc;
-    cancel->onCancel([&ioc, waiter] {
-      asio::post(ioc, [waiter] {
-        waiter->cancelled = true;
-        waiter->timer.cancel();
+    // Weak: the token may fire after this request finished (its worker coroutine destroyed at
+    // shutdown); then there is no timer left to touch.
+    std::weak_ptr<Waiter> weak = waiter;
+    cancel->onCancel([&ioc, weak] {
+      asio::post(ioc, [weak] {
+        if (auto w = weak.lock()) {
+          w->cancelled = true;
+          w->timer.cancel();
+        }
       });
     });
   }

@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "api/app.h"
+#include "http/error_taxonomy.h"
 #include "http/errors.h"
 #include "http/sse.h"
 #include "pipeline/chat_sink.h"
 #include "pipeline/exchange.h"
 #include "providers/table.h"
 #include "telemetry/usage.h"
+#include "translate/anthropic_openai.h"
 #include "translate/translator.h"
 
 namespace igw {
@@ -45,6 +47,25 @@ void forEachTranslatedEvent(std::string_view out, F&& f) {
     f(data, raw);
     pos = end;
   }
+}
+
+// The events that tell a client of an event stream in `format` that it failed midway.
+std::string streamFailureEvents(UsageFormat format, const Status& failure) {
+  std::string out;
+  switch (format) {
+    case UsageFormat::kNone:
+      break;
+    case UsageFormat::kOpenAI:
+      appendSseData(out, errorJson(failure));
+      appendSseData(out, "[DONE]");
+      break;
+    case UsageFormat::kAnthropic:
+      out = "event: error\n";
+      appendSseData(out, messages::errorEnvelope(anthropicErrorType(httpStatus(failure.code())),
+                                                 failure.message()));
+      break;
+  }
+  return out;
 }
 
 }  // namespace
@@ -260,15 +281,26 @@ net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
 net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
   SseParser parser;  // observation only: the client gets the bytes as they came
   bool observing = usage != UsageFormat::kNone;
+  bool complete = false;  // the stream's own end ([DONE], message_stop) went through
   auto on_event = [&](const SseEvent& ev) {
-    if (ev.has_data) observe(usage, ev.event, ev.data);
+    if (!ev.has_data) return;
+    observe(usage, ev.event, ev.data);
+    if (ev.data == "[DONE]" || ev.event == "message_stop") complete = true;
   };
+  Status failure;
+  std::string last_bytes;  // the end of what was passed on: is it between two events?
   {
     Watch watch(*this);
     while (true) {
       auto piece = co_await up_->read();
-      if (!piece || piece->empty()) break;
+      if (!piece) {
+        failure = piece.status();
+        break;
+      }
+      if (piece->empty()) break;
       if (observing && !parser.feed(*piece, on_event)) observing = false;
+      last_bytes.append(piece->substr(piece->size() > 4 ? piece->size() - 4 : 0));
+      if (last_bytes.size() > 4) last_bytes.erase(0, last_bytes.size() - 4);
       Status written = co_await ex_.res.writeChunk(*piece, up_->finished());
       if (!written) {
         client_gone_ = true;
@@ -279,7 +311,19 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
     }
   }
   if (observing) parser.finish(on_event);
-  if (!client_gone_) co_await ex_.res.endStream();
+  if (client_gone_) co_return;
+  if (!failure.isOk()) {
+    ex_.info.trace.upstream_error = failure.message();
+    // A known event stream cut short: the client learns of it the way the provider would say
+    // it (an Anthropic "error" event; an OpenAI error object, then [DONE]) instead of a clean
+    // end that looks complete. Only between two events, never inside a half-passed one.
+    const bool between = last_bytes.empty() || last_bytes.ends_with("\n\n") ||
+                         last_bytes.ends_with("\r\n\r\n") || last_bytes.ends_with("\r\r");
+    std::string tail;
+    if (!complete && between) tail = streamFailureEvents(usage, describe(failure));
+    if (!tail.empty()) (void)co_await ex_.res.writeChunk(tail);
+  }
+  co_await ex_.res.endStream();
 }
 
 }  // namespace igw
