@@ -12,6 +12,12 @@
 //                                 transfer encoding) + optional usage chunk
 //                                 (when the body mentions include_usage)
 //                                 + "data: [DONE]", all in a single write.
+//                                 With "hold-stream" in the body (model
+//                                 "openai/hold-stream" through the gateway):
+//                                 the head and one SSE event at once, then
+//                                 one event a second until the peer closes
+//                                 (bench/hold_streams.cpp: memory per held
+//                                 stream).
 //   GET  .../models            -> small model list.
 //   POST /v1/traces            -> 200 {} (an OTLP/HTTP trace sink for the
 //                                 gateway's exporter; bodies are counted)
@@ -26,12 +32,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <vector>
 
 namespace {
 
@@ -99,8 +108,21 @@ std::string sse_response(bool with_usage) {
   return r;
 }
 
+// A held stream: the head and first event now, then kHeldEvent once a second.
+const std::string kHeldHead =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+    "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
+
+std::string chunk(const std::string& data) {
+  std::string ev = "data: " + data + "\n\n";
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", ev.size());
+  return size + ev + "\r\n";
+}
+
 struct Responses {
   std::string chat, stream, stream_usage, models, traces_ok, not_found, bad_request;
+  std::string held_start, held_event;
   Responses() {
     chat = http_response(
         "200 OK", "application/json",
@@ -112,6 +134,12 @@ struct Responses {
             std::string(kUsage) +
             R"(,"service_tier":"default","system_fingerprint":"fp_0ba0d124f1"})");
     stream = sse_response(false);
+    held_event =
+        chunk(std::string(kChunkHead) + R"({"index":0,"delta":{"content":" tick"},"logprobs":null,)"
+                                        R"("finish_reason":null}]})");
+    held_start = kHeldHead + chunk(std::string(kChunkHead) +
+                                   R"({"index":0,"delta":{"role":"assistant","content":"")"
+                                   R"(},"logprobs":null,"finish_reason":null}]})");
     stream_usage = sse_response(true);
     models = http_response(
         "200 OK", "application/json",
@@ -128,6 +156,8 @@ struct Responses {
   }
 };
 const Responses* g_resp;
+struct Conn;
+std::unordered_set<Conn*> g_held;  // connections with a held stream
 uint64_t g_trace_posts = 0, g_trace_bytes = 0;
 
 struct Conn {
@@ -253,7 +283,10 @@ Parse handle_one(Conn& c, std::string_view buf, size_t& consumed) {
                   body.find("\"stream\": true") != std::string_view::npos;
     if (!stream)
       resp = &g_resp->chat;
-    else if (body.find("include_usage") != std::string_view::npos)
+    else if (body.find("hold-stream") != std::string_view::npos) {
+      resp = &g_resp->held_start;
+      g_held.insert(&c);
+    } else if (body.find("include_usage") != std::string_view::npos)
       resp = &g_resp->stream_usage;
     else
       resp = &g_resp->stream;
@@ -275,6 +308,7 @@ Parse handle_one(Conn& c, std::string_view buf, size_t& consumed) {
 }
 
 void close_conn(int ep, Conn* c) {
+  g_held.erase(c);
   epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
   close(c->fd);
   delete c;
@@ -372,8 +406,28 @@ int main(int argc, char** argv) {
   epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
 
   epoll_event events[256];
+  using Clock = std::chrono::steady_clock;
+  auto next_tick = Clock::now() + std::chrono::seconds(1);
   for (;;) {
-    int n = epoll_wait(ep, events, 256, -1);
+    int timeout = -1;
+    if (!g_held.empty()) {
+      auto now = Clock::now();
+      if (now >= next_tick) {
+        std::vector<Conn*> dead;
+        for (Conn* c : g_held) {
+          c->out += g_resp->held_event;
+          if (!flush(ep, c)) dead.push_back(c);
+        }
+        for (Conn* c : dead) close_conn(ep, c);
+        next_tick = now + std::chrono::seconds(1);
+      }
+      timeout = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count());
+      if (timeout < 0) timeout = 0;
+    } else {
+      next_tick = Clock::now() + std::chrono::seconds(1);
+    }
+    int n = epoll_wait(ep, events, 256, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       std::perror("epoll_wait");

@@ -12,10 +12,17 @@
 #     DURATION     wrk time per run        (default: 10s)
 #     WARMUP       wrk warm-up per script  (default: 1s)
 #     REPEAT       rounds per scenario; medians are reported (default: 1;
-#                  3 is more trustworthy on a noisy machine, ~6.5 min at 5s)
+#                  3 is more trustworthy on a noisy machine). Rounds are
+#                  interleaved: each round runs every target once, in an order
+#                  rotated from round to round, so a burst of background load
+#                  hits all targets alike.
+#     HOLD_STREAMS held SSE streams for the memory scenario (default: 3000;
+#                  0 skips it); needs ulimit -n > 2 x HOLD_STREAMS + 100
 #     RESULTS      report file             (default: bench/RESULTS.md)
 #     SCENARIOS    "NAME:LUA:CONNS ..."    (LUA relative to bench/wrk/)
 #     SERVER_CPU / LOAD_CPU  CPU for proxies / for fake + wrk (default 0 / 1)
+#     HOLD_MS      how long the held streams are kept open (default: 2000)
+#     AGENT_ITERATIONS  requests per agent-loop round (default: 300; 0 skips it)
 #
 # Proxies get one CPU, the fake upstream and wrk share the other, so the
 # proxy under test is the bottleneck and nginx and the gateway compete on
@@ -43,12 +50,14 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-1s}
 REPEAT=${REPEAT:-1}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
-SCENARIOS=${SCENARIOS:-"chat-c1:chat.lua:1 chat-c10:chat.lua:10 chat-c64:chat.lua:64 stream-c1:stream.lua:1 stream-c10:stream.lua:10 stream-c64:stream.lua:64"}
+SCENARIOS=${SCENARIOS:-"chat-c1:chat.lua:1 chat-c10:chat.lua:10 chat-c64:chat.lua:64 chat-c256:chat.lua:256 stream-c1:stream.lua:1 stream-c10:stream.lua:10 stream-c64:stream.lua:64"}
+HOLD_STREAMS=${HOLD_STREAMS:-3000}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
 log() { echo "[bench] $*" >&2; }
 T_START=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 die() { echo "[bench] ERROR: $*" >&2; exit 1; }
 
 for tool in g++ wrk nginx taskset curl strip; do
@@ -158,8 +167,13 @@ else
 fi
 
 # ---------------------------------------------------------------- start-up
-log "building fake upstream"
+log "building fake upstream and hold_streams"
 g++ -O2 -std=c++20 -o "$WORK/fake_upstream" "$BENCH/fake_upstream.cpp"
+g++ -O2 -std=c++20 -o "$WORK/hold_streams" "$BENCH/hold_streams.cpp"
+if (( HOLD_STREAMS > 0 )) && (( $(ulimit -n) < 2 * HOLD_STREAMS + 100 )); then
+    ulimit -n $((2 * HOLD_STREAMS + 100)) 2>/dev/null ||
+        { log "ulimit -n $(ulimit -n) is too low for HOLD_STREAMS=$HOLD_STREAMS: skipping held streams"; HOLD_STREAMS=0; }
+fi
 
 free_port FAKE_PORT
 taskset -c "$LOAD_CPU" "$WORK/fake_upstream" "$FAKE_PORT" >"$WORK/fake.log" 2>&1 &
@@ -172,7 +186,8 @@ sed -e "s|@RUNDIR@|$WORK/nginx|g" -e "s|@LISTEN_PORT@|$NGINX_PORT|g" -e "s|@UPST
     "$BENCH/nginx.conf.template" >"$WORK/nginx/nginx.conf"
 taskset -c "$SERVER_CPU" nginx -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" \
     >"$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
 wait_ready nginx "$!" "http://127.0.0.1:$NGINX_PORT/v1/models" "$WORK/nginx.log"
 
 declare -A URL=(
@@ -219,8 +234,27 @@ else
     log "gateway binary missing: $GATEWAY_BIN -- skipping gateway rows"
 fi
 
+for t in "${TARGETS[@]}"; do check_target "$t" "${URL[$t]}"; done
+
+# ---------------------------------------------------------------- held streams
+# Memory per held SSE stream, and what is given back once they close: measured first, on
+# processes that have served only the checks above, so earlier load does not pre-grow a heap.
+declare -A HOLD
+declare -A HOLD_PIDS=([nginx]=$NGINX_PID)
+[[ -n $GW_PID ]] && HOLD_PIDS[gateway]=$GW_PID
+if (( HOLD_STREAMS > 0 )); then
+    for t in nginx gateway; do
+        [[ -n ${HOLD_PIDS[$t]:-} ]] || continue
+        port=${URL[$t]#http://127.0.0.1:}
+        port=${port%%/*}
+        log "held streams: $HOLD_STREAMS against $t"
+        HOLD[$t]=$(taskset -c "$LOAD_CPU" "$WORK/hold_streams" "$port" "${HOLD_PIDS[$t]}" \
+            "$HOLD_STREAMS" "${HOLD_MS:-2000}" 3000) || die "held streams against $t failed"
+        log "  ${HOLD[$t]}"
+    done
+fi
+
 for t in "${TARGETS[@]}"; do
-    check_target "$t" "${URL[$t]}"
     log "warm-up: $t"
     for lua in chat.lua stream.lua; do run_wrk "${URL[$t]}" "$lua" 64 "$WARMUP" >/dev/null; done
 done
@@ -233,16 +267,18 @@ SCENARIO_CONNS=()
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # run_scenario NAME LUA CONNS: REPEAT rounds of one wrk run per target, back
-# to back, so background noise hits all targets alike; the median of each
-# metric is reported.
+# to back (the order rotated each round), so background noise hits all
+# targets alike; the median of each metric is reported.
 run_scenario() {
     local name=$1 lua=$2 conns=$3 t r out rps p50 p99 err
     local -A all_rps all_p50 all_p99 all_err
     SCENARIO_NAMES+=("$name")
     SCENARIO_DESC+=("$lua, $conns connection$( ((conns == 1)) || echo s)")
     SCENARIO_CONNS+=("$conns")
+    local n=${#TARGETS[@]} k
     for ((r = 1; r <= REPEAT; r++)); do
-        for t in "${TARGETS[@]}"; do
+        for ((k = 0; k < n; k++)); do
+            t=${TARGETS[$(((k + r - 1) % n))]}
             out=$WORK/wrk-$name-$t-$r.txt
             run_wrk "${URL[$t]}" "$lua" "$conns" "$DURATION" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($name, $t)"; }
             read -r rps p50 p99 err < <(parse_wrk "$out")
@@ -297,6 +333,7 @@ report() {
     echo "- Gateway: \`${GATEWAY_BIN#"$ROOT"/}\` (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none))"
     echo "- Load: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), \`-t1 --latency\`, $DURATION per run, median of $REPEAT round(s), $WARMUP warm-up per script and target"
     echo "- Pinning: nginx and gateway on CPU $SERVER_CPU; fake upstream and wrk on CPU $LOAD_CPU"
+    echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these CPUs)"
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
@@ -358,10 +395,49 @@ report() {
     echo "| idle RSS (before load) | - | ${rss_mb} MB | ≤ 15 MB | $(verdict "$RSS_IDLE_KB * 1024 <= 15e6") |"
     echo "| RSS after load | - | ${after_mb} MB | (info) | - |"
     echo "| stripped binary size | - | ${size_mb} MB | ≤ 10 MB | $(verdict "$GW_STRIPPED <= 10e6") |"
+    report_held
     echo
     echo "MB = 10^6 bytes. Shared, noisy machine: with REPEAT=1 expect ±10 % between identical runs."
     echo
     echo "Telemetry: $TRACE_INFO"
+}
+
+# hold_streams prints "streams=N rss_before_kb=A rss_held_kb=B rss_held_max_kb=C rss_after_kb=D
+# per_stream_bytes=E settle_ms=F"; field NAME of target T's line.
+held_field() { sed -n "s/.*\b$2=\([0-9-]*\).*/\1/p" <<<"${HOLD[$1]:-}"; }
+
+# Rows of the Targets table for the held-streams scenario.
+report_held() {
+    [[ -n ${HOLD[gateway]:-} && -n ${HOLD[nginx]:-} ]] || return 0
+    local g n gb gh ga returned
+    g=$(held_field gateway per_stream_bytes)
+    n=$(held_field nginx per_stream_bytes)
+    echo "| memory per held SSE stream | held-$HOLD_STREAMS | $(calc '%.1f' "$g / 1000") KB (nginx $(calc '%.1f' "$n / 1000") KB) | ≤ nginx | $(verdict "$g <= $n") |"
+    gb=$(held_field gateway rss_before_kb)
+    gh=$(held_field gateway rss_held_max_kb)
+    ga=$(held_field gateway rss_after_kb)
+    returned=$(calc '%.0f' "100 * ($gh - $ga) / (($gh - $gb) > 0 ? ($gh - $gb) : 1)")
+    echo "| RSS given back after the streams close | held-$HOLD_STREAMS | ${returned} % ($(calc '%.1f' "$gh * 1024 / 1e6") → $(calc '%.1f' "$ga * 1024 / 1e6") MB, idle $(calc '%.1f' "$gb * 1024 / 1e6") MB; nginx $(calc '%.1f' "$(held_field nginx rss_held_max_kb) * 1024 / 1e6") → $(calc '%.1f' "$(held_field nginx rss_after_kb) * 1024 / 1e6") MB) | (info) | - |"
+}
+
+report_held_section() {
+    [[ -n ${HOLD[gateway]:-}${HOLD[nginx]:-} ]] || return 0
+    echo
+    echo "## Held streams (memory)"
+    echo
+    echo "bench/hold_streams.cpp on CPU $LOAD_CPU: $HOLD_STREAMS client connections, each a streaming chat"
+    echo "completion the fake upstream holds open (head and one event at once, then one event a second),"
+    echo "held ${HOLD_MS:-2000} ms after the last one started, then closed; RSS of the proxy process from"
+    echo "/proc (held = peak while held, after = lowest within 3 s of the close). Measured before any"
+    echo "other load, one run per target."
+    echo
+    echo "| target | RSS before | RSS held | per stream | RSS after close |"
+    echo "|---|---:|---:|---:|---:|"
+    local t
+    for t in nginx gateway; do
+        [[ -n ${HOLD[$t]:-} ]] || continue
+        echo "| $t | $(calc '%.1f' "$(held_field $t rss_before_kb) * 1024 / 1e6") MB | $(calc '%.1f' "$(held_field $t rss_held_max_kb) * 1024 / 1e6") MB | $(calc '%.1f' "$(held_field $t per_stream_bytes) / 1000") KB | $(calc '%.1f' "$(held_field $t rss_after_kb) * 1024 / 1e6") MB |"
+    done
 }
 
 report_translate() {
@@ -378,9 +454,12 @@ report_translate() {
 }
 
 # The agent loop: one MCP tool turn through the gateway vs the same calls made by the client.
-log "agent loop benchmark (node fakes + server-everything)"
-AGENT_TABLE=$(GATEWAY_BIN=$GATEWAY_BIN node "$BENCH/agent_loop_bench.mjs" "${AGENT_ITERATIONS:-300}") ||
-    die "agent loop benchmark failed"
+AGENT_TABLE="Not measured (AGENT_ITERATIONS=0)."
+if (( ${AGENT_ITERATIONS:-300} > 0 )); then
+    log "agent loop benchmark (node fakes + server-everything)"
+    AGENT_TABLE=$(GATEWAY_BIN=$GATEWAY_BIN node "$BENCH/agent_loop_bench.mjs" "${AGENT_ITERATIONS:-300}") ||
+        die "agent loop benchmark failed"
+fi
 
 report_agent() {
     echo
@@ -394,6 +473,6 @@ report_agent() {
 }
 
 mkdir -p "$(dirname "$RESULTS")"
-{ report; report_translate; report_agent; } >"$RESULTS"
+{ report; report_held_section; report_translate; report_agent; } >"$RESULTS"
 cat "$RESULTS"
 log "report written to $RESULTS ($((SECONDS - T_START)) s)"

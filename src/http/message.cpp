@@ -4,13 +4,16 @@
 
 namespace igw {
 
+// ASCII case-insensitive: on the hot path (every header lookup), so bytes that are equal cost
+// one compare and only a difference of the case bit is looked at further.
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
+    if (x == y) continue;
+    if ((x ^ y) != 0x20) return false;
+    char lower = static_cast<char>(x | 0x20);
+    if (lower < 'a' || lower > 'z') return false;
   }
   return true;
 }

@@ -1,5 +1,6 @@
 #include "http/request_framing.h"
 
+#include <array>
 #include <vector>
 
 namespace igw {
@@ -58,10 +59,16 @@ bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 
 // uri-host [ ":" port ] characters (RFC 3986 reg-name / IP-literal / IPv4 and a port).
 bool validHost(std::string_view host) {
+  static constexpr auto kAllowed = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (int c = '0'; c <= '9'; ++c) t[c] = true;
+    for (char c : std::string_view("-._~%!$&'()*+,;=:[]")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+  }();
   for (char c : host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
-    if (!ok) return false;
+    if (!kAllowed[static_cast<unsigned char>(c)]) return false;
   }
   return true;
 }

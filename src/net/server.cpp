@@ -1,15 +1,19 @@
 #include "net/server.h"
 
-#include <sys/socket.h>
+#include <poll.h>
 
 #include <atomic>
+#include <exception>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
+#include "core/heap_trim.h"
 #include "core/ids.h"
 #include "http/errors.h"
 #include "http/request_framing.h"
+#include "http/request_reader.h"
 #include "net/beast.h"
 #include "net/deadline.h"
 #include "net/tls_policy.h"
@@ -27,6 +31,9 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void closeIfIdle() = 0;
+  // Arms the session's disconnect watch if it began before `due_before` (see
+  // Session::watchDisconnect). True when a younger watch should stay queued.
+  virtual bool armWatch(std::chrono::steady_clock::time_point due_before) = 0;
 };
 
 // An io_context whose pending handlers can be destroyed before the objects they refer to.
@@ -49,13 +56,78 @@ struct Worker {
   std::unique_ptr<TraceExporter> tracer;
   std::unordered_set<SessionBase*> sessions;  // touched only on this worker's thread
   std::atomic<size_t> active{0};              // read by the drain timer on worker 0
+  ConnectionTrimmer trimmer;                  // gives memory back after many connections end
   bool draining = false;                      // this worker's thread only
   std::thread thread;
+
+  // Disconnect watches are armed on the socket only once they have lasted kArmWatchAfter: a
+  // request answered sooner (most of them, even queued behind 256 others at saturation) costs
+  // no epoll_ctl and no cancel. Checked every kArmWatchAfter / 2 while any are waiting.
+  static constexpr std::chrono::milliseconds kArmWatchAfter{20};
+  std::vector<SessionBase*> unarmed_watches;  // sessions with a watch not yet armed
+  asio::steady_timer watch_tick{ioc};
+  bool watch_tick_running = false;
+
+  void queueWatch(SessionBase* s) {
+    unarmed_watches.push_back(s);
+    if (!watch_tick_running) startWatchTick();
+  }
+  void unqueueWatch(SessionBase* s) { std::erase(unarmed_watches, s); }
+  void startWatchTick() {
+    watch_tick_running = true;
+    watch_tick.expires_after(kArmWatchAfter / 2);
+    watch_tick.async_wait([this](error_code ec) {
+      watch_tick_running = false;
+      if (ec) return;
+      auto due_before = std::chrono::steady_clock::now() - kArmWatchAfter;
+      // armWatch() may call a handler's on_gone, which may start another watch: iterate a copy.
+      auto queued = std::move(unarmed_watches);
+      unarmed_watches.clear();
+      for (SessionBase* s : queued) {
+        if (s->armWatch(due_before)) unarmed_watches.push_back(s);
+      }
+      if (!unarmed_watches.empty() && !watch_tick_running) startWatchTick();
+    });
+  }
 
   // Sessions left over after a stop (grace period over) are destroyed here, before the members
   // above that their destructors still use.
   ~Worker() { ioc.destroyPendingHandlers(); }
 };
+
+// A session's entry in its worker's drain list. Tied to the session's lifetime, so that a
+// connection coroutine that ends by an exception, or whose frame is destroyed at shutdown, never
+// leaves a dangling pointer for the drain to read.
+class Registration {
+ public:
+  Registration(Worker& w, SessionBase* s) : worker_(w), session_(s) {
+    worker_.sessions.insert(session_);
+    ++worker_.active;
+    worker_.trimmer.opened();
+  }
+  ~Registration() {
+    worker_.sessions.erase(session_);
+    --worker_.active;
+    worker_.trimmer.closed();
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Worker& worker_;
+  SessionBase* session_;
+};
+
+// What a handler's exception says, for the log.
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "exception of unknown type";
+  }
+}
 
 std::string_view reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status));
@@ -131,21 +203,31 @@ class Session final : public SessionBase, public Responder {
         cfg_(cfg),
         handler_(handler),
         log_(log),
-        deadline_(worker.deadlines, lowest()) {
-    buffer_.reserve(8 * 1024);  // read requests in few syscalls (Beast reads by spare capacity)
+        deadline_(worker.deadlines, lowest()),
+        registration_(worker, this) {
+    buffer_.reserve(kBufferReserve);  // read requests in few syscalls (reads fill spare capacity)
+  }
+
+  ~Session() override {
+    stopWatching();
+    if (watch_queued_) worker_.unqueueWatch(this);
   }
 
   awaitable<void> run() {
-    worker_.sessions.insert(this);
-    ++worker_.active;
-    co_await serve();
+    std::exception_ptr failure;
+    try {
+      co_await serve();
+    } catch (...) {
+      // Not from a handler (serve() catches those): the connection's own code, e.g. out of
+      // memory while parsing. Nothing more can be said to this client.
+      failure = std::current_exception();
+    }
+    if (failure) log_.error("connection ended by an exception", {{"error", describe(failure)}});
     stopWatching();
     error_code ec;
     auto& sock = lowest();
     sock.shutdown(tcp::socket::shutdown_send, ec);
     sock.close(ec);
-    worker_.sessions.erase(this);
-    --worker_.active;
   }
 
   void closeIfIdle() override {
@@ -162,22 +244,26 @@ class Session final : public SessionBase, public Responder {
     started_ = true;
     responded_ = true;
     status_ = status;
-    std::string head;
-    head.reserve(160 + headers.size() * 40);
-    appendHead(head, status, headers, keep_alive_, http10_);
-    appendHeaders(head, extra_headers_);
+    head_.clear();
+    appendHead(head_, status, headers, keep_alive_, http10_);
+    appendHeaders(head_, extra_headers_);
     bool no_body = head_only_ || statusHasNoBody(status);
     // A HEAD answer relayed from upstream has an empty body whatever the GET would have had:
     // then no Content-Length rather than a wrong one.
     if (!statusHasNoBody(status) && !(head_only_ && body.empty())) {
-      head += "Content-Length: ";
-      head += std::to_string(body.size());
-      head += "\r\n";
+      char len[24];
+      int n = std::snprintf(len, sizeof len, "%zu", body.size());
+      head_ += "Content-Length: ";
+      head_.append(len, static_cast<size_t>(n));
+      head_ += "\r\n";
     }
-    head += "\r\n";
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+    head_ += "\r\n";
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
                                            asio::buffer(body.data(), no_body ? 0 : body.size())};
-    co_return co_await write(bufs);
+    if (!beginWrite()) co_return unavailable("client connection closed");
+    error_code ec;
+    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    co_return endWrite(ec);
   }
 
   awaitable<Status> beginStream(int status, const Headers& headers) override {
@@ -193,37 +279,42 @@ class Session final : public SessionBase, public Responder {
       framing_ = Framing::kClose;
       keep_alive_ = false;
     }
-    pending_head_.clear();
-    appendHead(pending_head_, status, headers, keep_alive_, http10_);
-    appendHeaders(pending_head_, extra_headers_);
-    if (framing_ == Framing::kChunked) pending_head_ += "Transfer-Encoding: chunked\r\n";
-    pending_head_ += "\r\n";
-    co_return Status::ok();  // written with the first chunk
+    head_.clear();
+    appendHead(head_, status, headers, keep_alive_, http10_);
+    appendHeaders(head_, extra_headers_);
+    if (framing_ == Framing::kChunked) head_ += "Transfer-Encoding: chunked\r\n";
+    head_ += "\r\n";
+    head_pending_ = true;  // written with the first chunk
+    // A stream holds its connection for long: the request buffer is not needed until the
+    // next request, so a held stream does not keep it (it is reserved again before that read).
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    co_return Status::ok();
   }
 
   awaitable<Status> writeChunk(std::string_view data, bool last) override {
     static constexpr std::string_view kEnd = "0\r\n\r\n";
     if (!streaming_) co_return Status::ok();
+    auto head = asio::buffer(head_.data(), head_pending_ ? head_.size() : 0);
+    error_code ec;
     if (framing_ != Framing::kChunked) {
       if (framing_ == Framing::kNone) data = {};
       if (last) streaming_ = false;
-      if (data.empty() && pending_head_.empty()) co_return Status::ok();
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(pending_head_),
-                                             asio::buffer(data.data(), data.size())};
-      Status s = co_await write(bufs);
-      pending_head_.clear();
-      co_return s;
+      if (data.empty() && !head_pending_) co_return Status::ok();
+      std::array<asio::const_buffer, 2> bufs{head, asio::buffer(data.data(), data.size())};
+      if (!beginWrite()) co_return unavailable("client connection closed");
+      co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+      co_return endWrite(ec);
     }
     char size_line[24];
     int n = data.empty() ? 0 : std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    std::array<asio::const_buffer, 5> bufs{
-        asio::buffer(pending_head_), asio::buffer(size_line, static_cast<size_t>(n)),
-        asio::buffer(data.data(), data.size()), asio::buffer("\r\n", data.empty() ? 0 : 2),
-        asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
+    std::array<asio::const_buffer, 5> bufs{head, asio::buffer(size_line, static_cast<size_t>(n)),
+                                           asio::buffer(data.data(), data.size()),
+                                           asio::buffer("\r\n", data.empty() ? 0 : 2),
+                                           asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
     if (last) streaming_ = false;
-    Status s = co_await write(bufs);
-    pending_head_.clear();
-    co_return s;
+    if (!beginWrite()) co_return unavailable("client connection closed");
+    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    co_return endWrite(ec);
   }
 
   awaitable<Status> endStream() override {
@@ -231,35 +322,46 @@ class Session final : public SessionBase, public Responder {
     co_return co_await writeChunk({}, true);
   }
 
+  // A watch is armed kArmWatchAfter after it begins (Worker::queueWatch): a wait on the socket,
+  // whose readiness wakes the watch at once (epoll; arming it also reports a hang-up that came
+  // meanwhile), before and after the response started. poll(POLLRDHUP) then tells a hang-up
+  // from data: a pipelined request or a TLS close_notify is data, and while unread data sits in
+  // the socket readiness would report it again and again, so the watch looks every
+  // kPollWhileData instead until the peer hangs up. Worst case from hang-up to on_gone: about
+  // 1.5 x kArmWatchAfter (30 ms).
   void watchDisconnect(std::function<void()> on_gone) override {
     stopWatching();
-    watch_ = std::make_shared<Watch>();
+    // The watch object is reused unless a finished wait still holds it.
+    if (!watch_ || watch_.use_count() > 1) watch_ = std::make_shared<Watch>();
     watch_->on_gone = std::move(on_gone);
-    auto& sock = lowest();
-    int fd = sock.native_handle();
-    // Wait for readability without consuming: EOF or an error means the client left; data
-    // (a pipelined request) means it is still there, and we simply stop watching.
-    sock.async_wait(tcp::socket::wait_read, [w = watch_, fd](error_code ec) {
-      if (ec || !w->on_gone) return;
-      char c;
-      ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        auto f = std::move(w->on_gone);
-        w->on_gone = nullptr;
-        f();
-      }
-    });
+    watch_->armed = false;
+    watch_->since = std::chrono::steady_clock::now();
+    if (!watch_queued_) {
+      watch_queued_ = true;
+      worker_.queueWatch(this);
+    }
   }
 
   void stopWatching() override {
-    if (!watch_) return;
-    bool pending = static_cast<bool>(watch_->on_gone);
+    if (!watch_ || !watch_->on_gone) return;
     watch_->on_gone = nullptr;
-    watch_.reset();
-    if (pending) {
-      error_code ec;
-      lowest().cancel(ec);
+    if (!watch_->armed) return;  // still queued: the tick drops it
+    watch_->armed = false;
+    if (watch_->timer) watch_->timer->cancel();
+    error_code ec;
+    lowest().cancel(ec);
+  }
+
+  bool armWatch(std::chrono::steady_clock::time_point due_before) override {
+    if (!watch_ || !watch_->on_gone || watch_->armed) {
+      watch_queued_ = false;
+      return false;
     }
+    if (watch_->since > due_before) return true;  // young: stays queued
+    watch_queued_ = false;
+    watch_->armed = true;
+    waitReadable(watch_);
+    return false;
   }
 
   bool started() const override { return started_; }
@@ -270,27 +372,82 @@ class Session final : public SessionBase, public Responder {
 
  private:
   static constexpr size_t kReadSize = 64 * 1024;  // Beast's largest single read
+  // What a connection keeps between requests; more is released after the request that grew it.
+  static constexpr size_t kBufferReserve = 8 * 1024;
+  static constexpr size_t kKeepBodyCapacity = 64 * 1024;
+  static constexpr size_t kKeepHeaderCount = 64;
+  static constexpr size_t kKeepHeadCapacity = 4 * 1024;
 
   enum class Framing { kChunked, kClose, kNone };
 
+  static constexpr std::chrono::milliseconds kPollWhileData{20};
+
+  // Shared with the pending wait, which may complete after stopWatching() (or the session's
+  // end): a null `on_gone` tells it to do nothing, and then it touches nothing of the session.
   struct Watch {
     std::function<void()> on_gone;
+    bool armed = false;                           // a wait or a timer of this watch is pending
+    std::chrono::steady_clock::time_point since;  // when the watch began
+    std::optional<asio::steady_timer> timer;      // only while unread data hides a hang-up
   };
+
+  enum class Peer { kGone, kData, kQuiet };
+
+  static Peer peerState(int fd) {
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return Peer::kQuiet;
+    if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) return Peer::kGone;
+    return (p.revents & POLLIN) != 0 ? Peer::kData : Peer::kQuiet;
+  }
+
+  void waitReadable(const std::shared_ptr<Watch>& w) {
+    lowest().async_wait(tcp::socket::wait_read, [this, w](error_code ec) {
+      if (ec || !w->on_gone) return;  // cancelled, or the watch is over
+      checkPeer(w);
+    });
+  }
+
+  void checkPeer(const std::shared_ptr<Watch>& w) {
+    switch (peerState(lowest().native_handle())) {
+      case Peer::kGone: {
+        auto f = std::move(w->on_gone);
+        w->on_gone = nullptr;
+        w->armed = false;
+        f();
+        return;
+      }
+      case Peer::kQuiet:
+        waitReadable(w);
+        return;
+      case Peer::kData:
+        if (!w->timer) w->timer.emplace(lowest().get_executor());
+        w->timer->expires_after(kPollWhileData);
+        w->timer->async_wait([this, w](error_code ec) {
+          if (ec || !w->on_gone) return;
+          checkPeer(w);
+        });
+        return;
+    }
+  }
 
   tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
 
-  template <class Buffers>
-  awaitable<Status> write(const Buffers& bufs) {
-    if (broken_) co_return unavailable("client connection closed");
+  // Around each response write (inline in the writers: one coroutine frame less per write).
+  // False when the connection already failed; the caller answers "client connection closed".
+  bool beginWrite() {
+    if (broken_) return false;
+    wrote_ = true;
     deadline_.expiresAfter(cfg_.write_timeout);
-    error_code ec;
-    co_await asio::async_write(stream_, bufs, useAwaitableEc(ec));
+    return true;
+  }
+  Status endWrite(const error_code& ec) {
     deadline_.clear();
+    head_pending_ = false;
     if (ec) {
       broken_ = true;
-      co_return unavailable("client connection closed: " + ec.message());
+      return unavailable("client connection closed: " + ec.message());
     }
-    co_return Status::ok();
+    return Status::ok();
   }
 
   awaitable<void> sendError(int status, std::string_view message) {
@@ -299,42 +456,38 @@ class Session final : public SessionBase, public Responder {
     co_await send(status, h, errorJson(message, errorType(status)));
   }
 
-  // Waits for the first byte of the next request. True when there is one to read.
-  awaitable<bool> awaitRequestStart(bool first) {
-    if (buffer_.size() != 0) co_return true;  // pipelined: already here
-    if (!first) deadline_.expiresAfter(cfg_.idle_timeout);
-    idle_ = true;
-    error_code ec;
-    size_t n = co_await stream_.async_read_some(
-        buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
-    idle_ = false;
-    if (ec) co_return false;  // closed, idle too long, or drained while idle
-    buffer_.commit(n);
-    co_return true;
-  }
-
   // RFC 9112 section 2.2: empty lines before a request-line are ignored (some clients end a
   // body with an extra CRLF). A few at most; more reach the parser and get a 400.
-  awaitable<bool> skipEmptyLines(bool first) {
+  void skipEmptyLines(int& skipped) {
     static constexpr int kMaxEmptyLines = 4;
-    int skipped = 0;
-    while (true) {
-      if (!co_await awaitRequestStart(first)) co_return false;
-      std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      size_t i = 0;
-      while (i < data.size() && skipped < kMaxEmptyLines) {
-        if (data[i] == '\n') {
-          i += 1;
-        } else if (data.substr(i, 2) == "\r\n") {
-          i += 2;
-        } else {
-          break;
-        }
-        ++skipped;
+    std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    size_t i = 0;
+    while (i < data.size() && skipped < kMaxEmptyLines) {
+      if (data[i] == '\n') {
+        i += 1;
+      } else if (data.substr(i, 2) == "\r\n") {
+        i += 2;
+      } else {
+        break;
       }
-      buffer_.consume(i);
-      if (buffer_.size() != 0 || skipped >= kMaxEmptyLines) co_return true;
+      ++skipped;
     }
+    buffer_.consume(i);
+  }
+
+  // Per-connection buffers grow with a large request; a long-lived connection (a held stream,
+  // an idle keep-alive) should not keep that peak for its whole life.
+  void releaseLargeBuffers() {
+    if (buffer_.size() == 0 && buffer_.capacity() > kBufferReserve) {
+      buffer_.shrink_to_fit();
+      buffer_.reserve(kBufferReserve);
+    }
+    if (req_.body.capacity() > kKeepBodyCapacity) {
+      ReturnMemoryAfter trim(req_.body.capacity());
+      std::string().swap(req_.body);
+    }
+    if (req_.headers.capacity() > kKeepHeaderCount) Headers().swap(req_.headers);
+    if (head_.capacity() > kKeepHeadCapacity) std::string().swap(head_);
   }
 
   awaitable<void> serve() {
@@ -352,17 +505,42 @@ class Session final : public SessionBase, public Responder {
       if (first) {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);
+      } else {
+        deadline_.expiresAfter(cfg_.idle_timeout);
       }
-      if (!co_await skipEmptyLines(first)) co_return;
+      // Wait for the first byte that is not an ignorable empty line (pipelined bytes count).
+      int skipped = 0;
+      skipEmptyLines(skipped);
+      if (buffer_.capacity() < kBufferReserve) buffer_.reserve(kBufferReserve);  // after a stream
+      while (buffer_.size() == 0) {
+        idle_ = true;
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        idle_ = false;
+        if (ec) co_return;  // closed, idle too long, or drained while idle
+        buffer_.commit(n);
+        skipEmptyLines(skipped);
+      }
       if (!first) {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
         deadline_.expiresAt(request_deadline);
       }
 
-      http::request_parser<http::string_body> parser;
+      RequestParser parser(req_);
       parser.header_limit(cfg_.max_header_bytes);
       parser.body_limit(cfg_.max_body_bytes);
-      co_await http::async_read_header(stream_, buffer_, parser, useAwaitableEc(ec));
+      parser.eager(false);  // the head is checked before any of the body is taken
+      while (parseBuffered(parser, buffer_, true, ec) == Parsed::kNeedMore) {
+        if (buffer_.size() >= buffer_.max_size()) {
+          ec = http::error::buffer_overflow;
+          break;
+        }
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        buffer_.commit(n);
+        readEnded(parser, ec, ec == asio::error::eof);
+        if (ec) break;
+      }
       if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
         co_await sendError(431, "request headers exceed SERVER_MAX_HEADER_SIZE");
         co_return;
@@ -377,27 +555,21 @@ class Session final : public SessionBase, public Responder {
         co_return;
       }
 
-      const auto& hdr = parser.get();
-      Request req;
-      req.method = std::string(hdr.method_string());
-      req.headers.reserve(16);
-      for (const auto& f : hdr) {
-        req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-      }
-      RequestHead head{static_cast<int>(hdr.version()), hdr.method_string(),
-                       std::string(hdr.target()), &req.headers};
-      if (auto bad = checkRequestHead(head)) {
+      // The target moves into the check and back: no copy.
+      RequestHead head{parser.version(), req_.method, std::move(req_.target), &req_.headers};
+      auto bad = checkRequestHead(head);
+      req_.target = std::move(head.target);
+      if (bad) {
         co_await sendError(bad->status, bad->message);
         co_return;
       }
-      req.target = std::move(head.target);
       if (auto len = parser.content_length(); len && *len > cfg_.max_body_bytes) {
         co_await sendTooLarge();
         co_return;
       }
-      http10_ = hdr.version() < 11;
+      http10_ = parser.version() < 11;
       // An HTTP/1.0 client does not know 1xx answers; its 100-continue is ignored (RFC 9110).
-      if (!http10_ && !parser.is_done() && findHeader(req.headers, "Expect") != nullptr) {
+      if (!http10_ && !parser.is_done() && findHeader(req_.headers, "Expect") != nullptr) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         deadline_.expiresAfter(cfg_.write_timeout);
         co_await asio::async_write(stream_, asio::buffer(kContinue), useAwaitableEc(ec));
@@ -405,7 +577,18 @@ class Session final : public SessionBase, public Responder {
         request_deadline = Deadline::Clock::now() + cfg_.read_timeout;
       }
       deadline_.expiresAt(request_deadline);
-      co_await http::async_read(stream_, buffer_, parser, useAwaitableEc(ec));
+      parser.eager(true);
+      while (!parser.is_done() && parseBuffered(parser, buffer_, false, ec) == Parsed::kNeedMore) {
+        if (buffer_.size() >= buffer_.max_size()) {
+          ec = http::error::buffer_overflow;  // an endless chunk-size line or extension
+          break;
+        }
+        size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(beast::read_size(buffer_, kReadSize)), useAwaitableEc(ec));
+        buffer_.commit(n);
+        readEnded(parser, ec, ec == asio::error::eof);
+        if (ec) break;
+      }
       deadline_.clear();
       if (ec == http::error::body_limit) {
         co_await sendTooLarge();
@@ -416,22 +599,47 @@ class Session final : public SessionBase, public Responder {
         co_return;
       }
 
-      auto msg = parser.release();
-      req.body = std::move(msg.body());
-      keep_alive_ = msg.keep_alive() && !worker_.draining;
-      head_only_ = msg.method() == http::verb::head;
-      started_ = responded_ = streaming_ = false;
+      keep_alive_ = parser.keep_alive() && !worker_.draining;
+      head_only_ = parser.method() == http::verb::head;
+      started_ = responded_ = streaming_ = wrote_ = false;
       status_ = 0;
       extra_headers_.clear();
 
       WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get(),
                         worker_.index};
-      co_await handler_(req, *this, ctx);
+      std::exception_ptr thrown;
+      try {
+        co_await handler_(req_, *this, ctx);
+      } catch (...) {
+        thrown = std::current_exception();  // no co_await inside a handler block
+      }
       stopWatching();
+      if (thrown) {
+        co_await handlerThrew(req_, thrown);
+        co_return;
+      }
       if (!responded_) co_await sendError(500, "handler produced no response");
       if (broken_ || streaming_ || !keep_alive_ || worker_.draining) co_return;
+      releaseLargeBuffers();
       first = false;
     }
+  }
+
+  // A handler's exception is a bug, not a client error: logged once (the message only, never the
+  // request), answered with a 500 while nothing of the response is on the wire, and the
+  // connection closed either way, since the handler's state is unknown. A response already begun
+  // is cut off without its last chunk, so the client sees it incomplete rather than complete.
+  awaitable<void> handlerThrew(const Request& req, const std::exception_ptr& e) {
+    log_.error("request handler threw; the connection is closed",
+               {{"error", describe(e)},
+                {"method", std::string_view(req.method)},
+                {"path", req.path()},
+                {"response_started", wrote_}});
+    keep_alive_ = false;
+    if (wrote_) co_return;
+    streaming_ = false;  // a stream begun but not yet written: its head is dropped
+    head_pending_ = false;
+    co_await sendError(500, "internal error: the request handler failed");
   }
 
   awaitable<void> sendTooLarge() {
@@ -448,6 +656,7 @@ class Session final : public SessionBase, public Responder {
   const Logger& log_;
   Deadline deadline_;
   std::shared_ptr<Watch> watch_;
+  bool watch_queued_ = false;  // in worker_.unarmed_watches
   bool idle_ = false;
   bool keep_alive_ = true;
   bool http10_ = false;
@@ -456,10 +665,14 @@ class Session final : public SessionBase, public Responder {
   bool responded_ = false;
   bool streaming_ = false;
   bool broken_ = false;
+  bool wrote_ = false;  // some byte of this request's response went to the socket
   Framing framing_ = Framing::kChunked;
   int status_ = 0;
   Headers extra_headers_;
-  std::string pending_head_;  // a stream's status line and headers, until its first chunk
+  std::string head_;           // status line and headers of the response (capacity kept)
+  bool head_pending_ = false;  // a stream's head_ waits for its first chunk
+  Request req_;                // reused from request to request (capacity kept)
+  Registration registration_;  // last: unregistered before the stream it points at closes
 };
 
 // One connection, from its first instruction on the worker that owns it: the session (and its
@@ -687,6 +900,19 @@ Status Server::start() {
     s.listeners.push_back(std::move(metrics.value()));
   }
   return Status::ok();
+}
+
+uint16_t Server::port() const {
+  const auto& l = impl_->listeners;
+  if (l.empty()) return 0;
+  error_code ec;
+  auto ep = l.front().acceptor->local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::stop() {
+  Impl* s = impl_.get();
+  asio::post(s->first().ioc, [s] { s->beginDrain(); });
 }
 
 int Server::run() {

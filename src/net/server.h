@@ -49,6 +49,12 @@ class Server {
   // Serves until SIGTERM/SIGINT and the drain complete. Returns the process exit code.
   int run();
 
+  // The port the API listener is bound to (after a successful start(); SERVER_PORT=0 picks one).
+  uint16_t port() const;
+
+  // Begins the same graceful drain as SIGTERM. Callable from any thread, before or during run().
+  void stop();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
