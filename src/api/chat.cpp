@@ -14,7 +14,7 @@ net::awaitable<void> handleChat(Exchange& ex) {
   ReturnMemoryAfter trim(ex.req.body.size());
   ChatTurn turn;
   turn.body = std::move(ex.req.body);
-  turn.info = ex.body;
+  turn.info = std::move(ex.body);  // one ChatBodyInfo per request, not a copy
   auto sink = makeClientSink(ex, ex.target.client_model);
   co_await ex.app.chain.callModel(ex, turn, *sink, callChatProvider);
 }
