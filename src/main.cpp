@@ -79,11 +79,15 @@ int main(int argc, char** argv) {
   // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
   // keeps the one it started with. Each worker reads through its own cache (no shared lock).
   FilterChain chain = buildFilterChain(*config, &tools);
-  Snapshot<App> snapshot(std::make_shared<const App>(
-      App{config, std::move(table.value()), log, &tools, std::move(chain)}));
   const unsigned worker_count = config->server.threads
                                     ? config->server.threads
                                     : std::max(1u, std::thread::hardware_concurrency());
+  auto tool_views = std::make_unique<WorkerToolViews>();
+  if (!tools.empty()) {
+    for (unsigned i = 0; i < worker_count; ++i) tool_views->views.emplace_back(tools);
+  }
+  Snapshot<App> snapshot(std::make_shared<const App>(
+      App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views)}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {

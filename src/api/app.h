@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -18,12 +19,22 @@
 
 namespace igw {
 
+// One ToolView per worker (index WorkerContext::worker): each worker reads the tool lists
+// through its own snapshot readers, so the chat path takes no lock. A worker touches only its
+// own element.
+struct WorkerToolViews {
+  std::vector<ToolView> views;
+  // Null for an index without a view (then read through ToolSource::tools()).
+  ToolView* forWorker(unsigned worker) { return worker < views.size() ? &views[worker] : nullptr; }
+};
+
 struct App {
   std::shared_ptr<const Config> config;
   ProviderTable providers;
   const Logger& log;
   const ToolRegistry* tools = nullptr;  // MCP / A2A sources; null when both are off
   FilterChain chain;
+  std::unique_ptr<WorkerToolViews> tool_views;  // per worker; null without tool sources
 };
 
 class MetricsRegistry;

@@ -5,15 +5,20 @@
 // after a reload). Readers never take a mutex.
 //
 // Two ways to read:
-//  - load(): one atomic shared_ptr load. Fine off the hot path (background threads, listings).
-//  - Reader: a per-thread cache. get() is one relaxed-then-acquire load of a version counter
-//    (a read-only cache line, so workers do not bounce it between cores) and touches the
-//    shared control block only when the version changed. Use one Reader per worker thread.
+//  - load(): a copy of the shared_ptr under a short mutex. Fine off the hot path (background
+//    threads, listings, a Reader's refresh).
+//  - Reader: a per-thread cache. pin() is one acquire load of a version counter (a read-only
+//    cache line, so workers do not bounce it between cores) and calls load() only when the
+//    version changed. Use one Reader per worker thread: the request path then takes no lock.
+//
+// Not std::atomic<std::shared_ptr>: libstdc++ 12 implements it with a lock bit whose unlock in
+// load() is relaxed, and ThreadSanitizer reports the next publish() as a race with it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace igw {
 
@@ -25,11 +30,18 @@ class Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   void publish(std::shared_ptr<const T> next) {
-    ptr_.store(std::move(next), std::memory_order_release);
+    {
+      std::lock_guard lock(mu_);
+      ptr_.swap(next);
+    }
     version_.fetch_add(1, std::memory_order_acq_rel);
+    // `next` (the old value) is released here, outside the lock.
   }
 
-  std::shared_ptr<const T> load() const { return ptr_.load(std::memory_order_acquire); }
+  std::shared_ptr<const T> load() const {
+    std::lock_guard lock(mu_);
+    return ptr_;
+  }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // Per-thread view. Not thread-safe itself: one per thread.
@@ -54,7 +66,8 @@ class Snapshot {
   };
 
  private:
-  std::atomic<std::shared_ptr<const T>> ptr_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const T> ptr_;
   std::atomic<uint64_t> version_{0};
 };
 

@@ -52,14 +52,25 @@ struct ActiveTools {
   std::unordered_map<std::string_view, std::pair<ToolSource*, const ToolSpec*>> by_name;
 };
 
-ActiveTools activeTools(const ToolRegistry& registry, const Request& req) {
+// The tool lists of source `i`: through the worker's own snapshot readers (no lock), or the
+// source's current snapshot when the worker has no view.
+std::shared_ptr<const std::vector<ToolSpec>> toolsOf(const Exchange& ex, size_t i) {
+  const ToolRegistry& registry = *ex.app.tools;
+  ToolView* view = ex.app.tool_views ? ex.app.tool_views->forWorker(ex.ctx.worker) : nullptr;
+  if (view != nullptr && view->size() == registry.sources().size()) return view->tools(i);
+  return registry.sources()[i]->tools();
+}
+
+ActiveTools activeTools(const Exchange& ex) {
   ActiveTools active;
-  for (const auto& source : registry.sources()) {
-    if (skipped(*source, req)) continue;
-    auto tools = source->tools();
+  const auto& sources = ex.app.tools->sources();
+  for (size_t i = 0; i < sources.size(); ++i) {
+    ToolSource* source = sources[i].get();
+    if (skipped(*source, ex.req)) continue;
+    auto tools = toolsOf(ex, i);
     if (!tools || tools->empty()) continue;
     for (const auto& t : *tools) {
-      if (active.by_name.emplace(t.name, std::make_pair(source.get(), &t)).second) {
+      if (active.by_name.emplace(t.name, std::make_pair(source, &t)).second) {
         active.offered.push_back(&t);
       }
     }
@@ -77,8 +88,6 @@ class TurnSink final : public ChatSink {
     acc_ = agent::StreamAccumulator();
     held_.clear();
     captured_ = false;
-    ended_ = false;
-    failure_ = Status::ok();
     body_.clear();
     headers_.clear();
     status_ = 0;
@@ -133,7 +142,6 @@ class TurnSink final : public ChatSink {
   }
 
   net::awaitable<void> endStream(const Status& failure) override {
-    ended_ = true;
     if (!failure.isOk()) {
       // As the client would have seen it: an error chunk, which marks the turn failed.
       std::string err = errorJson(failure);
@@ -179,8 +187,6 @@ class TurnSink final : public ChatSink {
   std::vector<std::string> held_;
   std::string rewritten_;
   bool captured_ = false;
-  bool ended_ = false;
-  Status failure_;
   int status_ = 0;
   Headers headers_;
   std::string body_;
@@ -196,16 +202,15 @@ std::string toolNames(const std::vector<ToolCall>& calls) {
 
 class ToolLoopFilter final : public Filter {
  public:
-  ToolLoopFilter(const ToolRegistry& registry, const AgentConfig& agent,
-                 const RequestLimitsConfig& limits)
-      : registry_(registry), agent_(agent), limits_(limits) {}
+  ToolLoopFilter(const AgentConfig& agent, const RequestLimitsConfig& limits)
+      : agent_(agent), limits_(limits) {}
 
   std::string_view name() const override { return "tool_loop"; }
   bool wrapsModelCall() const override { return true; }
 
   net::awaitable<bool> aroundModelCall(Exchange& ex, ChatTurn& turn, ChatSink& sink,
                                        const ModelCall& next) const override {
-    ActiveTools tools = activeTools(registry_, ex.req);
+    ActiveTools tools = activeTools(ex);
     if (tools.offered.empty()) co_return false;
     // The loop works on a DOM of the body: the same bounds as for translated requests.
     Result<ChatBodyInfo> info =
@@ -396,7 +401,6 @@ class ToolLoopFilter final : public Filter {
     }
   }
 
-  const ToolRegistry& registry_;
   AgentConfig agent_;
   RequestLimitsConfig limits_;
 };
@@ -406,9 +410,9 @@ class ToolLoopFilter final : public Filter {
 bool offersGatewayTools(const Exchange& ex) {
   const ToolRegistry* registry = ex.app.tools;
   if (registry == nullptr) return false;
-  for (const auto& source : registry->sources()) {
-    if (skipped(*source, ex.req)) continue;
-    auto tools = source->tools();
+  for (size_t i = 0; i < registry->sources().size(); ++i) {
+    if (skipped(*registry->sources()[i], ex.req)) continue;
+    auto tools = toolsOf(ex, i);
     if (tools && !tools->empty()) return true;
   }
   return false;
@@ -416,7 +420,7 @@ bool offersGatewayTools(const Exchange& ex) {
 
 std::unique_ptr<Filter> makeToolLoopFilter(const Config& config, const ToolRegistry* tools) {
   if (tools == nullptr || tools->empty()) return nullptr;
-  return std::make_unique<ToolLoopFilter>(*tools, config.agent, config.limits);
+  return std::make_unique<ToolLoopFilter>(config.agent, config.limits);
 }
 
 }  // namespace igw

@@ -5,9 +5,10 @@
 // shared by all workers.
 //
 // Reading a source from a request never locks: the tool list and the description are immutable
-// snapshots (core/snapshot.h) that the source's own thread publishes. tools() is one atomic
-// load; a worker that reads on every request keeps a Snapshot<ToolList>::Reader per source
-// (ToolView in tools/registry.h), which touches shared memory only when the list changed.
+// snapshots (core/snapshot.h) that the source's own thread publishes. tools() copies the current
+// one under a short mutex; a worker that reads on every request keeps a
+// Snapshot<ToolList>::Reader per source (ToolView in tools/registry.h), which takes no lock and
+// touches shared memory only when the list changed.
 #pragma once
 
 #include <atomic>
