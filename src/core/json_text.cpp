@@ -88,9 +88,13 @@ void appendUtf8(std::string& out, unsigned cp) {
 }  // namespace
 
 Result<std::string> decodeJsonString(std::string_view raw) {
+  // Most strings have no escape at all: copied whole, not byte by byte.
+  size_t first = raw.find('\\');
+  if (first == std::string_view::npos) return std::string(raw);
   std::string out;
   out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
+  out.append(raw.data(), first);
+  for (size_t i = first; i < raw.size(); ++i) {
     char c = raw[i];
     if (c != '\\') {
       out.push_back(c);

@@ -262,6 +262,95 @@ Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text, size_t*
   return members;
 }
 
+namespace {
+
+bool isWs(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Index one past the closing quote of the string whose opening quote is at `i`; npos when it
+// does not end. memchr finds each quote (vectorised, cheap to start for the many short keys);
+// a quote preceded by an odd number of backslashes is escaped and the search goes on.
+size_t skipString(std::string_view t, size_t i) {
+  const char* content = t.data() + i + 1;
+  const char* end = t.data() + t.size();
+  const char* p = content;
+  while (p < end) {
+    const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+    if (q == nullptr) break;
+    const char* b = q;
+    while (b > content && b[-1] == '\\') --b;
+    if (((q - b) & 1) == 0) return static_cast<size_t>(q - t.data()) + 1;
+    p = q + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Index one past the value that starts at `i` (not whitespace); npos when it does not end.
+size_t skipValue(std::string_view t, size_t i) {
+  char c = t[i];
+  if (c == '"') return skipString(t, i);
+  if (c != '{' && c != '[') {
+    // A number or a literal: up to the next delimiter.
+    while (i < t.size() && t[i] != ',' && t[i] != '}' && t[i] != ']' && !isWs(t[i])) ++i;
+    return i;
+  }
+  size_t depth = 0;
+  while (i < t.size()) {
+    c = t[i];
+    if (c == '"') {
+      i = skipString(t, i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool forEachMember(std::string_view t, bool (*f)(const RawMember&, void*), void* ctx) {
+  size_t i = 0;
+  auto ws = [&] {
+    while (i < t.size() && isWs(t[i])) ++i;
+  };
+  ws();
+  if (i >= t.size() || t[i] != '{') return false;
+  ++i;
+  while (true) {
+    ws();
+    if (i >= t.size()) return false;
+    if (t[i] == '}') return true;
+    if (t[i] != '"') return false;
+    size_t key_end = skipString(t, i);
+    if (key_end == std::string_view::npos) return false;
+    std::string_view key = t.substr(i + 1, key_end - i - 2);
+    i = key_end;
+    ws();
+    if (i >= t.size() || t[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= t.size()) return false;
+    size_t value_end = skipValue(t, i);
+    if (value_end == std::string_view::npos) return false;
+    if (!f(RawMember{key, t.substr(i, value_end - i)}, ctx)) return true;
+    i = value_end;
+    ws();
+    if (i >= t.size()) return false;
+    if (t[i] == ',') {
+      ++i;
+      continue;
+    }
+    return t[i] == '}';
+  }
+}
+
 Status validateJson(std::string_view text) {
   Scanner s(text);
   JsonType type{};

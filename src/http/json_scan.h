@@ -33,4 +33,26 @@ Result<std::vector<JsonMember>> scanObjectMembers(std::string_view text,
 // Validates `text` as any single JSON value.
 Status validateJson(std::string_view text);
 
+// A member of an object found by forEachMember: the key as written (not unescaped) and the
+// value's bytes.
+struct RawMember {
+  std::string_view key;    // between the quotes, escapes left as they are
+  std::string_view value;  // the whole value: "..." with quotes, {...}, [...], a number, a literal
+};
+
+// Calls `f(member)` for each member of the object `text` (whitespace around it allowed) until f
+// returns false. A fast structural walk for reading a few fields out of upstream answers (token
+// usage): strings are skipped with their escapes and nested values by counting brackets, with no
+// recursion and no allocation, so any depth and any size are safe. It does NOT validate: on
+// malformed text it stops early and returns false (the caller then reads nothing), and a key
+// written with escapes is seen as written. Use scanObjectMembers where the text must be valid.
+bool forEachMember(std::string_view text, bool (*f)(const RawMember&, void*), void* ctx);
+
+template <class F>
+bool forEachMember(std::string_view text, F&& f) {
+  return forEachMember(
+      text, [](const RawMember& m, void* c) { return (*static_cast<F*>(c))(m); },
+      static_cast<void*>(&f));
+}
+
 }  // namespace igw

@@ -42,12 +42,9 @@ struct Connection {
     socket().close(ec);
   }
 
-  // Something nobody asked for is waiting, or the peer has closed: such a connection must not
-  // carry another request, or its next user would read the bytes as their answer. Looks at the
-  // read buffer, at TLS bytes already taken off the socket (decrypted or not), and peeks at the
-  // TCP socket without blocking. TLS 1.3 session tickets come before the first response, so a
-  // connection whose response was read has no legitimate bytes left.
-  bool dirty() {
+  // Bytes already taken off the socket and not read: in the buffer, or held by TLS (decrypted or
+  // not). No system call.
+  bool holdsUnreadBytes() {
     if (buffer.size() > 0) return true;
     if (tls) {
       SSL* ssl = tls->native_handle();
@@ -55,6 +52,16 @@ struct Connection {
       BIO* rbio = SSL_get_rbio(ssl);
       if (rbio != nullptr && BIO_ctrl_pending(rbio) > 0) return true;
     }
+    return false;
+  }
+
+  // Something nobody asked for is waiting, or the peer has closed: such a connection must not
+  // carry another request, or its next user would read the bytes as their answer. Looks at the
+  // read buffer, at TLS bytes already taken off the socket (decrypted or not), and peeks at the
+  // TCP socket without blocking. TLS 1.3 session tickets come before the first response, so a
+  // connection whose response was read has no legitimate bytes left.
+  bool dirty() {
+    if (holdsUnreadBytes()) return true;
     char c;
     ssize_t n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n >= 0) return true;  // a byte, or 0: closed
@@ -62,14 +69,13 @@ struct Connection {
   }
 };
 
-// Runs `op(stream)` on whichever stream the connection has.
+// Starts `op(stream)` on whichever stream the connection has and hands back its awaitable. Not a
+// coroutine itself: a wrapper frame (two, with a coroutine lambda) per read and write would cost
+// every request several allocations for a branch.
 template <class Op>
-awaitable<void> onStream(Connection& c, Op&& op) {
-  if (c.tls) {
-    co_await op(*c.tls);
-  } else {
-    co_await op(*c.plain);
-  }
+auto onStream(Connection& c, Op&& op) {
+  if (c.tls) return op(*c.tls);
+  return op(*c.plain);
 }
 
 }  // namespace
@@ -277,8 +283,10 @@ PooledResponse::~PooledResponse() {
   auto& s = *impl_;
   if (!s.conn) return;
   // Only a response read to its end, with nothing unasked-for behind it, frees the connection.
+  // What is still on the socket is looked at once, when the connection is taken again (dirty()
+  // in take()): a peek here too would cost every request a failed recv for nothing.
   bool reusable = s.done && !s.failed && !s.aborted && s.reader.reusable(s.conn->buffer.size()) &&
-                  !s.conn->dirty();
+                  !s.conn->holdsUnreadBytes();
   if (reusable) {
     s.client->release(std::move(s.conn));
   } else {
@@ -332,9 +340,8 @@ awaitable<Result<std::string_view>> PooledResponse::read() {
     error_code ec;
     size_t n = 0;
     auto space = s.conn->buffer.prepare(16 * 1024);
-    co_await onStream(*s.conn, [&](auto& stream) -> awaitable<void> {
-      n = co_await stream.async_read_some(space, useAwaitableEc(ec));
-    });
+    n = co_await onStream(
+        *s.conn, [&](auto& stream) { return stream.async_read_some(space, useAwaitableEc(ec)); });
     s.conn->buffer.commit(n);
     if (ec) {
       bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated;
@@ -476,10 +483,9 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
     conn->deadline->expiresAt(header_deadline);
 
     error_code ec;
-    co_await onStream(*conn, [&](auto& s) -> awaitable<void> {
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
-      co_await asio::async_write(s, bufs, useAwaitableEc(ec));
-    });
+    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
+    co_await onStream(*conn,
+                      [&](auto& s) { return asio::async_write(s, bufs, useAwaitableEc(ec)); });
     // Interim (1xx) heads are skipped until the final head is complete.
     ResponseReader reader(req.method == "HEAD", self.limits());
     bool got_some = false;
@@ -498,9 +504,8 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       }
       size_t n = 0;
       auto space = buf.prepare(16 * 1024);
-      co_await onStream(*conn, [&](auto& s) -> awaitable<void> {
-        n = co_await s.async_read_some(space, useAwaitableEc(ec));
-      });
+      n = co_await onStream(
+          *conn, [&](auto& s) { return s.async_read_some(space, useAwaitableEc(ec)); });
       buf.commit(n);
       if (n > 0) got_some = true;
     }

@@ -33,46 +33,54 @@ bool mayHaveValue(std::string_view json, std::string_view key, char open) {
   return false;
 }
 
-int64_t integerAt(std::string_view text, const JsonMember& m) {
-  if (m.type != JsonType::kNumber) return -1;
-  std::string digits(text.substr(m.value_begin, m.value_end - m.value_begin));
-  char* end = nullptr;
-  long long v = std::strtoll(digits.c_str(), &end, 10);
-  return v < 0 ? -1 : static_cast<int64_t>(v);
+// A non-negative integer written as plain digits; -1 for anything else (negative, fraction,
+// exponent, null, too large).
+int64_t nonNegativeInteger(std::string_view v) {
+  if (v.empty() || v.size() > 18) return -1;
+  int64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+// Sets `into` when `object` has `key`.
+void readField(std::string_view object, std::string_view key, int64_t& into) {
+  forEachMember(object, [&](const RawMember& m) {
+    if (m.key != key) return true;
+    into = nonNegativeInteger(m.value);
+    return false;
+  });
 }
 
 }  // namespace
 
+// A structural walk (json_scan.h forEachMember), not a validation: the answer goes to the client
+// as the provider sent it, and only the few usage numbers are read out of it.
+// No memmem pre-check: walking the top level costs about as much as the search, and the search is
+// wasted whenever usage is there (every non-streaming answer).
 bool extractUsage(std::string_view json, TokenUsage& out) {
-  if (!mayHaveValue(json, "\"usage\"", '{')) return false;
-  auto members = scanObjectMembers(json);
-  if (!members) return false;
-  for (const auto& m : *members) {
-    if (m.key != "usage" || m.type != JsonType::kObject) continue;
-    std::string_view usage = json.substr(m.value_begin, m.value_end - m.value_begin);
-    auto fields = scanObjectMembers(usage);
-    if (!fields) return false;
+  std::string_view usage;
+  forEachMember(json, [&](const RawMember& m) {
+    if (m.key != "usage") return true;
+    usage = m.value;
+    return false;
+  });
+  if (usage.empty() || usage.front() != '{') return false;
+  forEachMember(usage, [&](const RawMember& f) {
+    if (f.key == "prompt_tokens") out.prompt = nonNegativeInteger(f.value);
+    if (f.key == "completion_tokens") out.completion = nonNegativeInteger(f.value);
+    if (f.key == "total_tokens") out.total = nonNegativeInteger(f.value);
     // One level deeper for the details: {"prompt_tokens_details":{"cached_tokens":N}},
     // {"completion_tokens_details":{"reasoning_tokens":N}}.
-    auto detail = [&](const JsonMember& f, std::string_view key, int64_t& into) {
-      if (f.type != JsonType::kObject) return;
-      std::string_view obj = usage.substr(f.value_begin, f.value_end - f.value_begin);
-      auto inner = scanObjectMembers(obj);
-      if (!inner) return;
-      for (const auto& d : *inner) {
-        if (d.key == key) into = integerAt(obj, d);
-      }
-    };
-    for (const auto& f : *fields) {
-      if (f.key == "prompt_tokens") out.prompt = integerAt(usage, f);
-      if (f.key == "completion_tokens") out.completion = integerAt(usage, f);
-      if (f.key == "total_tokens") out.total = integerAt(usage, f);
-      if (f.key == "prompt_tokens_details") detail(f, "cached_tokens", out.cached);
-      if (f.key == "completion_tokens_details") detail(f, "reasoning_tokens", out.reasoning);
+    if (f.key == "prompt_tokens_details") readField(f.value, "cached_tokens", out.cached);
+    if (f.key == "completion_tokens_details") {
+      readField(f.value, "reasoning_tokens", out.reasoning);
     }
-    return out.known();
-  }
-  return false;
+    return true;
+  });
+  return out.known();
 }
 
 TokenUsage AnthropicUsage::tokens() const {
