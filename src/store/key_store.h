@@ -73,7 +73,8 @@ class KeyStore {
 
   // Opens a store and applies pending migrations:
   //   postgres://... or postgresql://...   PostgreSQL; the URL goes to libpq as it is
-  //   sqlite://PATH, sqlite:PATH, PATH     SQLite; PATH's directory must exist (not created)
+  //   sqlite://PATH, sqlite:PATH, PATH     SQLite; PATH's directory must exist (not created);
+  //                                        sqlite::memory: is a private in-memory store (tests)
   static Result<std::unique_ptr<KeyStore>> open(std::string_view database_url);
 };
 

@@ -143,7 +143,9 @@ Result<std::unique_ptr<KeyStore>> SqliteKeyStore::open(const std::string& path) 
   {
     Stmt wal(db, "PRAGMA journal_mode=WAL");
     if (!wal.prepared() || wal.step() != SQLITE_ROW) return dbError(db, "enable WAL");
-    if (wal.text(0) != "wal") {
+    // ":memory:" databases report "memory" and cannot use WAL; being private to this
+    // connection they need no sharing anyway.
+    if (wal.text(0) != "wal" && wal.text(0) != "memory") {
       return internalError("SQLite key store: " + path + " cannot use WAL journal mode (got " +
                            std::string(wal.text(0)) + ")");
     }

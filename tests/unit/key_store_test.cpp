@@ -602,6 +602,16 @@ TEST(KeyStoreOpen, SqliteUrlFormsNameTheSameFile) {
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 
+TEST(KeyStoreOpen, SqliteInMemoryStoreWorks) {
+  auto s = KeyStore::open("sqlite::memory:");
+  ASSERT_TRUE(s.isOk()) << s.status().message();
+  auto rec = (*s)->create(sampleKey(), generateApiKey());
+  ASSERT_TRUE(rec.isOk()) << rec.status().message();
+  EXPECT_EQ((*(*s)->get(rec->id))->name, "ci runner");
+  EXPECT_EQ(*(*s)->changeCounter(), 1);
+  EXPECT_FALSE(std::filesystem::exists(":memory:"));
+}
+
 TEST(KeyStoreOpen, SqliteMissingDirectoryIsAClearError) {
   TempDir dir;
   auto s = KeyStore::open("sqlite://" + dir.path + "/no/such/dir/keys.db");
