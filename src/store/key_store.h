@@ -1,0 +1,81 @@
+// Storage of gateway-issued API keys: an abstract KeyStore with an embedded SQLite backend (the
+// default; one file, several processes on one host may share it) and a PostgreSQL backend
+// (shared by replicas). Both have the same schema, created and upgraded by the versioned
+// migrations in store/migrations.h when a store is opened.
+//
+// Blocking API: every call does file or network I/O. The gateway calls it from a background
+// service thread (src/service/), never from a request worker. Request workers check keys against
+// an in-memory snapshot that the service thread reloads from the store.
+//
+// Thread-safety: each store owns one database connection guarded by an internal mutex, so one
+// instance may be shared by threads; calls are serialised. Several instances (in one process or
+// many) may open the same database at once; each write is one transaction.
+//
+// How changes propagate (revocation included): every write (create, update, revoke, rotate) bumps
+// igw_meta.change_counter in the same transaction. Each replica polls changeCounter() (one
+// single-row read, cheap enough for every second) and reloads list() when the value differs from
+// the one it last loaded; a revoked or rotated key thus stops working everywhere within one poll
+// interval plus the reload. touchLastUsed() does not bump the counter, so usage bookkeeping does
+// not make every replica reload.
+//
+// Secrets: the store sees only GeneratedKey::hash and ::prefix, never stores the key text, and no
+// Status message contains a key or its hash.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/api_key.h"
+#include "core/status.h"
+#include "store/key_record.h"
+
+namespace igw {
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  // Stores a new key with a fresh id (newKeyId()) and created_at = now. Fails with
+  // kInvalidArgument when `key.metadata` is not an object, a text field holds a NUL byte, or a
+  // key with the same hash already exists.
+  virtual Result<ApiKeyRecord> create(const NewApiKey& key, const GeneratedKey& secret) = 0;
+
+  // Every key, revoked ones included, oldest first.
+  virtual Result<std::vector<ApiKeyRecord>> list() = 0;
+
+  // nullopt when no key has this id.
+  virtual Result<std::optional<ApiKeyRecord>> get(std::string_view id) = 0;
+
+  // Applies the fields set in `patch`; returns the updated record, nullopt when no such id.
+  // An empty patch writes nothing.
+  virtual Result<std::optional<ApiKeyRecord>> update(std::string_view id,
+                                                     const ApiKeyPatch& patch) = 0;
+
+  // Marks the key revoked (revoked_at = now the first time). Idempotent: revoking a revoked key
+  // returns true and changes nothing. false when no key has this id.
+  virtual Result<bool> revoke(std::string_view id) = 0;
+
+  // Gives the key a new secret (hash and prefix), keeping its id and settings; the old secret
+  // stops matching. nullopt when no such id; kInvalidArgument for a revoked key.
+  virtual Result<std::optional<ApiKeyRecord>> rotate(std::string_view id,
+                                                     const GeneratedKey& secret) = 0;
+
+  // A value that grows on every write to the keys by any process sharing the database.
+  virtual Result<int64_t> changeCounter() = 0;
+
+  // Records (id, unix seconds) pairs of key use, in one transaction; last_used_at never moves
+  // backwards; unknown ids are ignored. Does not bump the change counter.
+  virtual Status touchLastUsed(const std::vector<std::pair<std::string, int64_t>>& uses) = 0;
+
+  // Opens a store and applies pending migrations:
+  //   postgres://... or postgresql://...   PostgreSQL; the URL goes to libpq as it is
+  //   sqlite://PATH, sqlite:PATH, PATH     SQLite; PATH's directory must exist (not created);
+  //                                        sqlite::memory: is a private in-memory store (tests)
+  static Result<std::unique_ptr<KeyStore>> open(std::string_view database_url);
+};
+
+}  // namespace igw

@@ -1,0 +1,26 @@
+// The versioned schema of the key store, one entry per version, in both SQL dialects. Adding a
+// migration = appending an entry to the list in migrations.cpp (never editing an applied one).
+// Each backend applies the pending entries in one transaction under a lock (SQLite: BEGIN
+// IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), recording each in schema_migrations.
+// Migrations must be additive (new tables/columns), so replicas still running the previous
+// version keep working during a rolling upgrade; a database newer than the binary is accepted.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace igw {
+
+struct Migration {
+  int version;  // 1, 2, 3, ... in order, no gaps
+  std::string_view description;
+  std::string_view sqlite_sql;    // may hold several statements
+  std::string_view postgres_sql;  // may hold several statements
+};
+
+std::span<const Migration> keyStoreMigrations();
+
+// Advisory lock id for PostgreSQL migrations ("igw_migr" in ASCII).
+inline constexpr long long kMigrationLockId = 0x6967775f6d696772LL;
+
+}  // namespace igw
