@@ -11,8 +11,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -563,6 +565,30 @@ TEST(Jwt, MalformedTokensAreRefused) {
   EXPECT_TRUE(
       igw::decodeJwt(h + "." + b64("{\"pad\":\"" + std::string(20000, 'x') + "\"}") + "." + s, big)
           .isOk());
+}
+
+// One immutable set, many verifying threads (the gateway's workers share one JwkSet).
+TEST(Jwt, OneSetVerifiesConcurrently) {
+  auto set = std::make_shared<const igw::JwkSet>(setOf(keys().jwks));
+  std::vector<std::string> tokens = {
+      token("RS256", "rsa-1", keys().rsa.get()), token("PS256", "rsa-1", keys().rsa.get()),
+      token("ES256", "p256-1", keys().p256.get()), token("EdDSA", "ed-1", keys().ed.get())};
+  std::string forged = tokens[2];
+  forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+  std::atomic<int> verified{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string& tok = i % 5 == 4 ? forged : tokens[(t + i) % tokens.size()];
+        auto r = igw::verifyJwt(tok, *set, rules(), kNow);
+        (r.isOk() ? verified : refused)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(verified.load(), 160);
+  EXPECT_EQ(refused.load(), 40);
 }
 
 TEST(Jwt, ErrorNamesAreStable) {
