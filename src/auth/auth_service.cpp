@@ -144,6 +144,7 @@ struct AuthService::Impl {
   std::unordered_map<std::string, int64_t> flushed_last_used;  // key id -> what the store has
   Clock::time_point last_flush{};
   Clock::time_point last_jwks_fetch{};  // any fetch attempt
+  std::optional<Clock::time_point> last_unknown_key_fetch;  // fetches caused by unknown kids
   bool have_fetched = false;
   std::string jwks_uri;
   std::string last_oidc_error;
@@ -298,12 +299,15 @@ struct AuthService::Impl {
 
   // A token named a key id the set lacks: the provider may have rotated its keys. Fetches again
   // unless a fetch happened within AUTH_JWKS_MIN_REFRESH_INTERVAL, so tokens with made-up key
-  // ids cannot make the gateway hammer the provider. True when a new set was published.
+  // ids cannot make the gateway hammer the provider (the scheduled refreshes do not count: a
+  // rotation right after one is still picked up). True when a new set was published.
   net::awaitable<bool> refreshForUnknownKey() {
     if (stopping) co_return false;
-    if (have_fetched && Clock::now() - last_jwks_fetch < cfg.jwks_min_refresh_interval) {
+    const auto now = Clock::now();
+    if (last_unknown_key_fetch && now - *last_unknown_key_fetch < cfg.jwks_min_refresh_interval) {
       co_return false;
     }
+    last_unknown_key_fetch = now;
     Status s = co_await fetchJwks();
     co_return s.isOk();
   }
