@@ -117,19 +117,21 @@ lua_body() { sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$BENCH/wrk/$1"; }
 
 # Numbers from a proxy that answers with errors are meaningless, so check
 # each target once with real requests before measuring it.
+declare -A TOKEN  # per target: the bearer credential wrk and the checks send (default "bench")
 check_target() {
-    local name=$1 url=$2 out
-    out=$(curl -sS --max-time 5 -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+    local name=$1 url=$2 out auth="Authorization: Bearer ${TOKEN[$1]:-bench}"
+    out=$(curl -sS --max-time 5 -H 'Content-Type: application/json' -H "$auth" \
         -d "$(lua_body chat.lua)" "$url" 2>&1) || die "$name: chat request failed: $out"
     [[ $out == *'"chat.completion"'* ]] || die "$name: unexpected chat response: ${out:0:300}"
-    out=$(curl -sS -N --max-time 5 -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+    out=$(curl -sS -N --max-time 5 -H 'Content-Type: application/json' -H "$auth" \
         -d "$(lua_body stream.lua)" "$url" 2>&1) || die "$name: stream request failed: $out"
     [[ $out == *'data: [DONE]'* && $(grep -c '^data: {' <<<"$out") -ge 20 ]] ||
         die "$name: unexpected stream response: ${out:0:300}"
 }
 
-run_wrk() {  # URL LUA CONNS DURATION
-    taskset -c "$LOAD_CPU" wrk -t1 -c"$3" -d"$4" --latency -s "$BENCH/wrk/$2" "$1"
+run_wrk() {  # URL LUA CONNS DURATION [TARGET]
+    WRK_TOKEN=${TOKEN[${5:-}]:-bench} taskset -c "$LOAD_CPU" wrk -t1 -c"$3" -d"$4" --latency \
+        -s "$BENCH/wrk/$2" "$1"
 }
 
 # Prints "req/s p50_us p99_us errors" from wrk --latency output.
@@ -230,6 +232,27 @@ if [[ -e $GATEWAY_BIN ]]; then
         die "gateway-telemetry: no /metrics on port $GWT_METRICS_PORT"
     URL[gateway-telemetry]=http://127.0.0.1:$GWT_PORT/v1/chat/completions
     TARGETS+=(gateway-telemetry)
+
+    # The same gateway with authentication on: a gateway key from the admin API, checked on
+    # every request against the in-memory key index (SQLite store in the work directory).
+    free_port GWA_PORT
+    mkdir -p "$WORK/auth-data"
+    GWA_ADMIN=bench-admin-$RANDOM$RANDOM$RANDOM
+    SERVER_HOST=127.0.0.1 SERVER_PORT=$GWA_PORT SERVER_THREADS=1 \
+    OPENAI_API_URL=http://127.0.0.1:$FAKE_PORT/v1 OPENAI_API_KEY=bench \
+    ENVIRONMENT=production LOG_LEVEL=error \
+    AUTH_ENABLED=true AUTH_ADMIN_KEY=$GWA_ADMIN DATA_DIR=$WORK/auth-data \
+        taskset -c "$SERVER_CPU" "$GATEWAY_BIN" >"$WORK/gateway-auth.log" 2>&1 &
+    GWA_PID=$!
+    PIDS+=("$GWA_PID")
+    wait_ready gateway-auth "$GWA_PID" "http://127.0.0.1:$GWA_PORT/health" "$WORK/gateway-auth.log"
+    created=$(curl -fsS -X POST -H "Authorization: Bearer $GWA_ADMIN" \
+        -d '{"name":"bench","team":"bench","models":["openai/*"]}' \
+        "http://127.0.0.1:$GWA_PORT/admin/keys") || die "gateway-auth: creating a key failed"
+    TOKEN[gateway-auth]=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$created")
+    [[ ${TOKEN[gateway-auth]} == sk-igw-* ]] || die "gateway-auth: no key in $created"
+    URL[gateway-auth]=http://127.0.0.1:$GWA_PORT/v1/chat/completions
+    TARGETS+=(gateway-auth)
 else
     log "gateway binary missing: $GATEWAY_BIN -- skipping gateway rows"
 fi
@@ -256,7 +279,7 @@ fi
 
 for t in "${TARGETS[@]}"; do
     log "warm-up: $t"
-    for lua in chat.lua stream.lua; do run_wrk "${URL[$t]}" "$lua" 64 "$WARMUP" >/dev/null; done
+    for lua in chat.lua stream.lua; do run_wrk "${URL[$t]}" "$lua" 64 "$WARMUP" "$t" >/dev/null; done
 done
 
 # ---------------------------------------------------------------- measuring
@@ -280,7 +303,7 @@ run_scenario() {
         for ((k = 0; k < n; k++)); do
             t=${TARGETS[$(((k + r - 1) % n))]}
             out=$WORK/wrk-$name-$t-$r.txt
-            run_wrk "${URL[$t]}" "$lua" "$conns" "$DURATION" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($name, $t)"; }
+            run_wrk "${URL[$t]}" "$lua" "$conns" "$DURATION" "$t" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($name, $t)"; }
             read -r rps p50 p99 err < <(parse_wrk "$out")
             log "$(printf '%-12s %-8s #%d %8s req/s  p50 %7s us  p99 %7s us  errors %s' \
                 "$name" "$t" "$r" "$rps" "$p50" "$p99" "$err")"
@@ -336,6 +359,7 @@ report() {
     echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these CPUs)"
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
+    echo "- gateway-auth: the same binary and settings plus AUTH_ENABLED=true, AUTH_ADMIN_KEY and a SQLite key store; wrk sends a gateway key (sk-igw-…) created through POST /admin/keys"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
     echo "- Latency is for the complete response (for streams: until the final chunk)."
     echo
@@ -346,7 +370,7 @@ report() {
         echo
         echo "| target | req/s | p50 µs | p99 µs | errors |"
         echo "|---|---:|---:|---:|---:|"
-        for t in direct nginx gateway gateway-telemetry; do
+        for t in direct nginx gateway gateway-telemetry gateway-auth; do
             if [[ -n ${RPS[$s/$t]:-} ]]; then
                 echo "| $t | ${RPS[$s/$t]} | ${P50[$s/$t]} | ${P99[$s/$t]} | ${ERR[$s/$t]} |"
             else
@@ -386,6 +410,10 @@ report() {
         v=-
         (( ${ERR[$s/gateway-telemetry]} > 0 )) && v="(${ERR[$s/gateway-telemetry]} errors)"
         echo "| telemetry cost: gateway-telemetry / gateway throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-telemetry]} - ${P50[$s/gateway]} )) µs) | (info) | $v |"
+        tcost=$(calc '%.2f' "${RPS[$s/gateway-auth]} / (${RPS[$s/gateway]} > 0 ? ${RPS[$s/gateway]} : 1)")
+        v=$(verdict "$tcost >= 0.95")
+        (( ${ERR[$s/gateway-auth]} > 0 )) && v="MISS (${ERR[$s/gateway-auth]} errors)"
+        echo "| auth cost: gateway-auth / gateway throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-auth]} - ${P50[$s/gateway]} )) µs) | ≥ 0.95× | $v |"
     done
     # MB = 10^6 bytes (the stricter reading of the targets).
     local rss_mb after_mb size_mb

@@ -3,4 +3,4 @@
 wrk.method = "POST"
 wrk.body = '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hello"}],"stream":true}'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("WRK_TOKEN") or "bench")
