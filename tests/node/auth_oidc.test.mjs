@@ -5,8 +5,9 @@
 //
 // Gateways in this file:
 //   gw       AUTH_OIDC_ISSUER = the IdP; most tests.
-//   gwRot    a second one for key rotation and the unknown-kid refetch rate limit (its JWKS fetch
-//            history must not be disturbed by the refusal tests that use unknown kids).
+//   gwRot    key rotation: a fresh gateway whose JWKS fetch history is not disturbed by the
+//            refusal tests that use unknown kids.
+//   gwBurst  the unknown-kid refetch rate limit, apart for the same reason.
 //   gwDown   AUTH_OIDC_ISSUER = a closed port (fail closed: JWTs get 503, never pass through).
 import { test, before, after } from './helpers/test.mjs';
 import assert from 'node:assert/strict';
@@ -26,7 +27,7 @@ const PROVIDER_KEY = 'sk-provider-secret';
 const ADMIN_KEY = `igw-admin-${Math.random().toString(36).slice(2)}${Date.now()}`;
 const messages = [{ role: 'user', content: 'Hello?' }];
 
-let idp, up, gw, gwRot, gwDown, tmp;
+let idp, up, gw, gwRot, gwBurst, gwDown, tmp, startKey;
 const tokensUsed = new Set(); // every credential sent to any gateway: none may show up in logs
 
 const remember = (t) => { tokensUsed.add(t); return t; };
@@ -59,19 +60,22 @@ before(async () => {
   up = await startFakeOpenAI({ models: ['gpt-4o', 'gpt-4o-mini'] });
   const dead = `http://127.0.0.1:${await closedPort()}/v1`;
   const keyless = { OLLAMA_API_URL: dead, LLAMACPP_API_URL: dead, VLLM_API_URL: dead };
-  [gw, gwRot, gwDown] = await Promise.all([
+  startKey = idp.signingKey('RS256'); // published for the whole file (rotation keeps old keys)
+  [gw, gwRot, gwBurst, gwDown] = await Promise.all([
     startGateway(authEnv({ ...keyless, AUTH_OIDC_ISSUER: idp.issuer, DATABASE_URL: `sqlite://${tmp}/main.db` })),
     startGateway(authEnv({ ...keyless, AUTH_OIDC_ISSUER: idp.issuer, DATABASE_URL: `sqlite://${tmp}/rot.db` })),
+    startGateway(authEnv({ ...keyless, AUTH_OIDC_ISSUER: idp.issuer, DATABASE_URL: `sqlite://${tmp}/burst.db` })),
     startGateway(authEnv({
       ...keyless, AUTH_OIDC_ISSUER: `http://127.0.0.1:${await closedPort()}`, AUTH_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: `sqlite://${tmp}/down.db`,
     })),
   ]);
-  await Promise.all([waitUntilAccepting(gw), waitUntilAccepting(gwRot)]);
+  await Promise.all([waitUntilAccepting(gw), waitUntilAccepting(gwRot), waitUntilAccepting(gwBurst)]);
 });
 
 after(async () => {
   await gw?.kill();
   await gwRot?.kill();
+  await gwBurst?.kill();
   await gwDown?.kill();
   await up?.close();
   await idp?.stop();
@@ -289,12 +293,16 @@ test('key rotation: a token signed with the IdP\'s new key is accepted on first 
 test('a burst of 20 tokens with unknown kids causes at most a couple of JWKS fetches, all 401', async () => {
   const fetchesBefore = idp.requests.jwks;
   const tokens = Array.from({ length: 20 }, (_, i) => forge.signWithUnknownKey({ payload: goodClaims(), alg: i % 2 ? 'ES256' : 'RS256' }).token);
-  const results = await Promise.all(tokens.map((t) => chatReq(gwRot, t)));
+  const results = await Promise.all(tokens.map((t) => chatReq(gwBurst, t)));
   results.forEach((r, i) => assertRefused(r, tokens[i], `unknown kid #${i}`));
   const fetches = idp.requests.jwks - fetchesBefore;
   assert.ok(fetches <= 2, `${fetches} JWKS fetches for 20 unknown kids`);
-  // And the gateway still serves genuine tokens.
-  const ok = await chatReq(gwRot, await idp.token());
+  // A second wave right after: still no stampede.
+  const more = Array.from({ length: 10 }, () => forge.signWithUnknownKey({ payload: goodClaims(), alg: 'EdDSA' }).token);
+  for (const t of more) assertRefused(await chatReq(gwBurst, t), t, 'unknown kid, second wave');
+  assert.ok(idp.requests.jwks - fetchesBefore <= 2, `${idp.requests.jwks - fetchesBefore} JWKS fetches for 30 unknown kids`);
+  // And the gateway still serves tokens signed with a key it knows.
+  const ok = await chatReq(gwBurst, forge.sign({ payload: goodClaims(), key: startKey }));
   assert.equal(ok.status, 200, ok.text);
 });
 
@@ -332,7 +340,7 @@ test('the provider only ever saw the provider key; no token appears in any gatew
     for (const t of tokensUsed) assert.ok(!all.includes(t), `a caller credential reached the provider (${rec.path})`);
   }
   assert.ok(tokensUsed.size > 20);
-  for (const [name, g] of [['gw', gw], ['gwRot', gwRot], ['gwDown', gwDown]]) {
+  for (const [name, g] of [['gw', gw], ['gwRot', gwRot], ['gwBurst', gwBurst], ['gwDown', gwDown]]) {
     const logs = g.logs();
     assert.ok(logs.length > 0);
     for (const t of tokensUsed) {
