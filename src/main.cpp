@@ -8,6 +8,7 @@
 
 #include "a2a/a2a_source.h"
 #include "api/app.h"
+#include "auth/auth_service.h"
 #include "core/config.h"
 #include "core/json_parse.h"
 #include "core/log.h"
@@ -76,18 +77,38 @@ int main(int argc, char** argv) {
   }
   tools.start();
 
-  // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
-  // keeps the one it started with. Each worker reads through its own cache (no shared lock).
-  FilterChain chain = buildFilterChain(*config, &tools);
   const unsigned worker_count = config->server.threads
                                     ? config->server.threads
                                     : std::max(1u, std::thread::hardware_concurrency());
+  std::unique_ptr<AuthService> auth;
+  if (config->auth.enable) {
+    auth = std::make_unique<AuthService>(*config, log, worker_count);
+    if (Status s = auth->start(); !s) {
+      std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+      tools.stop();
+      return 1;
+    }
+    log.info("authentication on",
+             {{"oidc_issuer", config->auth.oidc_issuer},
+              {"admin_key", config->auth.admin_key.empty() ? "unset" : "set"}});
+  } else if (config->server.host != "127.0.0.1" && config->server.host != "localhost" &&
+             config->server.host != "::1") {
+    log.warn(
+        "authentication is off and the gateway listens beyond loopback: anyone who can "
+        "reach it spends your provider keys (set AUTH_ENABLED=true)",
+        {{"host", config->server.host}});
+  }
+
+  // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
+  // keeps the one it started with. Each worker reads through its own cache (no shared lock).
+  FilterChain chain = buildFilterChain(*config, &tools);
   auto tool_views = std::make_unique<WorkerToolViews>();
   if (!tools.empty()) {
     for (unsigned i = 0; i < worker_count; ++i) tool_views->views.emplace_back(tools);
   }
-  Snapshot<App> snapshot(std::make_shared<const App>(
-      App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views)}));
+  Snapshot<App> snapshot(
+      std::make_shared<const App>(App{config, std::move(table.value()), log, &tools,
+                                      std::move(chain), std::move(tool_views), auth.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -109,11 +130,13 @@ int main(int argc, char** argv) {
   Server server(config, log, std::move(handlers));
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+    if (auth) auth->stop();
     tools.stop();
     return 1;
   }
   log.info("inference-gateway started", {{"version", kVersion}});
   int code = server.run();
+  if (auth) auth->stop();
   tools.stop();
   tools.clear();  // before ~Server: see ToolRegistry::clear
   return code;

@@ -28,6 +28,8 @@ struct WorkerToolViews {
   ToolView* forWorker(unsigned worker) { return worker < views.size() ? &views[worker] : nullptr; }
 };
 
+class AuthService;
+
 struct App {
   std::shared_ptr<const Config> config;
   ProviderTable providers;
@@ -35,6 +37,7 @@ struct App {
   const ToolRegistry* tools = nullptr;  // MCP / A2A sources; null when both are off
   FilterChain chain;
   std::unique_ptr<WorkerToolViews> tool_views;  // per worker; null without tool sources
+  AuthService* auth = nullptr;                  // null when AUTH_ENABLED is off; outlives App
 };
 
 class MetricsRegistry;
@@ -53,5 +56,6 @@ net::awaitable<void> handleMessages(Exchange& ex);     // POST /v1/messages
 net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/{provider}/...
 net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
 net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]
+net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rotate]]
 
 }  // namespace igw

@@ -57,6 +57,7 @@ Match match(const Request& req) {
     if (m == "GET") return {Endpoint::kToolListing, handleToolListing};
     return {Endpoint::kOther, methodNotAllowed};
   }
+  if (path == "/admin" || startsWith(path, "/admin/")) return {Endpoint::kAdmin, handleAdmin};
   return {Endpoint::kOther, notFound};
 }
 

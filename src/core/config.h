@@ -133,6 +133,24 @@ struct RequestLimitsConfig {
   uint64_t chat_max_translated_bytes = 0;  // native request body built from a client request
 };
 
+// Authentication (docs/auth.md): OpenID Connect tokens, gateway-issued API keys, the admin API.
+struct AuthConfig {
+  bool enable = false;
+  std::string oidc_issuer;         // empty: no OpenID Connect, gateway keys only
+  std::string oidc_client_id;      // the audience a token must carry
+  std::string oidc_client_secret;  // accepted for the Go gateway's sake; verification needs none
+  Millis oidc_leeway{};            // clock skew allowed on exp / nbf
+  std::string admin_claim;         // token claim holding roles ("roles")
+  std::string admin_role;          // the role that makes a token an admin ("gateway-admin")
+  Millis jwks_refresh_interval{};
+  Millis jwks_min_refresh_interval{};  // fetches caused by unknown key ids, at most one per this
+  std::string admin_key;               // static admin credential; empty: none
+  std::string database_url;            // sqlite path or postgres:// URL
+  std::string data_dir;                // where the default SQLite file lives
+  Millis key_refresh_interval{};       // how often replicas look for key changes
+  unsigned token_cache_size = 0;       // verified tokens remembered per worker
+};
+
 struct Config {
   std::string environment;  // "production" (JSON logs) | "development" (readable logs)
   std::string log_level;
@@ -143,6 +161,7 @@ struct Config {
   McpConfig mcp;
   A2aConfig a2a;
   AgentConfig agent;
+  AuthConfig auth;
   bool log_message_content = false;
   uint64_t log_max_field_length = 1024;  // bytes per log field value; longer ones are cut
   uint64_t anthropic_default_max_tokens =

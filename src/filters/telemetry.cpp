@@ -75,19 +75,30 @@ class TelemetryFilter final : public Filter {
     const Logger& log = ex.app.log;
     if (log.enabled(LogLevel::kInfo)) {
       // One access-log line per request. Never headers, keys or message contents.
-      std::initializer_list<LogField> fields = {{"request_id", info.request_id},
-                                                {"method", ex.req.method},
-                                                {"path", ex.req.path()},
-                                                {"status", ex.res.status()},
-                                                {"duration_ms", info.elapsedMs()},
-                                                {"provider", info.provider},
-                                                {"model", info.model},
-                                                {"stream", info.stream},
-                                                {"prompt_tokens", info.usage.prompt},
-                                                {"completion_tokens", info.usage.completion}};
+      // The caller (key id or token subject, and team) when authentication is on: never the
+      // credential itself.
+      const bool who = !info.caller.empty();
+      LogField fields[] = {{"request_id", info.request_id},
+                           {"method", ex.req.method},
+                           {"path", ex.req.path()},
+                           {"status", ex.res.status()},
+                           {"duration_ms", info.elapsedMs()},
+                           {"provider", info.provider},
+                           {"model", info.model},
+                           {"stream", info.stream},
+                           {"caller", info.caller},
+                           {"team", info.team},
+                           {"prompt_tokens", info.usage.prompt},
+                           {"completion_tokens", info.usage.completion}};
       // Token counts only when the provider reported them.
-      size_t n = info.usage.known() ? fields.size() : fields.size() - 2;
-      log.log(LogLevel::kInfo, "request", std::span<const LogField>(fields.begin(), n));
+      size_t n = 0;
+      for (size_t i = 0; i < std::size(fields); ++i) {
+        if (!who && (i == 8 || i == 9)) continue;
+        if (!info.usage.known() && i >= 10) continue;
+        if (n != i) fields[n] = fields[i];
+        ++n;
+      }
+      log.log(LogLevel::kInfo, "request", std::span<const LogField>(fields, n));
     }
   }
 

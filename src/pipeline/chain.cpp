@@ -8,6 +8,10 @@
 
 namespace igw {
 
+net::awaitable<Status> Filter::onRequestAsync(Exchange& ex) const {
+  co_return onRequest(ex);
+}
+
 net::awaitable<bool> Filter::aroundModelCall(Exchange&, ChatTurn&, ChatSink&,
                                              const ModelCall&) const {
   co_return false;
@@ -89,7 +93,11 @@ net::awaitable<void> FilterChain::run(const App& app, Request& req, Responder& r
   Status refused;
   for (const auto& f : filters_) {
     ++guard.ran;
-    refused = f->onRequest(ex);
+    if (f->checksAsync()) {
+      refused = co_await f->onRequestAsync(ex);
+    } else {
+      refused = f->onRequest(ex);
+    }
     if (!refused) break;
   }
   if (!refused) {

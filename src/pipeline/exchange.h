@@ -3,11 +3,13 @@
 // duration of the request; never shared between threads.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/chat_body.h"
+#include "auth/identity.h"
 #include "core/status.h"
 #include "http/message.h"
 #include "http/responder.h"
@@ -28,7 +30,7 @@ enum class ClientApi {
 };
 
 // Which endpoint family the request is for (set by the router before the filters run).
-enum class Endpoint { kChat, kMessages, kProxy, kModels, kToolListing, kHealth, kOther };
+enum class Endpoint { kChat, kMessages, kProxy, kModels, kToolListing, kHealth, kAdmin, kOther };
 
 // What the request asks a provider for: filled by the route filter for endpoints that name a
 // model (or, for /proxy, a provider).
@@ -57,6 +59,9 @@ class Exchange {
   Target target;
   // The body's routing fields, when the route filter inspected a JSON body.
   std::optional<ChatBodyInfo> body;
+
+  // Who is calling, when authentication is on (set by the auth filter; null otherwise).
+  std::shared_ptr<const Identity> identity;
 
   // Provider credential for this request. Empty: the provider's configured key (its
   // {PROVIDER}_API_KEY). The seam where gateway-issued keys choose a tenant's provider key.

@@ -50,6 +50,11 @@ class Filter {
   // run. A filter may add response headers through ex.res.addHeader() first.
   virtual Status onRequest(Exchange& /*ex*/) const { return Status::ok(); }
 
+  // The same step for a filter that must wait (authentication may fetch the identity provider's
+  // keys): when checksAsync() is true the runner awaits onRequestAsync() instead of onRequest().
+  virtual bool checksAsync() const { return false; }
+  virtual net::awaitable<Status> onRequestAsync(Exchange& ex) const;
+
   // Response side: the status and headers about to go out (may be changed), then each piece of
   // the body as written. Called only for filters whose observesResponse() is true, so that a
   // chain without such filters pays nothing per chunk.

@@ -1,0 +1,108 @@
+// auth: who is calling (docs/auth.md). With AUTH_ENABLED every route but /health needs a
+// credential: a gateway key, the admin key or an OpenID Connect token, sent as
+// "Authorization: Bearer", "x-api-key" (Anthropic SDKs) or "x-goog-api-key" (Gemini SDKs). The
+// identity goes on the Exchange for later filters and the access log; the credential itself is
+// never forwarded (providers get their own keys: providers/request.cpp, /proxy allow-lists its
+// headers) and never logged.
+//
+// key_models: after route, a gateway key's model patterns ("openai/*") against the provider and
+// model the request resolved to.
+#include "api/app.h"
+#include "auth/auth_service.h"
+#include "filters/filters.h"
+#include "http/message.h"
+#include "pipeline/exchange.h"
+
+namespace igw {
+
+namespace {
+
+std::string_view trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// The credential in the request, or empty. Authorization wins; its scheme must be Bearer.
+std::string credentialOf(const Request& req, bool& malformed) {
+  malformed = false;
+  if (const std::string* auth = findHeader(req.headers, "Authorization")) {
+    std::string_view v = trimmed(*auth);
+    if (v.size() > 7 && iequals(v.substr(0, 7), "bearer "))
+      return std::string(trimmed(v.substr(7)));
+    malformed = true;
+    return {};
+  }
+  for (const char* name : {"x-api-key", "x-goog-api-key"}) {
+    if (const std::string* key = findHeader(req.headers, name)) {
+      return std::string(trimmed(*key));
+    }
+  }
+  return {};
+}
+
+class AuthFilter final : public Filter {
+ public:
+  std::string_view name() const override { return "auth"; }
+  bool checksAsync() const override { return true; }
+
+  net::awaitable<Status> onRequestAsync(Exchange& ex) const override {
+    if (ex.endpoint == Endpoint::kHealth) co_return Status::ok();
+    bool malformed = false;
+    std::string credential = credentialOf(ex.req, malformed);
+    if (credential.empty()) {
+      ex.res.addHeader("WWW-Authenticate", "Bearer realm=\"inference-gateway\"");
+      ex.refusal_code = "missing_credentials";
+      co_return unauthenticated(
+          malformed ? "the Authorization header must be 'Bearer <key or token>'"
+                    : "this gateway requires a credential: send 'Authorization: Bearer <gateway "
+                      "key or OIDC token>' (or x-api-key)");
+    }
+    auto id = co_await ex.app.auth->authenticate(std::move(credential), ex.ctx.worker);
+    if (!id) {
+      if (id.status().code() == Code::kUnauthenticated) {
+        ex.res.addHeader("WWW-Authenticate",
+                         "Bearer realm=\"inference-gateway\", error=\"invalid_token\"");
+        ex.refusal_code = "invalid_api_key";
+      }
+      co_return id.status();
+    }
+    ex.identity = std::move(id.value());
+    ex.info.caller = ex.identity->subject;
+    ex.info.team = ex.identity->team;
+    co_return Status::ok();
+  }
+};
+
+class KeyModelsFilter final : public Filter {
+ public:
+  std::string_view name() const override { return "key_models"; }
+
+  Status onRequest(Exchange& ex) const override {
+    if (!ex.identity || ex.identity->models.empty() || ex.target.provider == nullptr) {
+      return Status::ok();
+    }
+    std::string_view provider = ex.target.provider->spec->id;
+    // /proxy without a model in its body: the key needs the whole provider ("openai/*").
+    std::string_view model = ex.target.upstream_model;
+    if (model.empty()) model = "*";
+    if (modelAllowed(ex.identity->models, provider, model)) return Status::ok();
+    ex.refusal_code = "model_not_allowed_for_key";
+    return permissionDenied("this API key may not use '" + std::string(provider) + "/" +
+                            std::string(model) + "'; it is limited to its models list");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> makeAuthFilter(const Config& config) {
+  if (!config.auth.enable) return nullptr;
+  return std::make_unique<AuthFilter>();
+}
+
+std::unique_ptr<Filter> makeKeyModelsFilter(const Config& config) {
+  if (!config.auth.enable) return nullptr;
+  return std::make_unique<KeyModelsFilter>();
+}
+
+}  // namespace igw
