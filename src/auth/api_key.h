@@ -8,6 +8,7 @@
 // gateway look a presented key up by its hash in one index probe on every request.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ struct GeneratedKey {
 // A fresh key from OpenSSL's CSPRNG (RAND_bytes). RAND_bytes failing means the process has no
 // usable entropy source; that is not recoverable, so it aborts rather than issue a weak key.
 GeneratedKey generateApiKey();
+
+// SHA-256 of `data` (OpenSSL, the implementation fetched once per process).
+std::array<unsigned char, 32> sha256(std::string_view data);
 
 // Lowercase hex SHA-256 of the key text exactly as given (64 characters).
 std::string hashApiKey(std::string_view key);

@@ -1,9 +1,8 @@
 #include "auth/auth_service.h"
 
-#include <openssl/sha.h>
-
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <unordered_map>
@@ -42,10 +41,38 @@ struct KeyEntry {
   mutable std::atomic<int64_t> last_used{0};
 };
 
-// Every key by the hash of its secret. Immutable once published.
-struct KeyIndex {
-  std::unordered_map<std::string, std::shared_ptr<KeyEntry>> by_hash;
+struct DigestHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view digest) const {
+    // The digest is uniformly random already: its first bytes are a fine hash.
+    size_t h = 0;
+    std::memcpy(&h, digest.data(), std::min(sizeof h, digest.size()));
+    return h;
+  }
 };
+
+// Every key by the SHA-256 of its secret (32 raw bytes: no hex on the request path). Immutable
+// once published.
+struct KeyIndex {
+  std::unordered_map<std::string, std::shared_ptr<KeyEntry>, DigestHash, std::equal_to<>> by_hash;
+};
+
+// The store's lowercase hex digest as raw bytes; empty when malformed.
+std::string rawDigest(std::string_view hex) {
+  if (hex.size() != 64) return {};
+  std::string out(32, '\0');
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
 
 struct CachedToken {
   std::shared_ptr<const Identity> identity;
@@ -54,9 +81,8 @@ struct CachedToken {
 
 // A token's cache key: its SHA-256, so the cache never holds bearer tokens themselves.
 std::string tokenDigest(std::string_view token) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), md);
-  return std::string(reinterpret_cast<const char*>(md), sizeof md);
+  auto md = sha256(token);
+  return std::string(reinterpret_cast<const char*>(md.data()), md.size());
 }
 
 bool claimHasRole(const nlohmann::json& claims, const std::string& claim, const std::string& role) {
@@ -143,7 +169,7 @@ struct AuthService::Impl {
   int64_t seen_counter = -1;
   std::unordered_map<std::string, int64_t> flushed_last_used;  // key id -> what the store has
   Clock::time_point last_flush{};
-  Clock::time_point last_jwks_fetch{};  // any fetch attempt
+  Clock::time_point last_jwks_fetch{};                      // any fetch attempt
   std::optional<Clock::time_point> last_unknown_key_fetch;  // fetches caused by unknown kids
   bool have_fetched = false;
   std::string jwks_uri;
@@ -166,15 +192,20 @@ struct AuthService::Impl {
       e->expires_at = r.expires_at.value_or(0);
       int64_t used = r.last_used_at.value_or(0);
       // Uses not yet written to the store carry over to the new entry.
+      std::string digest = rawDigest(r.hash);
+      if (digest.empty()) {
+        log.warn("key store row with a malformed hash skipped", {{"key_id", r.id}});
+        continue;
+      }
       if (old) {
-        auto it = old->by_hash.find(r.hash);
+        auto it = old->by_hash.find(digest);
         if (it != old->by_hash.end()) {
           used = std::max(used, it->second->last_used.load(std::memory_order_relaxed));
         }
       }
       e->last_used.store(used, std::memory_order_relaxed);
       if (!flushed_last_used.count(r.id)) flushed_last_used[r.id] = r.last_used_at.value_or(0);
-      next->by_hash.emplace(r.hash, std::move(e));
+      next->by_hash.emplace(std::move(digest), std::move(e));
     }
     keys.publish(std::move(next));
     seen_counter = *counter;
@@ -318,10 +349,12 @@ struct AuthService::Impl {
     return worker < workers_state.size() ? &workers_state[worker] : nullptr;
   }
 
-  Result<std::shared_ptr<const Identity>> checkGatewayKey(const std::string& credential,
+  Result<std::shared_ptr<const Identity>> checkGatewayKey(std::string_view credential,
                                                           WorkerState* ws) {
     std::shared_ptr<const KeyIndex> index = ws ? ws->keys.pin() : keys.load();
-    auto it = index->by_hash.find(hashApiKey(credential));
+    const auto digest = sha256(credential);
+    auto it = index->by_hash.find(
+        std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
     if (it == index->by_hash.end()) return unauthenticated("invalid API key");
     const KeyEntry& e = *it->second;
     if (e.revoked) return unauthenticated("this API key has been revoked");
@@ -394,43 +427,35 @@ void AuthService::stop() {
   });
 }
 
-net::awaitable<Result<std::shared_ptr<const Identity>>> AuthService::authenticate(
-    std::string credential, unsigned worker) {
+std::optional<Result<std::shared_ptr<const Identity>>> AuthService::check(
+    std::string_view credential, unsigned worker) {
   Impl& s = *impl_;
   if (!s.cfg.admin_key.empty() && credential.size() == s.cfg.admin_key.size() &&
       constantTimeEquals(credential, s.cfg.admin_key)) {
-    co_return s.admin_identity;
+    return s.admin_identity;
   }
   Impl::WorkerState* ws = s.stateFor(worker);
-  if (looksLikeGatewayKey(credential)) co_return s.checkGatewayKey(credential, ws);
-  if (s.cfg.oidc_issuer.empty()) co_return unauthenticated("invalid API key");
+  if (looksLikeGatewayKey(credential)) return s.checkGatewayKey(credential, ws);
+  if (s.cfg.oidc_issuer.empty()) return unauthenticated("invalid API key");
 
   const int64_t now = unixNow();
   std::string digest = tokenDigest(credential);
   if (ws != nullptr) {
     auto it = ws->tokens.find(digest);
     if (it != ws->tokens.end()) {
-      if (it->second.expires_at > now - s.rules.leeway.count()) co_return it->second.identity;
+      if (it->second.expires_at > now - s.rules.leeway.count()) return it->second.identity;
       ws->tokens.erase(it);
     }
   }
   std::shared_ptr<const JwkSet> set = ws ? ws->jwks.pin() : s.jwks.load();
   if (!set) {
-    co_return Status(Code::kServiceUnavailable,
-                     "the identity provider's signing keys are not loaded yet; try again shortly");
+    return Status(Code::kServiceUnavailable,
+                  "the identity provider's signing keys are not loaded yet; try again shortly");
   }
   JwtError error = JwtError::kNone;
   auto verified = verifyJwt(credential, *set, s.rules, now, &error);
-  if (!verified && error == JwtError::kUnknownKey) {
-    net::awaitable<bool> refresh = s.refreshForUnknownKey();
-    auto refreshed = co_await s.host.call(std::move(refresh));
-    if (refreshed && *refreshed) {
-      set = ws ? ws->jwks.pin() : s.jwks.load();
-      error = JwtError::kNone;
-      verified = verifyJwt(credential, *set, s.rules, now, &error);
-    }
-  }
-  if (!verified) co_return unauthenticated("invalid token: " + verified.status().message());
+  if (!verified && error == JwtError::kUnknownKey) return std::nullopt;  // authenticate() waits
+  if (!verified) return unauthenticated("invalid token: " + verified.status().message());
   auto id = std::make_shared<Identity>();
   id->kind = CredentialKind::kOidcToken;
   id->subject = verified->subject;
@@ -438,7 +463,24 @@ net::awaitable<Result<std::shared_ptr<const Identity>>> AuthService::authenticat
   id->admin = claimHasRole(verified->claims, s.cfg.admin_claim, s.cfg.admin_role);
   std::shared_ptr<const Identity> identity = std::move(id);
   if (ws != nullptr) s.remember(*ws, std::move(digest), identity, verified->expires_at);
-  co_return identity;
+  return identity;
+}
+
+net::awaitable<Result<std::shared_ptr<const Identity>>> AuthService::authenticate(
+    std::string credential, unsigned worker) {
+  auto first = check(credential, worker);
+  if (first) co_return std::move(*first);
+  // The token names a key the set lacks: the provider may have rotated its keys.
+  Impl& s = *impl_;
+  net::awaitable<bool> refresh = s.refreshForUnknownKey();
+  auto refreshed = co_await s.host.call(std::move(refresh));
+  if (refreshed && *refreshed) {
+    auto again = check(credential, worker);
+    if (again) co_return std::move(*again);
+  }
+  co_return unauthenticated(
+      "invalid token: no signing key of the identity provider matches its "
+      "key id (kid)");
 }
 
 net::awaitable<Result<AuthService::IssuedKey>> AuthService::createKey(NewApiKey key) {

@@ -45,6 +45,12 @@ class AuthService {
   Status start();
   void stop();
 
+  // The same check without waiting: the admin key, gateway keys, cached tokens and tokens signed
+  // by a known key. nullopt when the token names a key id the set lacks: then authenticate(),
+  // which may fetch the provider's keys again.
+  std::optional<Result<std::shared_ptr<const Identity>>> check(std::string_view credential,
+                                                               unsigned worker);
+
   // Checks `credential` (the text after "Bearer ", or an x-api-key value). Runs on worker
   // `worker`'s thread. Errors: kUnauthenticated (401, the message says why, never the
   // credential), kServiceUnavailable (503: the identity provider's keys are not loaded).

@@ -24,18 +24,17 @@ std::string_view trimmed(std::string_view v) {
 }
 
 // The credential in the request, or empty. Authorization wins; its scheme must be Bearer.
-std::string credentialOf(const Request& req, bool& malformed) {
+std::string_view credentialOf(const Request& req, bool& malformed) {
   malformed = false;
   if (const std::string* auth = findHeader(req.headers, "Authorization")) {
     std::string_view v = trimmed(*auth);
-    if (v.size() > 7 && iequals(v.substr(0, 7), "bearer "))
-      return std::string(trimmed(v.substr(7)));
+    if (v.size() > 7 && iequals(v.substr(0, 7), "bearer ")) return trimmed(v.substr(7));
     malformed = true;
     return {};
   }
   for (const char* name : {"x-api-key", "x-goog-api-key"}) {
     if (const std::string* key = findHeader(req.headers, name)) {
-      return std::string(trimmed(*key));
+      return trimmed(*key);
     }
   }
   return {};
@@ -49,7 +48,7 @@ class AuthFilter final : public Filter {
   net::awaitable<Status> onRequestAsync(Exchange& ex) const override {
     if (ex.endpoint == Endpoint::kHealth) co_return Status::ok();
     bool malformed = false;
-    std::string credential = credentialOf(ex.req, malformed);
+    std::string_view credential = credentialOf(ex.req, malformed);
     if (credential.empty()) {
       ex.res.addHeader("WWW-Authenticate", "Bearer realm=\"inference-gateway\"");
       ex.refusal_code = "missing_credentials";
@@ -58,7 +57,15 @@ class AuthFilter final : public Filter {
                     : "this gateway requires a credential: send 'Authorization: Bearer <gateway "
                       "key or OIDC token>' (or x-api-key)");
     }
-    auto id = co_await ex.app.auth->authenticate(std::move(credential), ex.ctx.worker);
+    // Nearly always answered at once; only a token with an unknown key id waits for the
+    // identity provider's keys to be fetched again.
+    auto fast = ex.app.auth->check(credential, ex.ctx.worker);
+    Result<std::shared_ptr<const Identity>> id = std::shared_ptr<const Identity>();
+    if (fast) {
+      id = std::move(*fast);
+    } else {
+      id = co_await ex.app.auth->authenticate(std::string(credential), ex.ctx.worker);
+    }
     if (!id) {
       if (id.status().code() == Code::kUnauthenticated) {
         ex.res.addHeader("WWW-Authenticate",
@@ -68,7 +75,7 @@ class AuthFilter final : public Filter {
       co_return id.status();
     }
     ex.identity = std::move(id.value());
-    ex.info.caller = ex.identity->subject;
+    ex.info.caller = ex.identity->subject;  // views into the identity the Exchange holds
     ex.info.team = ex.identity->team;
     co_return Status::ok();
   }

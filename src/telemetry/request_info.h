@@ -32,8 +32,10 @@ struct RequestInfo {
   std::vector<ToolExecution> tool_executions;
   int agent_iterations = 0;  // model calls made by the agent loop (0: no loop)
   std::string traceparent;   // W3C header to send upstream (ours when tracing, else the client's)
-  std::string caller;        // authenticated caller: key id, token subject or "admin" (auth on)
-  std::string team;          // the caller's team, when it has one
+  // The authenticated caller (auth on): key id, token subject or "admin", and its team. Views
+  // into the Exchange's identity, which outlives the request's telemetry.
+  std::string_view caller;
+  std::string_view team;
 
   // Tracing, when enabled: ids and the upstream call's timing.
   struct Trace {
