@@ -74,6 +74,11 @@ std::string rawDigest(std::string_view hex) {
   return out;
 }
 
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
 struct CachedToken {
   std::shared_ptr<const Identity> identity;
   int64_t expires_at = 0;
@@ -147,6 +152,12 @@ struct AuthService::Impl {
     Snapshot<KeyIndex>::Reader keys;
     Snapshot<JwkSet>::Reader jwks;
     std::unordered_map<std::string, CachedToken> tokens;
+    // Gateway keys this worker has seen, by their text, for the index `seen_for`: a repeat
+    // caller costs a string hash instead of a SHA-256. Cleared whenever the index changes, so a
+    // revocation or rotation is never answered from here. Only existing keys are entered, and
+    // at most AUTH_TOKEN_CACHE_SIZE of them.
+    const KeyIndex* seen_for = nullptr;
+    std::unordered_map<std::string, const KeyEntry*, TextHash, std::equal_to<>> seen;
   };
 
   const AuthConfig& cfg;
@@ -351,12 +362,27 @@ struct AuthService::Impl {
 
   Result<std::shared_ptr<const Identity>> checkGatewayKey(std::string_view credential,
                                                           WorkerState* ws) {
+    const KeyEntry* found = nullptr;
     std::shared_ptr<const KeyIndex> index = ws ? ws->keys.pin() : keys.load();
-    const auto digest = sha256(credential);
-    auto it = index->by_hash.find(
-        std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
-    if (it == index->by_hash.end()) return unauthenticated("invalid API key");
-    const KeyEntry& e = *it->second;
+    if (ws != nullptr) {
+      if (ws->seen_for != index.get()) {
+        ws->seen.clear();
+        ws->seen_for = index.get();
+      }
+      auto hit = ws->seen.find(credential);
+      if (hit != ws->seen.end()) found = hit->second;
+    }
+    if (found == nullptr) {
+      const auto digest = sha256(credential);
+      auto it = index->by_hash.find(
+          std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+      if (it == index->by_hash.end()) return unauthenticated("invalid API key");
+      found = it->second.get();
+      if (ws != nullptr && ws->seen.size() < cfg.token_cache_size) {
+        ws->seen.emplace(std::string(credential), found);
+      }
+    }
+    const KeyEntry& e = *found;
     if (e.revoked) return unauthenticated("this API key has been revoked");
     const int64_t now = unixNow();
     if (e.expires_at != 0 && e.expires_at <= now)

@@ -7,6 +7,8 @@
 //
 // key_models: after route, a gateway key's model patterns ("openai/*") against the provider and
 // model the request resolved to.
+#include <optional>
+
 #include "api/app.h"
 #include "auth/auth_service.h"
 #include "filters/filters.h"
@@ -45,39 +47,49 @@ class AuthFilter final : public Filter {
   std::string_view name() const override { return "auth"; }
   bool checksAsync() const override { return true; }
 
-  net::awaitable<Status> onRequestAsync(Exchange& ex) const override {
-    if (ex.endpoint == Endpoint::kHealth) co_return Status::ok();
+  // Nearly every request is answered here, without a coroutine: the admin key, gateway keys,
+  // cached tokens and tokens signed by a known key. nullopt: a token names an unknown key id,
+  // and onRequestAsync() waits for the identity provider's keys to be fetched again.
+  std::optional<Status> tryRequest(Exchange& ex) const override {
+    if (ex.endpoint == Endpoint::kHealth) return Status::ok();
     bool malformed = false;
     std::string_view credential = credentialOf(ex.req, malformed);
     if (credential.empty()) {
       ex.res.addHeader("WWW-Authenticate", "Bearer realm=\"inference-gateway\"");
       ex.refusal_code = "missing_credentials";
-      co_return unauthenticated(
+      return unauthenticated(
           malformed ? "the Authorization header must be 'Bearer <key or token>'"
                     : "this gateway requires a credential: send 'Authorization: Bearer <gateway "
                       "key or OIDC token>' (or x-api-key)");
     }
-    // Nearly always answered at once; only a token with an unknown key id waits for the
-    // identity provider's keys to be fetched again.
     auto fast = ex.app.auth->check(credential, ex.ctx.worker);
-    Result<std::shared_ptr<const Identity>> id = std::shared_ptr<const Identity>();
-    if (fast) {
-      id = std::move(*fast);
-    } else {
-      id = co_await ex.app.auth->authenticate(std::string(credential), ex.ctx.worker);
-    }
+    if (!fast) return std::nullopt;
+    return admit(ex, std::move(*fast));
+  }
+
+  // After tryRequest() said to wait: authenticate() fetches the keys again (rate-limited) and
+  // verifies once more.
+  net::awaitable<Status> onRequestAsync(Exchange& ex) const override {
+    bool malformed = false;
+    std::string credential(credentialOf(ex.req, malformed));
+    auto id = co_await ex.app.auth->authenticate(std::move(credential), ex.ctx.worker);
+    co_return admit(ex, std::move(id));
+  }
+
+ private:
+  static Status admit(Exchange& ex, Result<std::shared_ptr<const Identity>> id) {
     if (!id) {
       if (id.status().code() == Code::kUnauthenticated) {
         ex.res.addHeader("WWW-Authenticate",
                          "Bearer realm=\"inference-gateway\", error=\"invalid_token\"");
         ex.refusal_code = "invalid_api_key";
       }
-      co_return id.status();
+      return id.status();
     }
     ex.identity = std::move(id.value());
     ex.info.caller = ex.identity->subject;  // views into the identity the Exchange holds
     ex.info.team = ex.identity->team;
-    co_return Status::ok();
+    return Status::ok();
   }
 };
 

@@ -1,6 +1,8 @@
 // Telemetry: the in-flight gauge, the request, token, tool and time-to-first-token metrics, and
 // one access-log line per request — all from what the request recorded in its Exchange, when it
 // completes. /health is not counted.
+#include <algorithm>
+
 #include "api/app.h"
 #include "filters/filters.h"
 #include "filters/labels.h"
@@ -18,6 +20,14 @@ void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info,
   m.add(Metric::kRequests, {info.provider, method, path});
   m.add(Metric::kResponses, {info.provider, method, path, code});
   m.observe(Histo::kRequestDuration, {info.provider, method, path}, info.elapsedMs());
+  // The team, not the key: teams are few and named by the operator; series beyond
+  // TELEMETRY_MAX_SERIES_PER_METRIC still fold into "__other__".
+  if (!info.team.empty()) {
+    m.add(Metric::kTeamRequests, {info.team});
+    int64_t tokens =
+        std::max<int64_t>(info.usage.prompt, 0) + std::max<int64_t>(info.usage.completion, 0);
+    if (tokens > 0) m.add(Metric::kTeamTokens, {info.team}, static_cast<uint64_t>(tokens));
+  }
   if (info.usage.known() && !info.model.empty()) {
     if (info.usage.prompt >= 0) {
       m.add(Metric::kPromptTokens, {info.provider, info.model},

@@ -94,7 +94,12 @@ net::awaitable<void> FilterChain::run(const App& app, Request& req, Responder& r
   for (const auto& f : filters_) {
     ++guard.ran;
     if (f->checksAsync()) {
-      refused = co_await f->onRequestAsync(ex);
+      std::optional<Status> quick = f->tryRequest(ex);
+      if (quick) {
+        refused = std::move(*quick);
+      } else {
+        refused = co_await f->onRequestAsync(ex);
+      }
     } else {
       refused = f->onRequest(ex);
     }

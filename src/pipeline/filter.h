@@ -6,6 +6,8 @@
 // (pipeline/chain.h) calls the hooks in the chain's fixed order; see docs/filters.md.
 #pragma once
 
+#include <optional>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -52,7 +54,10 @@ class Filter {
 
   // The same step for a filter that must wait (authentication may fetch the identity provider's
   // keys): when checksAsync() is true the runner awaits onRequestAsync() instead of onRequest().
+  // The runner first calls tryRequest(): a value answers at once (no coroutine frame for the
+  // common case), nullopt makes it await onRequestAsync().
   virtual bool checksAsync() const { return false; }
+  virtual std::optional<Status> tryRequest(Exchange& /*ex*/) const { return std::nullopt; }
   virtual net::awaitable<Status> onRequestAsync(Exchange& ex) const;
 
   // Response side: the status and headers about to go out (may be changed), then each piece of

@@ -15,7 +15,8 @@ struct ApiKeyRecord {
   std::string id;    // "key_" + 16 hex, public, stable across rotation
   std::string name;  // free text, stored verbatim
   std::string team;  // "" when the key belongs to no team
-  // Model patterns the key may use: "openai/*", "anthropic/claude-3-haiku", "*". Empty = none.
+  // Model patterns the key may use: "openai/*", "anthropic/claude-3-haiku", "*".
+  // Empty = every model (auth/identity.h modelAllowed).
   std::vector<std::string> models;
   std::optional<int64_t> expires_at;  // unix seconds; none = never expires
   nlohmann::json metadata = nlohmann::json::object();

@@ -35,6 +35,12 @@ const Family kCounters[] = {
     {"llm_tool_calls_failure_total",
      "Tool calls that failed when executed by the gateway",
      {"provider", "model", "tool_type", "tool_name", "error_type"}},
+    {"llm_team_requests_total",
+     "Requests by the caller's team (AUTH_ENABLED, keys with a team)",
+     {"team"}},
+    {"llm_team_tokens_total",
+     "Input plus output tokens by the caller's team (AUTH_ENABLED, keys with a team)",
+     {"team"}},
 };
 
 const Family kHistograms[] = {

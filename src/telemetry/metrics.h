@@ -45,6 +45,8 @@ enum class Metric : uint8_t {
   kToolCalls,         // llm_tool_calls_total{provider,model,tool_type,tool_name}
   kToolCallsSuccess,  // llm_tool_calls_success_total{provider,model,tool_type,tool_name}
   kToolCallsFailure,  // llm_tool_calls_failure_total{...,error_type}
+  kTeamRequests,      // llm_team_requests_total{team} (authenticated callers with a team)
+  kTeamTokens,        // llm_team_tokens_total{team} (input + output tokens)
   kCount
 };
 

@@ -405,3 +405,52 @@ test('AUTH_ENABLED=true without AUTH_OIDC_ISSUER or AUTH_ADMIN_KEY: exit non-zer
   assert.ok(r.code !== 0 && r.code !== null, `exit code ${r.code}`);
   assert.match(r.stderr, /AUTH_OIDC_CLIENT_ID/, r.stderr);
 });
+
+test('team metrics: requests and tokens of authenticated callers by team, the caller in the access log', async () => {
+  const { scrapeMetrics } = await import('./helpers/prom.mjs');
+  const mdir = fs.mkdtempSync(path.join(os.tmpdir(), 'igw-auth-team-'));
+  const g = await startGateway({
+    ...env, DATABASE_URL: `sqlite://${mdir}/gateway.db`, LOG_LEVEL: 'info', ENVIRONMENT: 'production',
+    TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
+  });
+  try {
+    const create = await request(g.url, {
+      method: 'POST', path: '/admin/keys', body: { name: 'svc', team: 'payments' },
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(create.status, 201, create.text);
+    secrets.add(create.json.key);
+    for (let i = 0; i < 3; i++) {
+      const res = await request(g.url, {
+        method: 'POST', path: '/v1/chat/completions', body: { model: 'openai/gpt-4o', messages },
+        headers: { authorization: `Bearer ${create.json.key}` },
+      });
+      assert.equal(res.status, 200, res.text);
+    }
+    // Recorded when each request completes, just after its answer: poll until all three are in.
+    const m = await eventually(async () => {
+      const s = await scrapeMetrics(g.metricsUrl);
+      return s.get('llm_team_requests_total', { team: 'payments' }) === 3 ? s : null;
+    }, { what: 'llm_team_requests_total{team="payments"} == 3' });
+    // The fake answers with usage; the team's tokens are the sum of input and output.
+    const tokens = m.get('llm_team_tokens_total', { team: 'payments' });
+    assert.ok(tokens > 0, `team tokens: ${tokens}`);
+    assert.equal(m.sum('llm_usage_prompt_tokens_total') + m.sum('llm_usage_completion_tokens_total'), tokens);
+    // The admin key has no team: no series for it.
+    assert.equal(m.find('llm_team_requests_total').length, 1);
+    // The access-log line is written right after the metrics, when each request completes.
+    const chatLines = () => g.logs().split('\n')
+      .filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/chat/completions"'));
+    const lines = await eventually(() => (chatLines().length >= 3 ? chatLines() : null),
+      { what: 'three access-log lines for /v1/chat/completions' });
+    for (const l of lines) {
+      const rec = JSON.parse(l);
+      assert.equal(rec.caller, create.json.id);
+      assert.equal(rec.team, 'payments');
+    }
+    assert.ok(!g.logs().includes(create.json.key));
+  } finally {
+    await g.kill();
+    fs.rmSync(mdir, { recursive: true, force: true });
+  }
+});

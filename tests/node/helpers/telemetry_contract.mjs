@@ -13,6 +13,8 @@ export const METRICS = {
   llm_tool_calls_total: { type: 'counter', labels: ['provider', 'model', 'tool_type', 'tool_name'] },
   llm_tool_calls_success_total: { type: 'counter', labels: ['provider', 'model', 'tool_type', 'tool_name'] },
   llm_tool_calls_failure_total: { type: 'counter', labels: ['provider', 'model', 'tool_type', 'tool_name'] },
+  llm_team_requests_total: { type: 'counter', labels: ['team'] },
+  llm_team_tokens_total: { type: 'counter', labels: ['team'] },
   llm_request_duration: { type: 'histogram', labels: ['provider', 'request_method', 'request_path'] },
   llm_tool_call_duration: { type: 'histogram', labels: ['provider', 'model', 'tool_type', 'tool_name'] },
   llm_time_to_first_token: { type: 'histogram', labels: ['provider', 'model'] },
