@@ -12,6 +12,7 @@
 import { test, before, after } from './helpers/test.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,8 +56,23 @@ async function waitUntilAccepting(g) {
   await eventually(async () => (await chatReq(g, token)).status === 200, { timeoutMs: 15_000, what: 'the gateway to accept a valid IdP token' });
 }
 
+// An identity provider that cannot be reached, on a port this file keeps bound (every connection
+// is dropped at once): a port merely closed could be handed to another test's server running
+// concurrently, which would then receive the gateway's discovery retries.
+let downIdp;
+async function startUnreachable() {
+  const sockets = new Set();
+  const server = net.createServer((sock) => { sockets.add(sock); sock.on('close', () => sockets.delete(sock)); sock.destroy(); });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(r); }),
+  };
+}
+
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'igw-auth-oidc-'));
+  downIdp = await startUnreachable();
   idp = await startIdp({ audience: AUDIENCE });
   up = await startFakeOpenAI({ models: ['gpt-4o', 'gpt-4o-mini'] });
   const dead = `http://127.0.0.1:${await closedPort()}/v1`;
@@ -67,7 +83,7 @@ before(async () => {
     startGateway(authEnv({ ...keyless, AUTH_OIDC_ISSUER: idp.issuer, DATABASE_URL: `sqlite://${tmp}/rot.db` })),
     startGateway(authEnv({ ...keyless, AUTH_OIDC_ISSUER: idp.issuer, DATABASE_URL: `sqlite://${tmp}/burst.db` })),
     startGateway(authEnv({
-      ...keyless, AUTH_OIDC_ISSUER: `http://127.0.0.1:${await closedPort()}`, AUTH_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: `sqlite://${tmp}/down.db`,
+      ...keyless, AUTH_OIDC_ISSUER: downIdp.url, AUTH_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: `sqlite://${tmp}/down.db`,
     })),
   ]);
   await Promise.all([waitUntilAccepting(gw), waitUntilAccepting(gwRot), waitUntilAccepting(gwBurst)]);
@@ -78,6 +94,7 @@ after(async () => {
   await gwRot?.kill();
   await gwBurst?.kill();
   await gwDown?.kill();
+  await downIdp?.stop();
   await up?.close();
   await idp?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -347,28 +364,38 @@ test('IdP unreachable: /health 200, a JWT gets 503 and never passes through; the
   assertRefused(none, undefined, 'no credential, IdP down');
 });
 
-// The real IdP's discovery document and JWKS served at another address (issuer rewritten to it):
-// an identity provider that comes up on a port that was closed when the gateway started.
-async function startMirrorIdp(port) {
-  const issuer = `http://127.0.0.1:${port}`;
+// The real IdP's discovery document and JWKS served at another address (issuer rewritten to it),
+// on a port bound for the whole test: until up() every connection is dropped (the provider is
+// down), then it answers. Never a closed port that another test could take meanwhile.
+async function startLateIdp() {
+  let serving = false;
+  let issuer;
   const server = http.createServer(async (req, res) => {
+    if (!serving) {
+      req.socket.destroy();
+      return;
+    }
     const upstream = await fetch(`${idp.issuer}${req.url}`);
     const text = (await upstream.text()).split(idp.issuer).join(issuer);
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     res.end(text);
   });
-  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
-  return { issuer, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  issuer = `http://127.0.0.1:${server.address().port}`;
+  return {
+    issuer,
+    up: () => { serving = true; },
+    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
 }
 
 test('IdP down at start, up later: the gateway keeps retrying and then accepts its tokens', async () => {
-  const port = await closedPort();
-  const g = await startGateway(authEnv({ AUTH_OIDC_ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: `sqlite://${tmp}/late.db` }));
-  let mirror;
+  const late = await startLateIdp();
+  const g = await startGateway(authEnv({ AUTH_OIDC_ISSUER: late.issuer, DATABASE_URL: `sqlite://${tmp}/late.db` }));
   try {
-    const token = remember(forge.sign({ payload: forge.claims({ iss: `http://127.0.0.1:${port}`, aud: AUDIENCE }), key: startKey }));
+    const token = remember(forge.sign({ payload: forge.claims({ iss: late.issuer, aud: AUDIENCE }), key: startKey }));
     assert.equal((await chatReq(g, token)).status, 503, 'no keys yet');
-    mirror = await startMirrorIdp(port);
+    late.up();
     const t0 = Date.now();
     await eventually(async () => (await chatReq(g, token)).status === 200, { timeoutMs: 20_000, what: 'the gateway to load the late IdP\'s keys' });
     assert.ok(Date.now() - t0 < 20_000);
@@ -377,7 +404,7 @@ test('IdP down at start, up later: the gateway keeps retrying and then accepts i
     for (const t of tokensUsed) assert.ok(!g.logs().includes(t), 'the late gateway logged a token');
   } finally {
     await g.kill();
-    await mirror?.stop();
+    await late.stop();
   }
 });
 
