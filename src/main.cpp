@@ -9,6 +9,7 @@
 #include "a2a/a2a_source.h"
 #include "api/app.h"
 #include "auth/auth_service.h"
+#include "limits/limits_service.h"
 #include "core/config.h"
 #include "core/json_parse.h"
 #include "core/log.h"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
                                     ? config->server.threads
                                     : std::max(1u, std::thread::hardware_concurrency());
   std::unique_ptr<AuthService> auth;
+  std::unique_ptr<LimitsService> limits;
   if (config->auth.enable) {
     auth = std::make_unique<AuthService>(*config, log, worker_count);
     if (Status s = auth->start(); !s) {
@@ -91,6 +93,15 @@ int main(int argc, char** argv) {
     log.info("authentication on",
              {{"oidc_issuer", config->auth.oidc_issuer},
               {"admin_key", config->auth.admin_key.empty() ? "unset" : "set"}});
+    limits = std::make_unique<LimitsService>(*config, log, worker_count);
+    if (Status s = limits->start(); !s) {
+      std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+      auth->stop();
+      tools.stop();
+      return 1;
+    }
+    log.info("limits and spend log on",
+             {{"counters", config->spend.redis_url.empty() ? "in process" : "redis"}});
   } else if (config->server.host != "127.0.0.1" && config->server.host != "localhost" &&
              config->server.host != "::1") {
     log.warn(
@@ -108,7 +119,8 @@ int main(int argc, char** argv) {
   }
   Snapshot<App> snapshot(
       std::make_shared<const App>(App{config, std::move(table.value()), log, &tools,
-                                      std::move(chain), std::move(tool_views), auth.get()}));
+                                      std::move(chain), std::move(tool_views), auth.get(),
+                                      limits.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -119,9 +131,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<MetricsRegistry> metrics;
   if (config->telemetry.enable) {
     unsigned threads = worker_count;
-    MetricsLimits limits{config->telemetry.max_series_per_metric,
+    MetricsLimits metric_limits{config->telemetry.max_series_per_metric,
                          config->telemetry.max_label_length};
-    metrics = std::make_unique<MetricsRegistry>(threads, kVersion, limits);
+    metrics = std::make_unique<MetricsRegistry>(threads, kVersion, metric_limits);
     handlers.registry = metrics.get();
     handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {
       return handleMetricsRequest(*reg, req, res);
@@ -130,12 +142,14 @@ int main(int argc, char** argv) {
   Server server(config, log, std::move(handlers));
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+    if (limits) limits->stop();
     if (auth) auth->stop();
     tools.stop();
     return 1;
   }
   log.info("inference-gateway started", {{"version", kVersion}});
   int code = server.run();
+  if (limits) limits->stop();  // writes the spend log's last batch
   if (auth) auth->stop();
   tools.stop();
   tools.clear();  // before ~Server: see ToolRegistry::clear

@@ -3,7 +3,8 @@
 //   POST   /admin/keys              create -> 201, the secret shown once ("key")
 //   GET    /admin/keys              list (never a secret)
 //   GET    /admin/keys/{id}
-//   PATCH  /admin/keys/{id}         name, team, models, expires_at, metadata
+//   PATCH  /admin/keys/{id}         name, team, models, expires_at, metadata, limits
+//   /admin/teams[/{id}], /admin/spend: api/admin_limits.cpp
 //   DELETE /admin/keys/{id}         revoke (idempotent)
 //   POST   /admin/keys/{id}/rotate  a new secret for the same id; the old one stops working
 //
@@ -41,6 +42,7 @@ json recordJson(const ApiKeyRecord& r) {
   j["expires_at"] = r.expires_at ? json(*r.expires_at) : json(nullptr);
   j["last_used_at"] = r.last_used_at ? json(*r.last_used_at) : json(nullptr);
   j["revoked_at"] = r.revoked_at ? json(*r.revoked_at) : json(nullptr);
+  j["limits"] = limitsToJson(r.limits);
   return j;
 }
 
@@ -97,9 +99,11 @@ Result<json> parseBody(const Exchange& ex) {
   if (!parsed.ok()) return jsonStatus(parsed, Code::kInvalidArgument, "request body");
   if (!parsed.value.is_object()) return invalidArgument("the request body must be a JSON object");
   for (const auto& [k, v] : parsed.value.items()) {
-    if (k != "name" && k != "team" && k != "models" && k != "expires_at" && k != "metadata") {
+    if (k != "name" && k != "team" && k != "models" && k != "expires_at" && k != "metadata" &&
+        k != "rpm" && k != "tpm" && k != "max_parallel" && k != "budget") {
       return invalidArgument("unknown field '" + k +
-                             "' (use name, team, models, expires_at, metadata)");
+                             "' (use name, team, models, expires_at, metadata, rpm, tpm, "
+                             "max_parallel, budget)");
     }
   }
   return std::move(parsed.value);
@@ -123,6 +127,9 @@ Result<NewApiKey> newKeyFrom(const json& body) {
     if (Status s = metadataField(*it); !s) return s;
     k.metadata = *it;
   }
+  auto limits = parseLimits(body);
+  if (!limits) return limits.status();
+  k.limits = std::move(limits).value();
   return k;
 }
 
@@ -240,6 +247,24 @@ net::awaitable<void> oneKey(Exchange& ex, AuthService& auth, std::string id, boo
       co_await ex.fail(patch.status());
       co_return;
     }
+    if (hasLimitFields(*body)) {
+      // Only the named limit fields change: start from the stored ones.
+      auto current = co_await auth.getKey(id);
+      if (!current) {
+        co_await ex.fail(current.status());
+        co_return;
+      }
+      if (!*current) {
+        co_await noSuchKey(ex, id);
+        co_return;
+      }
+      auto limits = parseLimits(*body, &(*current)->limits);
+      if (!limits) {
+        co_await ex.fail(limits.status());
+        co_return;
+      }
+      patch->limits = std::move(limits).value();
+    }
     rec = co_await auth.updateKey(id, std::move(patch.value()));
   } else if (m == "DELETE") {
     rec = co_await auth.revokeKey(id);
@@ -278,6 +303,10 @@ net::awaitable<void> handleAdmin(Exchange& ex) {
     co_return;
   }
   std::string_view path = ex.req.path();
+  if (path.starts_with("/admin/teams") || path.starts_with("/admin/spend")) {
+    co_await handleAdminLimits(ex, path.substr(6));
+    co_return;
+  }
   constexpr std::string_view kKeys = "/admin/keys";
   if (path == kKeys || path == "/admin/keys/") {
     co_await keys(ex, *ex.app.auth);

@@ -29,6 +29,7 @@ struct WorkerToolViews {
 };
 
 class AuthService;
+class LimitsService;
 
 struct App {
   std::shared_ptr<const Config> config;
@@ -38,6 +39,7 @@ struct App {
   FilterChain chain;
   std::unique_ptr<WorkerToolViews> tool_views;  // per worker; null without tool sources
   AuthService* auth = nullptr;                  // null when AUTH_ENABLED is off; outlives App
+  LimitsService* limits = nullptr;              // null when AUTH_ENABLED is off; outlives App
 };
 
 class MetricsRegistry;
@@ -57,5 +59,8 @@ net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/{provider}/
 net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
 net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]
 net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rotate]]
+// /admin/teams[/{id}] and /admin/spend (api/admin_limits.cpp); `rest` is the path after /admin.
+net::awaitable<void> handleAdminLimits(Exchange& ex, std::string_view rest);
+net::awaitable<void> handleKeyInfo(Exchange& ex);      // GET /v1/key: the caller's own limits
 
 }  // namespace igw

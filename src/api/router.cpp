@@ -58,6 +58,10 @@ Match match(const Request& req) {
     return {Endpoint::kOther, methodNotAllowed};
   }
   if (path == "/admin" || startsWith(path, "/admin/")) return {Endpoint::kAdmin, handleAdmin};
+  if (path == "/v1/key") {
+    if (m == "GET") return {Endpoint::kOther, handleKeyInfo};
+    return {Endpoint::kOther, methodNotAllowed};
+  }
   return {Endpoint::kOther, notFound};
 }
 

@@ -1,5 +1,10 @@
 #include "auth/auth_service.h"
 
+#include <unordered_set>
+
+#include "limits/local_counters.h"
+#include "store/limits_store.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -102,8 +107,12 @@ bool claimHasRole(const nlohmann::json& claims, const std::string& claim, const 
   return false;
 }
 
-std::shared_ptr<const Identity> identityOf(const ApiKeyRecord& r) {
+std::shared_ptr<const Identity> identityOf(const ApiKeyRecord& r,
+                                           std::shared_ptr<const SubjectLimits> key_limits,
+                                           std::shared_ptr<const SubjectLimits> team_limits) {
   auto id = std::make_shared<Identity>();
+  id->key_limits = std::move(key_limits);
+  id->team_limits = std::move(team_limits);
   id->kind = CredentialKind::kGatewayKey;
   id->subject = r.id;
   id->key_id = r.id;
@@ -178,6 +187,9 @@ struct AuthService::Impl {
   std::unique_ptr<net::asio::steady_timer> key_timer;
   std::unique_ptr<net::asio::steady_timer> oidc_timer;
   int64_t seen_counter = -1;
+  // Limits' counters by key id and team id, kept across reloads; budgets already seeded.
+  std::unordered_map<std::string, std::shared_ptr<LocalCounters>> key_counters, team_counters;
+  std::unordered_set<std::string> seeded_budgets;
   std::unordered_map<std::string, int64_t> flushed_last_used;  // key id -> what the store has
   Clock::time_point last_flush{};
   Clock::time_point last_jwks_fetch{};                      // any fetch attempt
@@ -194,11 +206,23 @@ struct AuthService::Impl {
     if (!counter) return counter.status();
     auto all = store->list();
     if (!all) return all.status();
+    auto teams = LimitsStore(*store).listTeams();
+    if (!teams) return teams.status();
+    std::unordered_map<std::string, std::shared_ptr<const SubjectLimits>> team_limits;
+    for (const auto& t : *teams) {
+      if (!t.limits.empty()) team_limits[t.id] = subjectLimits(team_counters, t.id, t.limits, true);
+    }
     auto old = keys.load();
     auto next = std::make_shared<KeyIndex>();
     for (const auto& r : *all) {
       auto e = std::make_shared<KeyEntry>();
-      e->identity = identityOf(r);
+      std::shared_ptr<const SubjectLimits> kl;
+      if (!r.limits.empty() && !r.revoked) kl = subjectLimits(key_counters, r.id, r.limits, false);
+      std::shared_ptr<const SubjectLimits> tl;
+      if (auto it = team_limits.find(r.team); it != team_limits.end() && !r.team.empty()) {
+        tl = it->second;
+      }
+      e->identity = identityOf(r, std::move(kl), std::move(tl));
       e->revoked = r.revoked;
       e->expires_at = r.expires_at.value_or(0);
       int64_t used = r.last_used_at.value_or(0);
@@ -221,6 +245,36 @@ struct AuthService::Impl {
     keys.publish(std::move(next));
     seen_counter = *counter;
     return Status::ok();
+  }
+
+  // A subject's limits with its counters: the same counters object for the same id across
+  // reloads. A budget starts from the spend log's sum of its current period.
+  std::shared_ptr<const SubjectLimits> subjectLimits(
+      std::unordered_map<std::string, std::shared_ptr<LocalCounters>>& registry,
+      const std::string& id, const LimitSpec& spec, bool team) {
+    auto& counters = registry[id];
+    if (!counters) counters = std::make_shared<LocalCounters>();
+    if (spec.budget) {
+      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      const int64_t start = periodStart(spec.budget->period, now);
+      std::string seed_key = (team ? "t:" : "k:") + id + ":" + std::to_string(start);
+      if (seeded_budgets.insert(seed_key).second) {
+        auto spent = LimitsStore(*store).spendSince(id, team, start * 1000);
+        if (spent) {
+          counters->seedBudget(start, *spent);
+        } else {
+          log.warn("reading spend for a budget failed", {{"error", spent.status().message()}});
+          seeded_budgets.erase(seed_key);
+        }
+      }
+    }
+    auto out = std::make_shared<SubjectLimits>();
+    out->id = id;
+    out->spec = spec;
+    out->counters = counters;
+    return out;
   }
 
   void flushLastUsed() {
@@ -571,6 +625,23 @@ net::awaitable<Result<std::optional<AuthService::IssuedKey>>> AuthService::rotat
     return std::optional<IssuedKey>(IssuedKey{std::move(**rec), std::move(gen.key)});
   };
   co_return co_await onService<std::optional<IssuedKey>>(s.host, std::move(fn));
+}
+
+}  // namespace igw
+
+namespace igw {
+
+net::awaitable<Status> AuthService::withStore(std::function<Status(KeyStore&)> fn, bool reload) {
+  Impl& s = *impl_;
+  auto work = [&s, fn = std::move(fn), reload]() -> Result<bool> {
+    if (Status st = fn(*s.store); !st) return st;
+    if (reload) {
+      if (Status st = s.reloadKeys(); !st) return st;
+    }
+    return true;
+  };
+  auto r = co_await onService<bool>(s.host, std::move(work));
+  co_return r ? Status::ok() : r.status();
 }
 
 }  // namespace igw

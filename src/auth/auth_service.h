@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@
 #include "store/key_record.h"
 
 namespace igw {
+
+class KeyStore;
 
 class AuthService {
  public:
@@ -69,6 +72,10 @@ class AuthService {
   net::awaitable<Result<std::optional<ApiKeyRecord>>> updateKey(std::string id, ApiKeyPatch patch);
   net::awaitable<Result<std::optional<ApiKeyRecord>>> revokeKey(std::string id);
   net::awaitable<Result<std::optional<IssuedKey>>> rotateKey(std::string id);
+
+  // Runs `fn` with the key store on the service thread (teams, the spend log); with `reload`
+  // the key index (and the limits in it) is reloaded afterwards. The caller resumes on its own.
+  net::awaitable<Status> withStore(std::function<Status(KeyStore&)> fn, bool reload);
 
   struct Impl;
 

@@ -4,11 +4,24 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "limits/limit_spec.h"
+
 namespace igw {
+
+class LocalCounters;
+
+// The limits of one key or team with this process's counters for it (limits/local_counters.h),
+// which outlive reloads of the key index: a changed key keeps its counts.
+struct SubjectLimits {
+  std::string id;  // key id or team id
+  LimitSpec spec;
+  std::shared_ptr<LocalCounters> counters;
+};
 
 enum class CredentialKind {
   kAdminKey,    // AUTH_ADMIN_KEY
@@ -25,6 +38,9 @@ struct Identity {
   std::vector<std::string> models;  // allowed "provider/model" patterns; empty: every model
   bool admin = false;
   int64_t expires_at = 0;  // unix seconds; 0: does not expire
+  // Limits and budgets (docs/limits.md); null when the key (or its team) has none.
+  std::shared_ptr<const SubjectLimits> key_limits;
+  std::shared_ptr<const SubjectLimits> team_limits;
 
   std::string_view kindName() const {
     switch (kind) {

@@ -263,6 +263,40 @@ const Option
             RANGE_OPTION("AUTH_TOKEN_CACHE_SIZE", "10000",
                          "Verified OIDC tokens remembered per worker thread until they expire",
                          auth.token_cache_size, 1, 10000000, unsigned),
+            {"MODEL_PRICES_PATH", "",
+             "JSON or YAML file of model prices that overrides or extends the built-in table "
+             "(USD per million tokens)",
+             [](Config& c, const std::string& v) {
+               c.spend.model_prices_path = v;
+               return Status::ok();
+             }},
+            RANGE_OPTION("LIMITS_DEFAULT_MAX_TOKENS", "4096",
+                         "Output tokens reserved for a request that sets no max_tokens (token "
+                         "limits and budgets)",
+                         spend.default_max_tokens, 1, 10000000, uint64_t),
+            DURATION_OPTION("SPEND_LOG_FLUSH_INTERVAL", "1s",
+                            "How often the spend log is written to the database, in batches",
+                            spend.spend_flush_interval),
+            {"REDIS_URL", "",
+             "redis://[user:password@]host:port[/db]: limits and budgets shared by replicas; "
+             "empty: counted in this process",
+             [](Config& c, const std::string& v) {
+               if (!v.empty() && v.rfind("redis://", 0) != 0) {
+                 return bad("must start with redis://");
+               }
+               c.spend.redis_url = v;
+               return Status::ok();
+             }},
+            BOOL_OPTION("LIMITS_FAIL_OPEN", "false",
+                        "Redis unreachable: admit requests without limits (true) or answer 503 "
+                        "(false)",
+                        spend.fail_open, nullptr),
+            DURATION_OPTION("REDIS_TIMEOUT", "500ms", "Timeout of one Redis command",
+                            spend.redis_timeout),
+            DURATION_OPTION("LIMITS_LEASE", "15m",
+                            "Longest a request counts as in flight in Redis (frees the slots of a "
+                            "replica that died)",
+                            spend.lease),
             BOOL_OPTION("TELEMETRY_ENABLE", "false",
                         "Serve Prometheus metrics on TELEMETRY_METRICS_PORT at /metrics",
                         telemetry.enable, "TELEMETRY_ENABLED"),

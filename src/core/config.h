@@ -151,6 +151,17 @@ struct AuthConfig {
   unsigned token_cache_size = 0;       // verified tokens remembered per worker
 };
 
+// Limits, budgets and the spend log (docs/limits.md); in force when AUTH_ENABLED.
+struct SpendConfig {
+  std::string model_prices_path;     // overrides/extends the built-in price table
+  uint64_t default_max_tokens = 0;   // output estimate for a request that sets no max_tokens
+  Millis spend_flush_interval{};     // spend log batches
+  std::string redis_url;             // shared counters; empty: in this process
+  bool fail_open = false;            // Redis unreachable: admit (true) or 503 (false)
+  Millis redis_timeout{};            // per Redis command
+  Millis lease{};                    // a request in flight counts at most this long in Redis
+};
+
 struct Config {
   std::string environment;  // "production" (JSON logs) | "development" (readable logs)
   std::string log_level;
@@ -162,6 +173,7 @@ struct Config {
   A2aConfig a2a;
   AgentConfig agent;
   AuthConfig auth;
+  SpendConfig spend;
   bool log_message_content = false;
   uint64_t log_max_field_length = 1024;  // bytes per log field value; longer ones are cut
   uint64_t anthropic_default_max_tokens =

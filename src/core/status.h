@@ -14,6 +14,7 @@ enum class Code {
   kOk = 0,
   kInvalidArgument,     // 400
   kUnauthenticated,     // 401
+  kPaymentRequired,     // 402 (a spent budget)
   kPermissionDenied,    // 403
   kNotFound,            // 404
   kPayloadTooLarge,     // 413

@@ -11,6 +11,7 @@ FilterChain buildFilterChain(const Config& config, const ToolRegistry* tools) {
   filters.push_back(makeRouteFilter(config));
   if (auto allow = makeModelAllowListFilter(config)) filters.push_back(std::move(allow));
   if (auto models = makeKeyModelsFilter(config)) filters.push_back(std::move(models));
+  if (auto limits = makeLimitsFilter(config)) filters.push_back(std::move(limits));
   if (auto loop = makeToolLoopFilter(config, tools)) filters.push_back(std::move(loop));
   return FilterChain(std::move(filters));
 }

@@ -3,10 +3,10 @@
 //   request_id  request id, trace context               (every route)
 //   telemetry   in-flight gauge, request metrics, access log (onComplete)
 //   auth        the caller's credential -> Identity (AUTH_ENABLED; every route but /health)
-//   [limits and budgets: next issue]
 //   route       the body's model -> provider and upstream model (chat, messages, proxy)
 //   model_allowlist  ALLOWED_MODELS / DISALLOWED_MODELS on every route that names a model
 //   key_models  a gateway key's own model patterns (AUTH_ENABLED)
+//   limits      per-key and per-team limits and budgets; the spend log (AUTH_ENABLED)
 //   [cache, routing pools: next issues]
 //   tool_loop   the MCP/A2A agent loop around model calls (chat, messages)
 //
@@ -29,6 +29,8 @@ std::unique_ptr<Filter> makeModelAllowListFilter(const Config& config);
 // Null when AUTH_ENABLED is off.
 std::unique_ptr<Filter> makeAuthFilter(const Config& config);
 std::unique_ptr<Filter> makeKeyModelsFilter(const Config& config);
+// Null when AUTH_ENABLED is off (limits belong to keys and teams).
+std::unique_ptr<Filter> makeLimitsFilter(const Config& config);
 // Null when no tool source is configured.
 std::unique_ptr<Filter> makeToolLoopFilter(const Config& config, const ToolRegistry* tools);
 

@@ -115,6 +115,7 @@ Code codeForStatus(int status) {
     case 401:
       return Code::kUnauthenticated;
     case 402:
+      return Code::kPaymentRequired;
     case 403:
       return Code::kPermissionDenied;
     case 404:

@@ -15,6 +15,8 @@ int httpStatus(Code code) {
       return 400;
     case Code::kUnauthenticated:
       return 401;
+    case Code::kPaymentRequired:
+      return 402;
     case Code::kPermissionDenied:
       return 403;
     case Code::kNotFound:

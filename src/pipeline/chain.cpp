@@ -12,6 +12,10 @@ net::awaitable<Status> Filter::onRequestAsync(Exchange& ex) const {
   co_return onRequest(ex);
 }
 
+net::awaitable<void> Filter::beforeEnd(Exchange&) const {
+  co_return;
+}
+
 net::awaitable<bool> Filter::aroundModelCall(Exchange&, ChatTurn&, ChatSink&,
                                              const ModelCall&) const {
   co_return false;
@@ -31,6 +35,7 @@ class ObservedResponder final : public Responder {
     Headers h = headers;
     for (const Filter* f : observers_) f->onHeaders(*ex_, status, h);
     for (const Filter* f : observers_) f->onChunk(*ex_, body);
+    co_await ending();
     co_return co_await inner_.send(status, h, body);
   }
   net::awaitable<Status> beginStream(int status, const Headers& headers) override {
@@ -40,9 +45,13 @@ class ObservedResponder final : public Responder {
   }
   net::awaitable<Status> writeChunk(std::string_view data, bool last) override {
     for (const Filter* f : observers_) f->onChunk(*ex_, data);
+    if (last) co_await ending();
     co_return co_await inner_.writeChunk(data, last);
   }
-  net::awaitable<Status> endStream() override { co_return co_await inner_.endStream(); }
+  net::awaitable<Status> endStream() override {
+    co_await ending();
+    co_return co_await inner_.endStream();
+  }
   void watchDisconnect(std::function<void()> on_gone) override {
     inner_.watchDisconnect(std::move(on_gone));
   }
@@ -54,8 +63,15 @@ class ObservedResponder final : public Responder {
   }
 
  private:
+  net::awaitable<void> ending() {
+    if (ended_) co_return;
+    ended_ = true;
+    for (const Filter* f : observers_) co_await f->beforeEnd(*ex_);
+  }
+
   Responder& inner_;
   Exchange* ex_ = nullptr;
+  bool ended_ = false;
   const std::vector<const Filter*>& observers_;
 };
 

@@ -12,7 +12,10 @@
 #include "auth/identity.h"
 #include "core/status.h"
 #include "http/message.h"
+#include <boost/asio/any_io_executor.hpp>
+
 #include "http/responder.h"
+#include "limits/admission.h"
 #include "net/asio.h"
 #include "net/server.h"
 #include "telemetry/request_info.h"
@@ -70,6 +73,21 @@ class Exchange {
   // The client closed its connection (seen while the gateway waited on an upstream or a tool):
   // whoever sees this stops and writes nothing more.
   bool client_gone = false;
+
+  // Limits and budgets (filters/limits.cpp): what admission reserved, settled once before the
+  // response's last byte (or on completion when the answer never got there).
+  struct LimitsState {
+    bool admitted = false;  // counters were taken: settle exactly once
+    bool settled = false;
+    bool shared = false;    // taken in Redis (else in this process)
+    Estimate reserved;
+    int64_t admitted_sec = 0;
+    std::string ticket;      // Redis: this request's member in the in-flight sets
+    uint64_t body_bytes = 0; // written to the client, for a stream that ended without usage
+    int status = 0;          // of the response about to go out
+    boost::asio::any_io_executor executor;  // Redis: where a late settlement runs
+    int64_t cost_nano = 0;   // what settlement charged
+  } limits;
 
   // Set by a filter that refuses the request, next to its Status: the error object's "code"
   // (e.g. "model_not_allowed").

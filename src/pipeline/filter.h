@@ -66,6 +66,10 @@ class Filter {
   virtual bool observesResponse() const { return false; }
   virtual void onHeaders(Exchange& /*ex*/, int /*status*/, Headers& /*headers*/) const {}
   virtual void onChunk(Exchange& /*ex*/, std::string_view /*data*/) const {}
+  // Just before the response's last write (a whole response, or the stream's end), awaited:
+  // what must be recorded before the client can see the answer complete (budget settlement)
+  // goes here. Called at most once per request; not called when the client left first.
+  virtual net::awaitable<void> beforeEnd(Exchange& ex) const;
 
   // Once per request whose onRequest ran (refused or not), in reverse chain order, after the
   // response was written or the client left.

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "limits/limit_spec.h"
+
 namespace igw {
 
 struct ApiKeyRecord {
@@ -26,6 +28,7 @@ struct ApiKeyRecord {
   std::optional<int64_t> revoked_at;
   std::string hash;    // lowercase hex SHA-256 of the secret (auth/api_key.h); never the secret
   std::string prefix;  // first characters of the secret, for display ("sk-igw-AbCdE")
+  LimitSpec limits;    // the key's own limits (its team's apply too); empty: none
 };
 
 struct NewApiKey {
@@ -34,6 +37,7 @@ struct NewApiKey {
   std::vector<std::string> models;
   std::optional<int64_t> expires_at;
   nlohmann::json metadata = nlohmann::json::object();  // must be a JSON object
+  LimitSpec limits;
 };
 
 // Fields left empty are kept. expires_at: engaged nullopt clears the expiry.
@@ -43,6 +47,7 @@ struct ApiKeyPatch {
   std::optional<std::vector<std::string>> models;
   std::optional<std::optional<int64_t>> expires_at;
   std::optional<nlohmann::json> metadata;  // replaces the whole object (no merge)
+  std::optional<LimitSpec> limits;         // replaces the whole set
 };
 
 }  // namespace igw

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -34,6 +35,21 @@
 #include "store/key_record.h"
 
 namespace igw {
+
+// Plain statements for the tables beyond api_keys (store/limits_store.h): parameters and values
+// as text (nullopt = NULL), placeholders written $1, $2, ... in order of first use (SQLite reads
+// them as ?1, ?2, ...).
+using SqlValue = std::optional<std::string>;
+using SqlRow = std::vector<SqlValue>;
+struct SqlResult {
+  std::vector<SqlRow> rows;
+  int64_t changed = 0;  // rows inserted, updated or deleted
+};
+class SqlRunner {
+ public:
+  virtual ~SqlRunner() = default;
+  virtual Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) = 0;
+};
 
 class KeyStore {
  public:
@@ -70,6 +86,10 @@ class KeyStore {
   // Records (id, unix seconds) pairs of key use, in one transaction; last_used_at never moves
   // backwards; unknown ids are ignored. Does not bump the change counter.
   virtual Status touchLastUsed(const std::vector<std::pair<std::string, int64_t>>& uses) = 0;
+
+  // Runs `body` in one transaction under the store's lock; with `bump_counter` the change counter
+  // moves in the same transaction (teams are reloaded by every replica like keys).
+  virtual Status transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) = 0;
 
   // Opens a store and applies pending migrations:
   //   postgres://... or postgresql://...   PostgreSQL; the URL goes to libpq as it is

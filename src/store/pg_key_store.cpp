@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,39 @@ Result<std::optional<ApiKeyRecord>> fetchOne(PGconn* conn, const std::string& sq
   return std::optional<ApiKeyRecord>(std::move(rec).value());
 }
 
+// SqlRunner on the open connection (already $N placeholders).
+class PgRunner final : public SqlRunner {
+ public:
+  explicit PgRunner(PGconn* conn) : conn_(conn) {}
+  Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) override {
+    auto res = exec(conn_, sql, params, "statement");
+    if (!res) return res.status();
+    SqlResult out;
+    const PGresult* r = res->get();
+    const int rows = PQntuples(r), cols = PQnfields(r);
+    out.rows.reserve(static_cast<size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      SqlRow row;
+      row.reserve(static_cast<size_t>(cols));
+      for (int c = 0; c < cols; ++c) {
+        if (PQgetisnull(r, i, c)) {
+          row.emplace_back();
+        } else {
+          row.emplace_back(std::string(PQgetvalue(r, i, c),
+                                       static_cast<size_t>(PQgetlength(r, i, c))));
+        }
+      }
+      out.rows.push_back(std::move(row));
+    }
+    const char* tuples = PQcmdTuples(const_cast<PGresult*>(r));
+    if (tuples != nullptr && *tuples != 0) out.changed = std::atoll(tuples);
+    return out;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
 void ignoreNotice(void*, const char*) {}  // "relation already exists, skipping" etc.
 
 }  // namespace
@@ -223,6 +257,19 @@ auto PgKeyStore::withRetry(Op&& op) -> decltype(op()) {
   return r;
 }
 
+Status PgKeyStore::transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) {
+  return withRetry([&]() -> Status {
+    Txn txn(conn_, commit_failed_);
+    if (auto s = txn.begin(); !s) return s;
+    PgRunner runner(conn_);
+    if (auto s = body(runner); !s) return s;
+    if (bump_counter) {
+      if (auto s = execStatus(conn_, kBump, {}, "bump change counter"); !s) return s;
+    }
+    return txn.commit();
+  });
+}
+
 Result<ApiKeyRecord> PgKeyStore::create(const NewApiKey& key, const GeneratedKey& secret) {
   auto fields = store_detail::encodeFields(key.name, key.team, key.models, key.metadata);
   if (!fields) return fields.status();
@@ -233,6 +280,7 @@ Result<ApiKeyRecord> PgKeyStore::create(const NewApiKey& key, const GeneratedKey
   r.models = key.models;
   r.expires_at = key.expires_at;
   r.metadata = key.metadata;
+  r.limits = key.limits;
   r.created_at = store_detail::unixNow();
   r.hash = secret.hash;
   r.prefix = secret.prefix;
@@ -241,10 +289,11 @@ Result<ApiKeyRecord> PgKeyStore::create(const NewApiKey& key, const GeneratedKey
     if (auto s = txn.begin(); !s) return s;
     if (auto s = execStatus(conn_,
                             "INSERT INTO api_keys (id, name, team, models, expires_at, metadata, "
-                            "created_at, revoked, key_hash, key_prefix) VALUES ($1, $2, $3, $4, "
-                            "$5::bigint, $6, $7::bigint, FALSE, $8, $9)",
+                            "created_at, revoked, key_hash, key_prefix, limits) VALUES ($1, $2, $3, "
+                            "$4, $5::bigint, $6, $7::bigint, FALSE, $8, $9, $10)",
                             {r.id, r.name, r.team, fields->models, num(r.expires_at),
-                             fields->metadata, num(r.created_at), r.hash, r.prefix},
+                             fields->metadata, num(r.created_at), r.hash, r.prefix,
+                             encodeLimits(r.limits)},
                             "create key");
         !s) {
       return s;
@@ -280,7 +329,8 @@ Result<std::optional<ApiKeyRecord>> PgKeyStore::get(std::string_view id) {
 Result<std::optional<ApiKeyRecord>> PgKeyStore::update(std::string_view id,
                                                        const ApiKeyPatch& patch) {
   const bool empty =
-      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata;
+      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata &&
+      !patch.limits;
   if (empty) return get(id);
   return withRetry([&]() -> Result<std::optional<ApiKeyRecord>> {
     Txn txn(conn_, commit_failed_);
@@ -293,8 +343,9 @@ Result<std::optional<ApiKeyRecord>> PgKeyStore::update(std::string_view id,
     if (auto s = execStatus(
             conn_,
             "UPDATE api_keys SET name = $2, team = $3, models = $4, expires_at = "
-            "$5::bigint, metadata = $6 WHERE id = $1",
-            {std::string(id), r.name, r.team, fields->models, num(r.expires_at), fields->metadata},
+            "$5::bigint, metadata = $6, limits = $7 WHERE id = $1",
+            {std::string(id), r.name, r.team, fields->models, num(r.expires_at), fields->metadata,
+             encodeLimits(r.limits)},
             "update key");
         !s) {
       return s;

@@ -33,6 +33,7 @@ class PgKeyStore final : public KeyStore {
                                              const GeneratedKey& secret) override;
   Result<int64_t> changeCounter() override;
   Status touchLastUsed(const std::vector<std::pair<std::string, int64_t>>& uses) override;
+  Status transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) override;
 
  private:
   explicit PgKeyStore(pg_conn* conn) : conn_(conn) {}

@@ -51,6 +51,7 @@ ApiKeyRecord applyPatch(ApiKeyRecord record, const ApiKeyPatch& patch) {
   if (patch.models) record.models = *patch.models;
   if (patch.expires_at) record.expires_at = *patch.expires_at;
   if (patch.metadata) record.metadata = *patch.metadata;
+  if (patch.limits) record.limits = *patch.limits;
   return record;
 }
 

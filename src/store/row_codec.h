@@ -14,7 +14,7 @@ namespace igw::store_detail {
 // The columns every SELECT of a key returns, in the order decodeRow reads them.
 inline constexpr std::string_view kKeyColumns =
     "id, name, team, models, expires_at, metadata, created_at, last_used_at, revoked, "
-    "revoked_at, key_hash, key_prefix";
+    "revoked_at, key_hash, key_prefix, limits";
 
 int64_t unixNow();
 
@@ -54,6 +54,9 @@ Result<ApiKeyRecord> decodeRow(const Row& row) {
   if (!row.isNull(9)) r.revoked_at = row.int64(9);
   r.hash = std::string(row.text(10));
   r.prefix = std::string(row.text(11));
+  auto limits = decodeLimits(row.text(12));
+  if (!limits) return Status(limits.status().code(), "key " + r.id + ": " + limits.status().message());
+  r.limits = std::move(limits).value();
   return r;
 }
 

@@ -70,6 +70,7 @@ class Stmt {
   }
   int64_t int64(int i) const { return sqlite3_column_int64(s_, i); }
   bool boolean(int i) const { return sqlite3_column_int64(s_, i) != 0; }
+  int columns() const { return sqlite3_column_count(s_); }
 
  private:
   sqlite3* db_;
@@ -118,7 +119,62 @@ class WriteTxn {
 const std::string kSelectById =
     "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE id = ?1";
 
+// SqlRunner on the open connection: $N placeholders become ?N.
+class SqliteRunner final : public SqlRunner {
+ public:
+  explicit SqliteRunner(sqlite3* db) : db_(db) {}
+  Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) override {
+    std::string text(sql);
+    for (size_t i = 0; i + 1 < text.size(); ++i) {
+      if (text[i] == '$' && text[i + 1] >= '0' && text[i + 1] <= '9') text[i] = '?';
+    }
+    Stmt st(db_, text);
+    if (!st.prepared()) return dbError(db_, "statement");
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (params[i]) {
+        st.bind(static_cast<int>(i + 1), std::string_view(*params[i]));
+      } else {
+        st.bind(static_cast<int>(i + 1), std::optional<int64_t>());
+      }
+    }
+    SqlResult out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      SqlRow row;
+      const int n = st.columns();
+      row.reserve(static_cast<size_t>(n));
+      for (int c = 0; c < n; ++c) {
+        if (st.isNull(c)) {
+          row.emplace_back();
+        } else {
+          row.emplace_back(std::string(st.text(c)));
+        }
+      }
+      out.rows.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) return dbError(db_, "statement");
+    out.changed = sqlite3_changes(db_);
+    return out;
+  }
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace
+
+Status SqliteKeyStore::transact(bool bump_counter,
+                                const std::function<Status(SqlRunner&)>& body) {
+  std::lock_guard lock(mu_);
+  WriteTxn txn(db_);
+  if (auto s = txn.begin(); !s) return s;
+  SqliteRunner runner(db_);
+  if (auto s = body(runner); !s) return s;
+  if (bump_counter) {
+    if (auto s = bumpCounter(); !s) return s;
+  }
+  return txn.commit();
+}
 
 Result<std::unique_ptr<KeyStore>> SqliteKeyStore::open(const std::string& path) {
   const std::filesystem::path p(path);
@@ -215,6 +271,7 @@ Result<ApiKeyRecord> SqliteKeyStore::create(const NewApiKey& key, const Generate
   r.models = key.models;
   r.expires_at = key.expires_at;
   r.metadata = key.metadata;
+  r.limits = key.limits;
   r.created_at = store_detail::unixNow();
   r.hash = secret.hash;
   r.prefix = secret.prefix;
@@ -224,7 +281,9 @@ Result<ApiKeyRecord> SqliteKeyStore::create(const NewApiKey& key, const Generate
   if (auto s = txn.begin(); !s) return s;
   Stmt st(db_,
           "INSERT INTO api_keys (id, name, team, models, expires_at, metadata, created_at, "
-          "revoked, key_hash, key_prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)");
+          "revoked, key_hash, key_prefix, limits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, "
+          "?10)");
+  const std::string limits = encodeLimits(r.limits);
   st.bind(1, r.id)
       .bind(2, r.name)
       .bind(3, r.team)
@@ -233,7 +292,8 @@ Result<ApiKeyRecord> SqliteKeyStore::create(const NewApiKey& key, const Generate
       .bind(6, fields->metadata)
       .bind(7, r.created_at)
       .bind(8, r.hash)
-      .bind(9, r.prefix);
+      .bind(9, r.prefix)
+      .bind(10, limits);
   if (auto s = run(db_, st, "create key"); !s) return s;
   if (auto s = bumpCounter(); !s) return s;
   if (auto s = txn.commit(); !s) return s;
@@ -264,7 +324,8 @@ Result<std::optional<ApiKeyRecord>> SqliteKeyStore::update(std::string_view id,
                                                            const ApiKeyPatch& patch) {
   std::lock_guard lock(mu_);
   const bool empty =
-      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata;
+      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata &&
+      !patch.limits;
   if (empty) return getLocked(id);
   WriteTxn txn(db_);
   if (auto s = txn.begin(); !s) return s;
@@ -274,14 +335,16 @@ Result<std::optional<ApiKeyRecord>> SqliteKeyStore::update(std::string_view id,
   auto fields = store_detail::encodeFields(r.name, r.team, r.models, r.metadata);
   if (!fields) return fields.status();
   Stmt st(db_,
-          "UPDATE api_keys SET name = ?2, team = ?3, models = ?4, expires_at = ?5, metadata = ?6 "
-          "WHERE id = ?1");
+          "UPDATE api_keys SET name = ?2, team = ?3, models = ?4, expires_at = ?5, metadata = ?6, "
+          "limits = ?7 WHERE id = ?1");
+  const std::string limits = encodeLimits(r.limits);
   st.bind(1, id)
       .bind(2, r.name)
       .bind(3, r.team)
       .bind(4, fields->models)
       .bind(5, r.expires_at)
-      .bind(6, fields->metadata);
+      .bind(6, fields->metadata)
+      .bind(7, limits);
   if (auto s = run(db_, st, "update key"); !s) return s;
   if (auto s = bumpCounter(); !s) return s;
   if (auto s = txn.commit(); !s) return s;

@@ -29,6 +29,7 @@ class SqliteKeyStore final : public KeyStore {
                                              const GeneratedKey& secret) override;
   Result<int64_t> changeCounter() override;
   Status touchLastUsed(const std::vector<std::pair<std::string, int64_t>>& uses) override;
+  Status transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) override;
 
  private:
   explicit SqliteKeyStore(sqlite3* db) : db_(db) {}

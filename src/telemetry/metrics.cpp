@@ -41,6 +41,12 @@ const Family kCounters[] = {
     {"llm_team_tokens_total",
      "Input plus output tokens by the caller's team (AUTH_ENABLED, keys with a team)",
      {"team"}},
+    {"llm_spend_usd_total",
+     "Spend in US dollars by team, provider and model (priced models only)",
+     {"team", "provider", "model"}},
+    {"llm_limit_rejections_total",
+     "Requests refused by a key's or team's limit (requests, tokens, parallel, budget)",
+     {"team", "limit"}},
 };
 
 const Family kHistograms[] = {
@@ -233,7 +239,14 @@ std::string MetricsRegistry::renderPrometheus() {
     out += "# TYPE " + std::string(fam.name) + " counter\n";
     for (const auto& [key, v] : counters) {
       if (static_cast<uint8_t>(key[0]) != f) continue;
-      out += fam.name + labelText(fam, key) + " " + std::to_string(v) + "\n";
+      if (f == static_cast<size_t>(Metric::kSpend)) {
+        // Counted in nano-dollars (exact integer sums); exported in dollars.
+        char usd[48];
+        std::snprintf(usd, sizeof usd, "%.9f", static_cast<double>(v) / 1e9);
+        out += fam.name + labelText(fam, key) + " " + usd + "\n";
+      } else {
+        out += fam.name + labelText(fam, key) + " " + std::to_string(v) + "\n";
+      }
     }
   }
   for (size_t f = 0; f < std::size(kHistograms); ++f) {

@@ -47,6 +47,8 @@ enum class Metric : uint8_t {
   kToolCallsFailure,  // llm_tool_calls_failure_total{...,error_type}
   kTeamRequests,      // llm_team_requests_total{team} (authenticated callers with a team)
   kTeamTokens,        // llm_team_tokens_total{team} (input + output tokens)
+  kSpend,             // llm_spend_usd_total{team,provider,model} (counted in nano-dollars)
+  kLimitRejections,   // llm_limit_rejections_total{team,limit}
   kCount
 };
 
