@@ -6,7 +6,7 @@ set -euo pipefail
 what=${1:-test}
 
 pkgs=(cmake ninja-build g++ pkg-config ccache libboost1.74-dev libssl-dev nlohmann-json3-dev
-      libsqlite3-dev libpq-dev ca-certificates curl)
+      libsqlite3-dev libpq-dev libyaml-cpp-dev ca-certificates curl)
 case "$what" in
   test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql) ;;
   bench) pkgs+=(wrk nginx-light util-linux binutils procps) ;;
