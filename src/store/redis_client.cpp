@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -85,7 +86,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
       fail(unavailable("redis " + endpoint_ + ": no reply within " + ms(opts_.command_timeout) +
                        " (connection closed, " + std::to_string(n) + " pending call" +
                        (n == 1 ? "" : "s") + " failed)"),
-           false);
+           true);
     }
     co_return std::move(*p->result);
   }
@@ -94,9 +95,10 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool connected() const { return state_ == State::kConnected; }
   const RedisOptions& options() const { return opts_; }
 
-  // Drops the connection: every pending call fails with `why`. After a failed connect the
-  // connection stays down for the backoff pause.
-  void fail(Status why, bool connect_failed) {
+  // Drops the connection: every pending call fails with `why`. With `back_off` (a failed
+  // connect, or a server that does not answer in time) calls then fail at once for the backoff
+  // pause; otherwise (connection lost, closed) the next call reconnects at once.
+  void fail(Status why, bool back_off) {
     ++gen_;
     if (socket_) {
       error_code ignored;
@@ -108,7 +110,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
     writing_ = false;
     auto failed = std::move(pending_);
     pending_.clear();
-    if (connect_failed) {
+    if (back_off) {
       backoff_ =
           backoff_.count() == 0 ? opts_.min_backoff : std::min(backoff_ * 2, opts_.max_backoff);
       down_until_ = Clock::now() + backoff_;
@@ -172,18 +174,25 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
                                    const bool& timed_out) {
     const std::string timeout_msg = "connect timed out after " + ms(opts_.connect_timeout);
     error_code ec;
-    auto port = std::to_string(opts_.port);
-    auto endpoints = co_await resolver.async_resolve(opts_.host, port, useAwaitableEc(ec));
-    if (gen != gen_) co_return Status();
-    if (timed_out) co_return connectError(timeout_msg);
-    if (ec) co_return connectError("cannot resolve host: " + ec.message());
+    std::vector<tcp::endpoint> endpoints;
+    auto address = asio::ip::make_address(opts_.host, ec);
+    if (!ec) {
+      endpoints.emplace_back(address, opts_.port);  // an IP address: no resolver thread hop
+    } else {
+      auto port = std::to_string(opts_.port);
+      auto found = co_await resolver.async_resolve(opts_.host, port, useAwaitableEc(ec));
+      if (gen != gen_) co_return Status();
+      if (timed_out) co_return connectError(timeout_msg);
+      if (ec) co_return connectError("cannot resolve host: " + ec.message());
+      for (const auto& entry : found) endpoints.push_back(entry.endpoint());
+    }
     ec = asio::error::host_not_found;
-    for (const auto& entry : endpoints) {
+    for (const auto& endpoint : endpoints) {
       error_code ignored;
       sock.close(ignored);
-      sock.open(entry.endpoint().protocol(), ec);
+      sock.open(endpoint.protocol(), ec);
       if (ec) continue;
-      co_await sock.async_connect(entry.endpoint(), useAwaitableEc(ec));
+      co_await sock.async_connect(endpoint, useAwaitableEc(ec));
       if (gen != gen_) co_return Status();
       if (timed_out) co_return connectError(timeout_msg);
       if (!ec) break;

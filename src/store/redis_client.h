@@ -15,8 +15,9 @@
 // for a backoff pause (RedisOptions::min_backoff, doubling up to max_backoff) during which calls
 // fail at once without touching the network, so a dead Redis costs callers nothing and is not
 // hammered. A call that gets no reply within command_timeout closes the connection and fails
-// every call pending on it (FIFO matching cannot survive a lost reply); the next call
-// reconnects at once.
+// every call pending on it (FIFO matching cannot survive a lost reply), and starts a backoff
+// pause too (the server is not answering). A connection lost otherwise (server restart, idle
+// connection closed by the server) is reopened by the next call at once.
 //
 // Threading: not thread-safe by design. Construct, call and destroy on the executor's thread
 // (destroy before its io_context). Calls still pending at close() or destruction complete with
@@ -48,12 +49,13 @@ class RedisConnection {
   net::awaitable<Result<RedisReply>> command(std::vector<std::string> args);
 
   // EVALSHA; when the server answers NOSCRIPT, EVAL with the source (which also loads it, so
-  // later calls succeed with EVALSHA again).
+  // later calls succeed with EVALSHA again). `s` must outlive the call (keep scripts in
+  // long-lived objects); keys and args are taken by value.
   net::awaitable<Result<RedisReply>> eval(const RedisScript& s, std::vector<std::string> keys,
                                           std::vector<std::string> args);
 
-  // False while down after a failed connect (calls would fail at once); true when connected or
-  // when the next call would try to connect.
+  // False while down after a failed connect or a timeout (calls would fail at once); true when
+  // connected or when the next call would try to connect.
   bool healthy() const;
   // The TCP connection is up and authenticated.
   bool connected() const;

@@ -56,19 +56,30 @@ void RedisSyncClient::close() {
 // The context's error as a Status (the context is dropped: hiredis cannot reuse it).
 Status RedisSyncClient::contextError(const char* what) {
   std::string why;
+  bool timed_out = false;
   if (!build_.limit_error.empty()) {
     why = "redis protocol error: " + build_.limit_error;
   } else if (ctx_ == nullptr) {
     why = "out of memory";
   } else if (ctx_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     why = "no reply within " + std::to_string(opts_.command_timeout.count()) + "ms";
+    timed_out = true;
   } else if (ctx_->err == REDIS_ERR_EOF) {
     why = "connection closed by the server";
   } else {
     why = ctx_->errstr;
   }
   close();
-  return unavailable("redis " + endpoint_ + ": " + what + why);
+  Status st = unavailable("redis " + endpoint_ + ": " + what + why);
+  return timed_out ? backOff(std::move(st)) : st;
+}
+
+Status RedisSyncClient::backOff(Status why) {
+  if (Clock::now() < down_until_) return why;  // already down (a timeout while connecting)
+  backoff_ = backoff_.count() == 0 ? opts_.min_backoff : std::min(backoff_ * 2, opts_.max_backoff);
+  down_until_ = Clock::now() + backoff_;
+  last_error_ = why;
+  return why;
 }
 
 Status RedisSyncClient::connectOnce() {
@@ -126,10 +137,7 @@ Status RedisSyncClient::ensureConnected() {
     backoff_ = std::chrono::milliseconds(0);
     return st;
   }
-  backoff_ = backoff_.count() == 0 ? opts_.min_backoff : std::min(backoff_ * 2, opts_.max_backoff);
-  down_until_ = now + backoff_;
-  last_error_ = st;
-  return st;
+  return backOff(std::move(st));
 }
 
 Result<RedisReply> RedisSyncClient::command(const std::vector<std::string>& args) {

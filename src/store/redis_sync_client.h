@@ -1,8 +1,8 @@
 // A blocking Redis client for background service threads (e.g. a spend-log writer), on
 // hiredis's synchronous API with the same options, reply type and limits as the async
 // RedisConnection. Connects on first use (AUTH, SELECT), reconnects after an error; a failed
-// connect makes calls fail at once for the backoff pause. Connect and command timeouts apply
-// (RedisOptions). One thread at a time: not thread-safe.
+// connect or a timeout makes calls fail at once for the backoff pause. Connect and command timeouts
+// apply (RedisOptions). One thread at a time: not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -41,6 +41,7 @@ class RedisSyncClient {
   Status ensureConnected();
   Status connectOnce();
   Status contextError(const char* what);
+  Status backOff(Status why);
 
   RedisOptions opts_;
   std::string endpoint_;

@@ -437,6 +437,79 @@ TEST(RedisConnection, UnreachableServerFailsFastAndIsNotHammered) {
   EXPECT_FALSE(redis.healthy());
 }
 
+// A port where the kernel accepts connections but nobody ever answers (a hung or blackholed
+// server): the listening socket is never accept()ed.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && listen(fd_, 64) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~SilentServer() { close(fd_); }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+TEST(RedisConnection, SilentServerTimesOutThenFailsFastDuringTheBackoff) {
+  SilentServer silent;
+  ASSERT_NE(silent.port(), 0);
+  asio::io_context ioc;
+  RedisOptions with_auth;
+  with_auth.port = silent.port();
+  with_auth.password = "pw-never-shown";
+  with_auth.connect_timeout = milliseconds(150);
+  with_auth.command_timeout = milliseconds(5000);
+  RedisOptions plain;
+  plain.port = silent.port();
+  plain.command_timeout = milliseconds(100);
+  RedisConnection a(ioc.get_executor(), with_auth), b(ioc.get_executor(), plain);
+  std::optional<Result<RedisReply>> a1, a2, b1, b2;
+  milliseconds a1_took{}, a2_took{}, b1_took{}, b2_took{};
+  runCo(ioc, [&]() -> net::awaitable<void> {
+    auto timed = [](auto& conn, auto& out, milliseconds& took) -> net::awaitable<void> {
+      Args ping{"PING"};
+      auto t0 = Clock::now();
+      out.emplace(co_await conn.command(std::move(ping)));
+      took = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+    };
+    co_await timed(a, a1, a1_took);
+    co_await timed(a, a2, a2_took);
+    co_await timed(b, b1, b1_took);
+    co_await timed(b, b2, b2_took);
+  });
+  // AUTH unanswered: the connect timeout, not the (longer) command timeout.
+  ASSERT_FALSE(a1->isOk());
+  EXPECT_NE(a1->status().message().find("connect timed out after 150ms"), std::string::npos)
+      << a1->status().message();
+  EXPECT_EQ(a1->status().message().find("pw-never-shown"), std::string::npos);
+  EXPECT_GE(a1_took.count(), 140);
+  EXPECT_LT(a1_took.count(), 1000);
+  ASSERT_FALSE(a2->isOk());
+  EXPECT_NE(a2->status().message().find("next attempt in"), std::string::npos);
+  EXPECT_LT(a2_took.count(), 50);
+  // Connected, command unanswered: the command timeout, then down for the backoff pause too.
+  ASSERT_FALSE(b1->isOk());
+  EXPECT_NE(b1->status().message().find("no reply within 100ms"), std::string::npos)
+      << b1->status().message();
+  EXPECT_LT(b1_took.count(), 1000);
+  ASSERT_FALSE(b2->isOk());
+  EXPECT_NE(b2->status().message().find("next attempt in"), std::string::npos)
+      << b2->status().message();
+  EXPECT_LT(b2_took.count(), 50);
+  EXPECT_FALSE(a.healthy());
+  EXPECT_FALSE(b.healthy());
+}
+
 TEST(RedisConnection, KilledServerFailsCallsQuicklyAndRecoversAfterRestart) {
   auto server = startRedis();
   ASSERT_TRUE(server);
@@ -677,6 +750,27 @@ TEST(RedisSyncClient, CommandsPipelinesAndScripts) {
       << denied.status().message();
   EXPECT_EQ(denied.status().message().find("not-it"), std::string::npos);
   EXPECT_EQ(denied.status().message().find("sync-pw"), std::string::npos);
+}
+
+TEST(RedisSyncClient, SilentServerTimesOutThenFailsFast) {
+  SilentServer silent;
+  RedisOptions o;
+  o.port = silent.port();
+  o.command_timeout = milliseconds(100);
+  RedisSyncClient redis(o);
+  auto t0 = Clock::now();
+  auto first = redis.command({"PING"});
+  const auto first_took = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+  ASSERT_FALSE(first.isOk());
+  EXPECT_NE(first.status().message().find("no reply within 100ms"), std::string::npos)
+      << first.status().message();
+  EXPECT_LT(first_took.count(), 1000);
+  t0 = Clock::now();
+  auto second = redis.command({"PING"});
+  ASSERT_FALSE(second.isOk());
+  EXPECT_NE(second.status().message().find("next attempt in"), std::string::npos)
+      << second.status().message();
+  EXPECT_LT(std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), 20);
 }
 
 TEST(RedisSyncClient, TimeoutAndKilledServerAreUnavailableThenItRecovers) {
