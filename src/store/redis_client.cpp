@@ -55,6 +55,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
 
   net::awaitable<Result<RedisReply>> command(std::vector<std::string> args) {
     auto self = shared_from_this();  // alive until this call returns, whatever happens
+    if (args.empty()) co_return invalidArgument("empty redis command");
     if (state_ == State::kDown) {
       const auto now = Clock::now();
       if (now < down_until_) {

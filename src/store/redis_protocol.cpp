@@ -73,7 +73,7 @@ void* createArray(const redisReadTask* task, int elements) {
   if (r == nullptr) return nullptr;
   b->elements += n;
   // Memory follows the elements that arrive, not the count announced.
-  r->elements.reserve(std::min<size_t>(n, 1024));
+  r->elements.reserve(std::min<size_t>(n, 64));
   return r;
 }
 

@@ -149,6 +149,9 @@ Result<RedisReply> RedisSyncClient::command(const std::vector<std::string>& args
 
 Result<std::vector<RedisReply>> RedisSyncClient::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
+  for (const auto& cmd : commands) {
+    if (cmd.empty()) return invalidArgument("empty redis command");
+  }
   if (Status st = ensureConnected(); !st.isOk()) return st;
   for (const auto& cmd : commands) {
     Argv argv(cmd);
