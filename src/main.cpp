@@ -9,13 +9,13 @@
 #include "a2a/a2a_source.h"
 #include "api/app.h"
 #include "auth/auth_service.h"
-#include "limits/limits_service.h"
 #include "core/config.h"
 #include "core/json_parse.h"
 #include "core/log.h"
 #include "core/snapshot.h"
 #include "core/version.h"
 #include "filters/filters.h"
+#include "limits/limits_service.h"
 #include "mcp/mcp_source.h"
 #include "net/server.h"
 #include "telemetry/metrics.h"
@@ -117,10 +117,9 @@ int main(int argc, char** argv) {
   if (!tools.empty()) {
     for (unsigned i = 0; i < worker_count; ++i) tool_views->views.emplace_back(tools);
   }
-  Snapshot<App> snapshot(
-      std::make_shared<const App>(App{config, std::move(table.value()), log, &tools,
-                                      std::move(chain), std::move(tool_views), auth.get(),
-                                      limits.get()}));
+  Snapshot<App> snapshot(std::make_shared<const App>(
+      App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views),
+          auth.get(), limits.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -132,7 +131,7 @@ int main(int argc, char** argv) {
   if (config->telemetry.enable) {
     unsigned threads = worker_count;
     MetricsLimits metric_limits{config->telemetry.max_series_per_metric,
-                         config->telemetry.max_label_length};
+                                config->telemetry.max_label_length};
     metrics = std::make_unique<MetricsRegistry>(threads, kVersion, metric_limits);
     handlers.registry = metrics.get();
     handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {

@@ -52,8 +52,11 @@ net::awaitable<void> sendJson(Exchange& ex, int status, const json& body) {
 }
 
 json teamJson(const TeamRecord& t) {
-  json j = {{"id", t.id},       {"object", "team"},          {"name", t.name},
-            {"metadata", t.metadata}, {"created_at", t.created_at}};
+  json j = {{"id", t.id},
+            {"object", "team"},
+            {"name", t.name},
+            {"metadata", t.metadata},
+            {"created_at", t.created_at}};
   j["limits"] = limitsToJson(t.limits);
   return j;
 }
@@ -340,7 +343,8 @@ net::awaitable<void> handleAdminLimits(Exchange& ex, std::string_view rest) {
     co_return;
   }
   if (rest == "/teams" || rest == "/teams/") {
-    co_await teams(ex, auth, {});
+    const std::string_view none;
+    co_await teams(ex, auth, none);
     co_return;
   }
   if (rest.starts_with("/teams/")) {
@@ -388,8 +392,7 @@ net::awaitable<json> subjectJson(Exchange& ex, const SubjectLimits& s, bool team
 
 net::awaitable<void> handleKeyInfo(Exchange& ex) {
   if (!ex.identity) {
-    co_await ex.fail(404,
-                     "/v1/key describes the caller's gateway key: it needs AUTH_ENABLED=true",
+    co_await ex.fail(404, "/v1/key describes the caller's gateway key: it needs AUTH_ENABLED=true",
                      "not_found");
     co_return;
   }

@@ -8,11 +8,11 @@
 #include <ctime>
 
 #include "api/app.h"
-#include "net/beast.h"
 #include "filters/filters.h"
 #include "http/json_scan.h"
 #include "limits/limits_service.h"
 #include "limits/local_counters.h"
+#include "net/beast.h"
 #include "pipeline/exchange.h"
 #include "providers/table.h"
 #include "telemetry/metrics.h"
@@ -54,8 +54,7 @@ std::string isoDate(int64_t unix_seconds) {
 int64_t maxOutputTokens(std::string_view body, int64_t fallback) {
   int64_t found = -1;
   forEachMember(body, [&](const RawMember& m) {
-    if (m.key == "max_tokens" || m.key == "max_completion_tokens" ||
-        m.key == "max_output_tokens") {
+    if (m.key == "max_tokens" || m.key == "max_completion_tokens" || m.key == "max_output_tokens") {
       int64_t v = 0;
       auto [p, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);
       if (ec == std::errc() && p == m.value.data() + m.value.size() && v > 0) {
@@ -90,9 +89,9 @@ class LimitsFilter final : public Filter {
     const int64_t now = nowMs();
     LocalCounters* kc = who->key_limits ? who->key_limits->counters.get() : nullptr;
     LocalCounters* tc = who->team_limits ? who->team_limits->counters.get() : nullptr;
-    Decision d = LocalCounters::admit(kc, who->key_limits ? &who->key_limits->spec : nullptr, tc,
-                                      who->team_limits ? &who->team_limits->spec : nullptr, est,
-                                      now);
+    Decision d =
+        LocalCounters::admit(kc, who->key_limits ? &who->key_limits->spec : nullptr, tc,
+                             who->team_limits ? &who->team_limits->spec : nullptr, est, now);
     return decide(ex, *who, d, est, now, false, {});
   }
 
@@ -107,9 +106,10 @@ class LimitsFilter final : public Filter {
     auto d = co_await shared->admit(*who, est, ticket, now, ex.ctx.worker);
     if (!d) {
       if (fail_open_) {
-        ex.app.log.warn("limits store unreachable: request admitted without limits "
-                        "(LIMITS_FAIL_OPEN)",
-                        {{"error", d.status().message()}});
+        ex.app.log.warn(
+            "limits store unreachable: request admitted without limits "
+            "(LIMITS_FAIL_OPEN)",
+            {{"error", d.status().message()}});
         co_return Status::ok();
       }
       ex.refusal_code = "limits_unavailable";
@@ -136,7 +136,7 @@ class LimitsFilter final : public Filter {
     Settlement s = settlement(ex);
     SpendRecord rec = spendRecord(ex, s.nano_usd, ex.limits.status);
     Status done = co_await ex.app.limits->shared()->settle(*ex.identity, s, ex.limits.ticket, rec,
-                                                          nowMs(), ex.ctx.worker);
+                                                           nowMs(), ex.ctx.worker);
     if (!done) {
       // The counters free themselves when the lease ends; the spend goes to the database directly.
       ex.app.log.warn("settling limits in Redis failed", {{"error", done.message()}});
@@ -187,8 +187,9 @@ class LimitsFilter final : public Filter {
 
   Estimate estimate(const Exchange& ex, const Identity& who) const {
     Estimate est;
-    const bool tokens = (who.key_limits && (who.key_limits->spec.tpm || who.key_limits->spec.budget)) ||
-                        (who.team_limits && (who.team_limits->spec.tpm || who.team_limits->spec.budget));
+    const bool tokens =
+        (who.key_limits && (who.key_limits->spec.tpm || who.key_limits->spec.budget)) ||
+        (who.team_limits && (who.team_limits->spec.tpm || who.team_limits->spec.budget));
     if (!tokens) return est;
     const std::string_view body = ex.req.body;
     // About four bytes of JSON per token of prompt: generous for English text, so the

@@ -13,8 +13,8 @@ namespace igw {
 
 // What a request is expected to cost, reserved at admission.
 struct Estimate {
-  int64_t tokens = 0;     // prompt estimate + max_tokens
-  int64_t nano_usd = 0;   // priced (0 when the model has no price)
+  int64_t tokens = 0;    // prompt estimate + max_tokens
+  int64_t nano_usd = 0;  // priced (0 when the model has no price)
 };
 
 enum class LimitKind { kNone, kRequests, kTokens, kParallel, kBudget };
@@ -29,13 +29,13 @@ struct LimitView {
 struct Decision {
   bool admitted = true;
   LimitKind refused = LimitKind::kNone;
-  bool team = false;            // the refusing limit is the team's (else the key's)
-  int64_t retry_after_ms = 0;   // 429s
-  int64_t budget_nano = 0;      // 402s: the budget, its spend and when it resets
+  bool team = false;           // the refusing limit is the team's (else the key's)
+  int64_t retry_after_ms = 0;  // 429s
+  int64_t budget_nano = 0;     // 402s: the budget, its spend and when it resets
   int64_t spent_nano = 0;
   int64_t budget_reset_unix = 0;
   BudgetPeriod period = BudgetPeriod::kMonth;
-  LimitView view;               // the tighter of key and team, for the headers
+  LimitView view;  // the tighter of key and team, for the headers
 };
 
 // What settlement needs to know about the admitted request.

@@ -30,7 +30,8 @@ Result<std::optional<BudgetSpec>> readBudget(const json& v) {
       "null to remove it)";
   if (!v.is_object()) return invalidArgument(usage);
   for (const auto& [k, _] : v.items()) {
-    if (k != "usd" && k != "period") return invalidArgument(usage + "; unknown field \"" + k + "\"");
+    if (k != "usd" && k != "period")
+      return invalidArgument(usage + "; unknown field \"" + k + "\"");
   }
   auto usd = v.find("usd");
   if (usd == v.end() || !usd->is_number()) return invalidArgument(usage);
@@ -194,7 +195,8 @@ std::string encodeLimits(const LimitSpec& l) {
 Result<LimitSpec> decodeLimits(std::string_view text) {
   if (text.empty()) return LimitSpec{};
   json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return internalError("stored limits are not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return internalError("stored limits are not a JSON object");
   return parseLimits(j);
 }
 

@@ -73,7 +73,8 @@ struct LimitsService::Impl {
         std::swap(dropped, b->dropped);
       }
       if (dropped > 0) {
-        log.error("spend log buffer full: records dropped", {{"dropped", static_cast<int64_t>(dropped)}});
+        log.error("spend log buffer full: records dropped",
+                  {{"dropped", static_cast<int64_t>(dropped)}});
       }
     }
     if (!batch.empty()) {
@@ -97,7 +98,8 @@ struct LimitsService::Impl {
       while (std::chrono::steady_clock::now() < until) {
         auto moved = shared->drainJournal(ls, kDrainBatch);
         if (!moved) {
-          log.warn("draining the shared spend journal failed", {{"error", moved.status().message()}});
+          log.warn("draining the shared spend journal failed",
+                   {{"error", moved.status().message()}});
           break;
         }
         if (*moved < kDrainBatch) break;
@@ -133,7 +135,8 @@ Status LimitsService::start() {
   }
   s.writer = std::thread([this] {
     Impl& s = *impl_;
-    const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.spend_flush_interval);
+    const auto interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.spend_flush_interval);
     std::unique_lock lock(s.writer_mu);
     while (!s.stopping) {
       s.writer_cv.wait_for(lock, interval, [&] { return s.stopping; });
@@ -171,9 +174,10 @@ const ModelPrice* LimitsService::price(std::string_view provider, std::string_vi
       if (s.unpriced.size() < 10000) first = s.unpriced.insert(name).second;
     }
     if (first) {
-      s.log.warn("model has no price: its tokens are counted but cost nothing (add it to "
-                 "MODEL_PRICES_PATH)",
-                 {{"model", name}});
+      s.log.warn(
+          "model has no price: its tokens are counted but cost nothing (add it to "
+          "MODEL_PRICES_PATH)",
+          {{"model", name}});
     }
   }
   return nullptr;

@@ -11,7 +11,8 @@ void mergeView(LimitView& into, const LimitView& v) {
     into.remaining_requests = v.remaining_requests;
     into.reset_requests_ms = v.reset_requests_ms;
   }
-  if (v.limit_tokens >= 0 && (into.limit_tokens < 0 || v.remaining_tokens < into.remaining_tokens)) {
+  if (v.limit_tokens >= 0 &&
+      (into.limit_tokens < 0 || v.remaining_tokens < into.remaining_tokens)) {
     into.limit_tokens = v.limit_tokens;
     into.remaining_tokens = v.remaining_tokens;
     into.reset_tokens_ms = v.reset_tokens_ms;

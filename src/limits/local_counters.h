@@ -22,7 +22,7 @@ class SlidingWindow {
   int64_t msUntilFreed(int64_t need, int64_t now_ms) const;
 
  private:
-  std::array<int64_t, kSeconds> sec_{};    // which second each bucket holds
+  std::array<int64_t, kSeconds> sec_{};  // which second each bucket holds
   std::array<int64_t, kSeconds> count_{};
 };
 

@@ -11,6 +11,8 @@
 #include "limits/redis_scripts.h"
 #include "net/beast.h"
 #include "store/redis_client.h"
+#include "store/redis_sync_client.h"
+#include "store/redis_url.h"
 
 namespace igw {
 namespace {
@@ -29,11 +31,20 @@ std::string num(int64_t v) {
 }
 
 std::string encodeRecord(const SpendRecord& r) {
-  json j = {{"id", r.id},           {"rq", r.request_id},     {"ts", r.ts_ms},
-            {"key", r.key_id},      {"team", r.team},         {"caller", r.caller},
-            {"provider", r.provider}, {"model", r.model},     {"in", r.prompt_tokens},
-            {"out", r.completion_tokens}, {"cached", r.cached_tokens},
-            {"reasoning", r.reasoning_tokens}, {"cost", r.cost_nano}, {"status", r.status},
+  json j = {{"id", r.id},
+            {"rq", r.request_id},
+            {"ts", r.ts_ms},
+            {"key", r.key_id},
+            {"team", r.team},
+            {"caller", r.caller},
+            {"provider", r.provider},
+            {"model", r.model},
+            {"in", r.prompt_tokens},
+            {"out", r.completion_tokens},
+            {"cached", r.cached_tokens},
+            {"reasoning", r.reasoning_tokens},
+            {"cost", r.cost_nano},
+            {"status", r.status},
             {"ms", r.latency_ms}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -42,8 +53,12 @@ std::optional<SpendRecord> decodeRecord(std::string_view text) {
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   SpendRecord r;
-  auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-  auto n = [&](const char* k) { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : int64_t{0}; };
+  auto s = [&](const char* k) {
+    return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+  };
+  auto n = [&](const char* k) {
+    return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : int64_t{0};
+  };
   r.id = s("id");
   if (r.id.empty()) return std::nullopt;
   r.request_id = s("rq");
@@ -94,9 +109,10 @@ class RedisLimiter final : public SharedLimiter {
   net::awaitable<Result<Decision>> admit(const Identity& who, const Estimate& est,
                                          const std::string& ticket, int64_t now_ms,
                                          unsigned worker) override {
-    std::vector<std::string> args{num(now_ms), ticket,
-                                  num(std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.lease).count()),
-                                  num(est.tokens), num(est.nano_usd)};
+    std::vector<std::string> args{
+        num(now_ms), ticket,
+        num(std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.lease).count()),
+        num(est.tokens), num(est.nano_usd)};
     std::vector<const SubjectLimits*> subjects;
     std::vector<bool> is_team;
     if (who.key_limits) {
@@ -119,8 +135,9 @@ class RedisLimiter final : public SharedLimiter {
       args.push_back(num(l.budget ? periodStart(l.budget->period, secs) : 0));
       args.push_back(num(l.budget ? periodEnd(l.budget->period, secs) : 0));
     }
-    RedisConnection& c = co_await conn(worker);
-    auto r = co_await c.eval(admit_, {}, std::move(args));
+    RedisConnection* c = co_await conn(worker);
+    std::vector<std::string> keys;
+    auto r = co_await c->eval(admit_, std::move(keys), std::move(args));
     if (!r) co_return Status(Code::kServiceUnavailable, r.status().message());
     if (r->type == RedisReply::Type::kError) {
       co_return Status(Code::kServiceUnavailable, "Redis limiter script: " + r->str);
@@ -168,12 +185,17 @@ class RedisLimiter final : public SharedLimiter {
     co_return d;
   }
 
-  net::awaitable<Status> settle(const Identity& who, const Settlement& s,
-                                const std::string& ticket, const SpendRecord& spend,
-                                int64_t now_ms, unsigned worker) override {
-    std::vector<std::string> args{num(now_ms),         ticket,          num(s.admitted_sec),
-                                  num(s.reserved.tokens), num(s.reserved.nano_usd), num(s.tokens),
-                                  num(s.nano_usd),     encodeRecord(spend)};
+  net::awaitable<Status> settle(const Identity& who, const Settlement& s, const std::string& ticket,
+                                const SpendRecord& spend, int64_t now_ms,
+                                unsigned worker) override {
+    std::vector<std::string> args{num(now_ms),
+                                  ticket,
+                                  num(s.admitted_sec),
+                                  num(s.reserved.tokens),
+                                  num(s.reserved.nano_usd),
+                                  num(s.tokens),
+                                  num(s.nano_usd),
+                                  encodeRecord(spend)};
     std::vector<std::pair<const SubjectLimits*, bool>> subjects;
     if (who.key_limits) subjects.emplace_back(who.key_limits.get(), false);
     if (who.team_limits) subjects.emplace_back(who.team_limits.get(), true);
@@ -185,21 +207,23 @@ class RedisLimiter final : public SharedLimiter {
       args.push_back(num(l.budget ? l.budget->nano_usd : 0));
       args.push_back(num(l.budget ? periodStart(l.budget->period, now_ms / 1000) : 0));
     }
-    RedisConnection& c = co_await conn(worker);
-    auto r = co_await c.eval(settle_, {}, std::move(args));
+    RedisConnection* c = co_await conn(worker);
+    std::vector<std::string> keys;
+    auto r = co_await c->eval(settle_, std::move(keys), std::move(args));
     if (!r) co_return r.status();
-    if (r->type == RedisReply::Type::kError) co_return unavailable("Redis settle script: " + r->str);
+    if (r->type == RedisReply::Type::kError)
+      co_return unavailable("Redis settle script: " + r->str);
     co_return Status::ok();
   }
 
   net::awaitable<Result<SubjectUsage>> usage(const SubjectLimits& subject, bool team,
                                              int64_t now_ms, unsigned worker) override {
     const LimitSpec& l = subject.spec;
-    std::vector<std::string> args{
-        num(now_ms), prefix(subject, team),
-        num(l.budget ? periodStart(l.budget->period, now_ms / 1000) : 0)};
-    RedisConnection& c = co_await conn(worker);
-    auto r = co_await c.eval(usage_, {}, std::move(args));
+    std::vector<std::string> args{num(now_ms), prefix(subject, team),
+                                  num(l.budget ? periodStart(l.budget->period, now_ms / 1000) : 0)};
+    RedisConnection* c = co_await conn(worker);
+    std::vector<std::string> keys;
+    auto r = co_await c->eval(usage_, std::move(keys), std::move(args));
     if (!r) co_return r.status();
     if (r->type == RedisReply::Type::kError) co_return unavailable("Redis usage script: " + r->str);
     co_return SubjectUsage{intAt(*r, 0), intAt(*r, 1), intAt(*r, 2), intAt(*r, 3), intAt(*r, 4)};
@@ -236,13 +260,13 @@ class RedisLimiter final : public SharedLimiter {
 
  private:
   // The worker's connection, made on first use on the worker's own thread.
-  net::awaitable<RedisConnection&> conn(unsigned worker) {
+  net::awaitable<RedisConnection*> conn(unsigned worker) {
     if (worker >= conns_.size()) worker = 0;
     if (!conns_[worker]) {
       auto ex = co_await net::asio::this_coro::executor;
       conns_[worker] = std::make_unique<RedisConnection>(ex, opts_);
     }
-    co_return *conns_[worker];
+    co_return conns_[worker].get();
   }
 
   SpendConfig cfg_;

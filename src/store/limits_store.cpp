@@ -39,7 +39,8 @@ Result<TeamRecord> decodeTeam(const SqlRow& row) {
   t.id = str(row[0]);
   t.name = str(row[1]);
   auto limits = decodeLimits(str(row[2]));
-  if (!limits) return Status(limits.status().code(), "team " + t.id + ": " + limits.status().message());
+  if (!limits)
+    return Status(limits.status().code(), "team " + t.id + ": " + limits.status().message());
   t.limits = std::move(limits).value();
   auto metadata = store_detail::decodeMetadata(str(row[3]), t.id);
   if (!metadata) return metadata.status();
@@ -49,8 +50,11 @@ Result<TeamRecord> decodeTeam(const SqlRow& row) {
 }
 
 Status checkText(std::string_view what, std::string_view v, size_t max) {
-  if (v.size() > max) return invalidArgument(std::string(what) + " is longer than " + std::to_string(max) + " characters");
-  if (v.find('\0') != std::string_view::npos) return invalidArgument(std::string(what) + " holds a NUL character");
+  if (v.size() > max)
+    return invalidArgument(std::string(what) + " is longer than " + std::to_string(max) +
+                           " characters");
+  if (v.find('\0') != std::string_view::npos)
+    return invalidArgument(std::string(what) + " holds a NUL character");
   return Status::ok();
 }
 
@@ -91,8 +95,8 @@ Result<TeamRecord> LimitsStore::createTeam(TeamRecord team) {
 Result<std::vector<TeamRecord>> LimitsStore::listTeams() {
   std::vector<TeamRecord> out;
   Status st = store_.transact(false, [&](SqlRunner& db) -> Status {
-    auto r = db.run("SELECT " + std::string(kTeamColumns) + " FROM teams ORDER BY created_at, id",
-                    {});
+    auto r =
+        db.run("SELECT " + std::string(kTeamColumns) + " FROM teams ORDER BY created_at, id", {});
     if (!r) return r.status();
     for (const auto& row : r->rows) {
       auto t = decodeTeam(row);
@@ -245,8 +249,9 @@ Result<std::vector<SpendTotal>> LimitsStore::querySpend(const SpendQuery& q) {
 
 Result<int64_t> LimitsStore::spendSince(std::string_view value, bool team, int64_t from_ms) {
   int64_t total = 0;
-  const std::string sql = team ? "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE team = $1 AND ts_ms >= $2"
-                               : "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE key_id = $1 AND ts_ms >= $2";
+  const std::string sql =
+      team ? "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE team = $1 AND ts_ms >= $2"
+           : "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE key_id = $1 AND ts_ms >= $2";
   Status st = store_.transact(false, [&](SqlRunner& db) -> Status {
     auto r = db.run(sql, {std::string(value), std::to_string(from_ms)});
     if (!r) return r.status();

@@ -44,9 +44,9 @@ struct SpendRecord {
 };
 
 struct SpendQuery {
-  std::string key_id, team, model;  // empty: any
+  std::string key_id, team, model;        // empty: any
   std::optional<int64_t> from_ms, to_ms;  // [from, to)
-  std::string group_by;  // "", "key", "team", "model" or "day"
+  std::string group_by;                   // "", "key", "team", "model" or "day"
 };
 
 struct SpendTotal {

@@ -152,8 +152,8 @@ class PgRunner final : public SqlRunner {
         if (PQgetisnull(r, i, c)) {
           row.emplace_back();
         } else {
-          row.emplace_back(std::string(PQgetvalue(r, i, c),
-                                       static_cast<size_t>(PQgetlength(r, i, c))));
+          row.emplace_back(
+              std::string(PQgetvalue(r, i, c), static_cast<size_t>(PQgetlength(r, i, c))));
         }
       }
       out.rows.push_back(std::move(row));
@@ -287,14 +287,14 @@ Result<ApiKeyRecord> PgKeyStore::create(const NewApiKey& key, const GeneratedKey
   return withRetry([&]() -> Result<ApiKeyRecord> {
     Txn txn(conn_, commit_failed_);
     if (auto s = txn.begin(); !s) return s;
-    if (auto s = execStatus(conn_,
-                            "INSERT INTO api_keys (id, name, team, models, expires_at, metadata, "
-                            "created_at, revoked, key_hash, key_prefix, limits) VALUES ($1, $2, $3, "
-                            "$4, $5::bigint, $6, $7::bigint, FALSE, $8, $9, $10)",
-                            {r.id, r.name, r.team, fields->models, num(r.expires_at),
-                             fields->metadata, num(r.created_at), r.hash, r.prefix,
-                             encodeLimits(r.limits)},
-                            "create key");
+    if (auto s =
+            execStatus(conn_,
+                       "INSERT INTO api_keys (id, name, team, models, expires_at, metadata, "
+                       "created_at, revoked, key_hash, key_prefix, limits) VALUES ($1, $2, $3, "
+                       "$4, $5::bigint, $6, $7::bigint, FALSE, $8, $9, $10)",
+                       {r.id, r.name, r.team, fields->models, num(r.expires_at), fields->metadata,
+                        num(r.created_at), r.hash, r.prefix, encodeLimits(r.limits)},
+                       "create key");
         !s) {
       return s;
     }
@@ -328,9 +328,8 @@ Result<std::optional<ApiKeyRecord>> PgKeyStore::get(std::string_view id) {
 
 Result<std::optional<ApiKeyRecord>> PgKeyStore::update(std::string_view id,
                                                        const ApiKeyPatch& patch) {
-  const bool empty =
-      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata &&
-      !patch.limits;
+  const bool empty = !patch.name && !patch.team && !patch.models && !patch.expires_at &&
+                     !patch.metadata && !patch.limits;
   if (empty) return get(id);
   return withRetry([&]() -> Result<std::optional<ApiKeyRecord>> {
     Txn txn(conn_, commit_failed_);
@@ -340,13 +339,12 @@ Result<std::optional<ApiKeyRecord>> PgKeyStore::update(std::string_view id,
     ApiKeyRecord r = store_detail::applyPatch(std::move(**current), patch);
     auto fields = store_detail::encodeFields(r.name, r.team, r.models, r.metadata);
     if (!fields) return fields.status();
-    if (auto s = execStatus(
-            conn_,
-            "UPDATE api_keys SET name = $2, team = $3, models = $4, expires_at = "
-            "$5::bigint, metadata = $6, limits = $7 WHERE id = $1",
-            {std::string(id), r.name, r.team, fields->models, num(r.expires_at), fields->metadata,
-             encodeLimits(r.limits)},
-            "update key");
+    if (auto s = execStatus(conn_,
+                            "UPDATE api_keys SET name = $2, team = $3, models = $4, expires_at = "
+                            "$5::bigint, metadata = $6, limits = $7 WHERE id = $1",
+                            {std::string(id), r.name, r.team, fields->models, num(r.expires_at),
+                             fields->metadata, encodeLimits(r.limits)},
+                            "update key");
         !s) {
       return s;
     }

@@ -163,8 +163,7 @@ class SqliteRunner final : public SqlRunner {
 
 }  // namespace
 
-Status SqliteKeyStore::transact(bool bump_counter,
-                                const std::function<Status(SqlRunner&)>& body) {
+Status SqliteKeyStore::transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) {
   std::lock_guard lock(mu_);
   WriteTxn txn(db_);
   if (auto s = txn.begin(); !s) return s;
@@ -323,9 +322,8 @@ Result<std::optional<ApiKeyRecord>> SqliteKeyStore::get(std::string_view id) {
 Result<std::optional<ApiKeyRecord>> SqliteKeyStore::update(std::string_view id,
                                                            const ApiKeyPatch& patch) {
   std::lock_guard lock(mu_);
-  const bool empty =
-      !patch.name && !patch.team && !patch.models && !patch.expires_at && !patch.metadata &&
-      !patch.limits;
+  const bool empty = !patch.name && !patch.team && !patch.models && !patch.expires_at &&
+                     !patch.metadata && !patch.limits;
   if (empty) return getLocked(id);
   WriteTxn txn(db_);
   if (auto s = txn.begin(); !s) return s;
