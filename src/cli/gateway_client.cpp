@@ -55,19 +55,21 @@ struct GatewayClient::Impl {
   DeadlineSweeper sweeper{ioc, milliseconds(100)};
   UpstreamClient client{ioc, sweeper, cfg, log};
 
+  template <class T>
+  static awaitable<void> into(awaitable<T> work, std::optional<T>& out) {
+    out.emplace(co_await std::move(work));
+  }
+
   // Runs one coroutine to completion on this thread.
   template <class T>
   T run(awaitable<T> work) {
     std::optional<T> out;
     std::exception_ptr failure;
     sweeper.start();
-    asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, T v) {
+    auto wrapped = into(std::move(work), out);
+    asio::co_spawn(ioc, std::move(wrapped), [&](std::exception_ptr e) {
       sweeper.stop();
-      if (e) {
-        failure = e;
-      } else {
-        out.emplace(std::move(v));
-      }
+      failure = e;
     });
     ioc.restart();
     ioc.run();
