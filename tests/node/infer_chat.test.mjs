@@ -84,10 +84,10 @@ test('chat: streamed answers with history, multi-line input, /model, Ctrl-C stop
     const file = path.join(home.dir, 'chat.json');
     await t.type(`/save ${file}`);
     await t.keys('Enter');
-    await t.waitFor(new RegExp(`^saved 6 messages to ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
+    await t.waitFor(new RegExp(`^saved 8 messages to ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
     const saved = JSON.parse(await fs.readFile(file, 'utf8'));
     assert.equal(saved.model, 'openai/gpt-4o');
-    assert.equal(saved.messages.length, 6);
+    assert.equal(saved.messages.length, 8);
 
     await t.type('/tools');
     await t.keys('Enter');
@@ -122,7 +122,7 @@ test('chat: a """ block is one message; an error is one line and the chat goes o
     }
     await t.type('"""');
     await t.keys('Enter');
-    await t.waitFor(/^infer: The fake upstream had an internal error \(HTTP 500\)\n> $/m);
+    await t.waitFor(/^infer: upstream openai returned 500: The fake upstream had an internal error \(HTTP 500\)\n> $/m);
     assert.deepEqual(chats().at(-1).body.messages, [{ role: 'user', content: 'first\nsecond' }]);
     // The failed message left the history.
     await t.type('/model openai/gpt-4o');

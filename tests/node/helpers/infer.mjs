@@ -9,7 +9,7 @@
 //   await t.type('hello'); await t.keys('Enter'); await t.keys('C-c');
 //   await t.waitFor(/text/)            -> polls the pane until it matches (timeout: fails with the screen)
 //   t.screen()                         -> the pane's text, scrollback included
-//   await t.waitExit()                 -> { status } once the program has left
+//   await t.waitExit()                 -> { status } once the program has left (its exit code)
 //   await t.kill()
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -57,9 +57,11 @@ export async function startTmux(args, { env = {}, cwd = os.tmpdir(), width = 160
   const socket = `infer-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const tmux = (...a) => execFileP('tmux', ['-L', socket, '-f', '/dev/null', ...a], { env: { PATH: process.env.PATH, TERM: 'xterm-256color' } });
   const vars = Object.entries(inferEnv(env)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
-  const command = `cd ${shellQuote(cwd)} && exec env -i TERM=xterm-256color ${vars} ${shellQuote(INFER_BIN)} ${args.map(shellQuote).join(' ')}`;
-  await tmux('new-session', '-d', '-s', 'main', '-x', String(width), '-y', String(height), command);
-  await tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
+  // The shell reports infer's exit status on the pane (tmux 3.3's #{pane_dead_status} stays
+  // empty); remain-on-exit keeps the pane readable afterwards.
+  const command = `cd ${shellQuote(cwd)} && env -i TERM=xterm-256color ${vars} ${shellQuote(INFER_BIN)} ${args.map(shellQuote).join(' ')}; echo "[infer exited with status $?]"`;
+  await tmux('start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
+    'new-session', '-d', '-s', 'main', '-x', String(width), '-y', String(height), command);
   const screen = async () => (await tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main')).stdout;
   const poll = async (check, what, timeoutMs) => {
     const deadline = Date.now() + timeoutMs;
@@ -83,9 +85,8 @@ export async function startTmux(args, { env = {}, cwd = os.tmpdir(), width = 160
       return ok ? s : null;
     }, String(match), timeoutMs),
     waitExit: ({ timeoutMs = 10_000 } = {}) => poll(async () => {
-      const { stdout } = await tmux('display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}');
-      const [dead, status] = stdout.trim().split(' ');
-      return dead === '1' ? { status: Number(status) } : null;
+      const m = /^\[infer exited with status (\d+)\]$/m.exec(await screen());
+      return m ? { status: Number(m[1]) } : null;
     }, 'infer to leave', timeoutMs),
     kill: () => tmux('kill-server').catch(() => {}),
   };
