@@ -7,16 +7,19 @@ import path from 'node:path';
 import { startGateway } from './helpers/gateway.mjs';
 import { startTmux, tempHome } from './helpers/infer.mjs';
 import { startFakeOpenAI, CONTENT } from './fakes/openai_upstream.mjs';
+import { startToolLlm } from './fakes/tool_llm.mjs';
 
-let openai, gw, home;
+let openai, llm, gw, home;
 before(async () => {
   openai = await startFakeOpenAI({ models: ['gpt-4o'] });
-  gw = await startGateway({ OPENAI_API_URL: openai.url, OPENAI_API_KEY: 'sk-openai' });
+  llm = await startToolLlm();
+  gw = await startGateway({ OPENAI_API_URL: openai.url, OPENAI_API_KEY: 'sk-openai', GROQ_API_URL: llm.url, GROQ_API_KEY: 'gsk-tools' });
   home = await tempHome();
 });
 after(async () => {
   await gw?.kill();
   await openai?.close();
+  await llm?.close();
 });
 
 const chats = () => openai.requests.filter((r) => r.path.endsWith('/chat/completions'));
@@ -132,6 +135,35 @@ test('chat: a """ block is one message; an error is one line and the chat goes o
     await t.waitFor((s) => s.includes(`> again\n${CONTENT}\n> `));
     assert.deepEqual(chats().at(-1).body.messages, [{ role: 'user', content: 'again' }]);
     await t.keys('C-d');
+    assert.deepEqual(await t.waitExit(), { status: 0 });
+  } finally {
+    await t.kill();
+  }
+});
+
+test('chat --tools: each run is shown and asked for on the terminal; y runs it, anything else does not', async () => {
+  const h = await tempHome();
+  await fs.mkdir(path.dirname(h.configPath), { recursive: true });
+  await fs.writeFile(h.configPath, JSON.stringify({ gateway_url: gw.url, model: 'groq/tool-model', tools: { allowed_commands: ['echo'] } }));
+  const t = await startTmux(['chat', '--tools'], { env: h.env, cwd: h.dir });
+  try {
+    await t.waitFor(/^> $/m);
+    await t.type('CALL run_command {"command":"echo yes please"}\\');
+    await t.keys('Enter');
+    await t.type('CALL run_command {"command":"echo no thanks"}');
+    await t.keys('Enter');
+    await t.waitFor(/^\[tool\] run_command echo yes please -- run it\? \[y\/N\] $/m);
+    await t.type('y');
+    await t.keys('Enter');
+    await t.waitFor(/^\[tool\] run_command echo no thanks -- run it\? \[y\/N\] $/m);
+    await t.type('n');
+    await t.keys('Enter');
+    await t.waitFor(/^DONE: \["exit code 0\\nyes please\\n","error: the user did not allow this command"\]\n> $/m);
+    await t.type('/tools');
+    await t.keys('Enter');
+    await t.waitFor(/^Local tools\nread_file     read a file under .*\nrun_command   run echo\n> $/m);
+    await t.type('/exit');
+    await t.keys('Enter');
     assert.deepEqual(await t.waitExit(), { status: 0 });
   } finally {
     await t.kill();
