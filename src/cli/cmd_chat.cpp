@@ -36,8 +36,8 @@ std::string trim(const std::string& s) {
 
 class ChatLoop {
  public:
-  ChatLoop(Context& ctx, Conversation& conv, GatewayClient& client, const LocalTools* tools)
-      : ctx_(ctx), conv_(conv), client_(client), tools_(tools), reader_(STDIN_FILENO, interrupt_) {}
+  ChatLoop(Conversation& conv, GatewayClient& client, const LocalTools* tools)
+      : conv_(conv), client_(client), tools_(tools), reader_(STDIN_FILENO, interrupt_) {}
 
   int run() {
     writeOut("infer chat with " + conv_.model() + " (/help for commands, Ctrl-D to leave)\n");
@@ -155,7 +155,6 @@ class ChatLoop {
     writeOut(terminalSafe(out));
   }
 
-  Context& ctx_;
   Conversation& conv_;
   GatewayClient& client_;
   const LocalTools* tools_;
@@ -176,7 +175,7 @@ int runChat(Context& ctx) {
   if (ctx.args.has("--tools")) tools.emplace(ctx.settings.tools);
   Conversation conv(std::move(*options), tools ? &*tools : nullptr);
   GatewayClient client = gatewayClient(ctx);
-  ChatLoop loop(ctx, conv, client, tools ? &*tools : nullptr);
+  ChatLoop loop(conv, client, tools ? &*tools : nullptr);
   return loop.run();
 }
 
