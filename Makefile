@@ -24,7 +24,7 @@ deps:
 build:
 	@scripts/install-deps.sh build
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DIGW_TESTS=OFF >/dev/null
-	@ninja -C $(BUILD) -j$(JOBS) inference-gateway
+	@ninja -C $(BUILD) -j$(JOBS) inference-gateway infer
 
 run: build
 	./$(BUILD)/inference-gateway
@@ -40,6 +40,7 @@ test: deps
 unit-test:
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The tests find infer next to the gateway binary (tests/node/helpers/infer.mjs).
 node-test:
 	cd tests/node && GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway npm test
 
