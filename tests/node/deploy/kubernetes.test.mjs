@@ -19,14 +19,15 @@ const dirs = [
 // Secrets an overlay expects to exist already (made by cert-manager or by hand, see README.md).
 const EXTERNAL_SECRETS = new Set(['inference-gateway-tls']);
 const rendered = new Map(); // dir -> [objects]
+const KUBECTL = process.env.KUBECTL ?? 'kubectl'; // e.g. Debian 12's 1.20 when another is installed
 let vars;
 
 before(async () => {
   vars = gatewayVariables();
-  const v = await run('kubectl', ['version', '--client']);
+  const v = await run(KUBECTL, ['version', '--client']);
   assert.equal(v.code, 0, `kubectl is needed (Debian: kubernetes-client): ${v.stderr}`);
   await Promise.all(dirs.map(async (d) => {
-    const r = await run('kubectl', ['kustomize', path.join(K8S, d)]);
+    const r = await run(KUBECTL, ['kustomize', path.join(K8S, d)]);
     assert.equal(r.code, 0, `kubectl kustomize ${d}:\n${r.stderr}`);
     rendered.set(d, YAML.parseAllDocuments(r.stdout).map((doc) => doc.toJS()).filter(Boolean));
   }));
