@@ -21,13 +21,9 @@ RUN apt-get update \
  && groupadd --system --gid 10001 gateway \
  && useradd --system --uid 10001 --gid gateway --home-dir /var/lib/inference-gateway \
       --create-home --shell /usr/sbin/nologin gateway
-ARG VERSION=dev
-ARG REVISION=unknown
 LABEL org.opencontainers.image.title="inference-gateway" \
       org.opencontainers.image.description="One OpenAI-compatible endpoint in front of many LLM providers (C++20)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="debian:bookworm-slim"
+      org.opencontainers.image.base.name="debian:bookworm"
 # Listen on every interface inside the container (the binary's own default is 127.0.0.1), as the
 # Go image does. DATA_DIR holds the SQLite key store when AUTH_ENABLED=true and no DATABASE_URL.
 ENV SERVER_HOST=0.0.0.0 \
@@ -46,6 +42,10 @@ ENTRYPOINT ["/usr/local/bin/inference-gateway"]
 # ---- prebuilt: the runtime image around a binary from the build context -----------------------
 FROM runtime-base AS prebuilt
 ARG BINARY=build/inference-gateway
+# Per-build labels live in the last stages, so runtime-base stays cached across revisions.
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.version="${VERSION}" org.opencontainers.image.revision="${REVISION}"
 COPY --chmod=0755 ${BINARY} /usr/local/bin/inference-gateway
 
 # ---- builder: compiles with the repository's own install script --------------------------------
@@ -64,4 +64,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
 
 # ---- runtime (default): the runtime image around the binary built above ------------------------
 FROM runtime-base AS runtime
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.version="${VERSION}" org.opencontainers.image.revision="${REVISION}"
 COPY --from=builder /inference-gateway /usr/local/bin/inference-gateway
