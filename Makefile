@@ -14,7 +14,7 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run test unit-test node-test fuzz fuzz-build fuzz-long asan-test tsan-test bench format clean
+.PHONY: all deps build run test unit-test node-test deploy-test image fuzz fuzz-build fuzz-long asan-test tsan-test bench format clean
 
 all: build
 
@@ -35,7 +35,7 @@ run: build
 test: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DIGW_TESTS=ON >/dev/null
 	@ninja -C $(BUILD) -j$(JOBS)
-	$(MAKE) --no-print-directory unit-test node-test fuzz asan-test tsan-test
+	$(MAKE) --no-print-directory unit-test node-test deploy-test fuzz asan-test tsan-test
 
 unit-test:
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -43,6 +43,27 @@ unit-test:
 # The tests find infer next to the gateway binary (tests/node/helpers/infer.mjs).
 node-test:
 	cd tests/node && GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway npm test
+
+# The container image (built and run with podman from the binary above), the Compose examples,
+# the Kubernetes set-up and the OpenAPI lint: tests/node/deploy/ (see README "Deploy").
+deploy-test:
+	cd tests/node && GATEWAY_BIN=$(abspath $(BUILD))/inference-gateway \
+	  node --test --test-concurrency=2 --test-timeout=1800000 deploy/*.test.mjs
+
+# The full multi-stage image build from source (Dockerfile target `runtime`), with podman as
+# this machine allows it. BASE_IMAGE defaults to a Debian 12 base made from Debian packages
+# (scripts/base-image.sh: no registry needed); BASE_IMAGE=docker.io/library/debian:bookworm-slim
+# uses the public one. IMAGE names the result.
+IMAGE ?= localhost/inference-gateway:latest
+PODMAN = podman --runtime runc --cgroup-manager=cgroupfs
+PODMAN_LIMITS = --ulimit nofile=10000:10000 --ulimit nproc=1000:1000
+image:
+	@scripts/install-deps.sh image
+	base=$(or $(BASE_IMAGE),$$(scripts/base-image.sh)) && \
+	$(PODMAN) build --network host $(PODMAN_LIMITS) --format docker --target runtime \
+	  --build-arg BASE_IMAGE=$$base --build-arg REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+	  -t $(IMAGE) .
+	@$(PODMAN) image inspect --format '$(IMAGE): {{.Size}} bytes' $(IMAGE)
 
 fuzz-build:
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, from Debian 12 packages (and npm for the test
 # clients). Idempotent and quiet when everything is already there.
-# Usage: scripts/install-deps.sh [build|test|bench]
+# Usage: scripts/install-deps.sh [build|test|bench|image]
 set -euo pipefail
 what=${1:-test}
 
 pkgs=(cmake ninja-build g++ pkg-config ccache libboost1.74-dev libssl-dev nlohmann-json3-dev
       libsqlite3-dev libpq-dev libhiredis-dev libyaml-cpp-dev ca-certificates curl)
 case "$what" in
-  test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql redis-server tmux) ;;
+  # podman + runc + mmdebstrap: the container image is built and run by the tests (as root: no
+  # uidmap/slirp4netns needed); podman-compose parses the Compose examples; kubectl renders the
+  # Kustomize set-up (Debian's kubernetes-client, unless a kubectl is installed already).
+  test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql redis-server tmux
+               podman runc mmdebstrap podman-compose)
+        command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client) ;;
   bench) pkgs+=(wrk nginx-light util-linux binutils procps) ;;
+  image) pkgs+=(podman runc mmdebstrap) ;;
 esac
-command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+# The image's builder stage runs `install-deps.sh build`: it needs no node.
+[ "$what" = build ] || command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
