@@ -8,7 +8,7 @@ what=${1:-test}
 pkgs=(cmake ninja-build g++ pkg-config ccache libboost1.74-dev libssl-dev nlohmann-json3-dev
       libsqlite3-dev libpq-dev ca-certificates curl)
 case "$what" in
-  test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql) ;;
+  test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql chromium) ;;
   bench) pkgs+=(wrk nginx-light util-linux binutils procps) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)

@@ -99,6 +99,14 @@ int main(int argc, char** argv) {
         {{"host", config->server.host}});
   }
 
+  // Before the App: the web UI's dashboard reads it (/ui/api/metrics).
+  std::unique_ptr<MetricsRegistry> metrics;
+  if (config->telemetry.enable) {
+    MetricsLimits limits{config->telemetry.max_series_per_metric,
+                         config->telemetry.max_label_length};
+    metrics = std::make_unique<MetricsRegistry>(worker_count, kVersion, limits);
+  }
+
   // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
   // keeps the one it started with. Each worker reads through its own cache (no shared lock).
   FilterChain chain = buildFilterChain(*config, &tools);
@@ -106,9 +114,9 @@ int main(int argc, char** argv) {
   if (!tools.empty()) {
     for (unsigned i = 0; i < worker_count; ++i) tool_views->views.emplace_back(tools);
   }
-  Snapshot<App> snapshot(
-      std::make_shared<const App>(App{config, std::move(table.value()), log, &tools,
-                                      std::move(chain), std::move(tool_views), auth.get()}));
+  Snapshot<App> snapshot(std::make_shared<const App>(
+      App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views),
+          auth.get(), metrics.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -116,12 +124,7 @@ int main(int argc, char** argv) {
         ctx.worker < readers.size() ? readers[ctx.worker].pin() : snapshot.load();
     return handleRequest(std::move(app), req, res, ctx);
   };
-  std::unique_ptr<MetricsRegistry> metrics;
-  if (config->telemetry.enable) {
-    unsigned threads = worker_count;
-    MetricsLimits limits{config->telemetry.max_series_per_metric,
-                         config->telemetry.max_label_length};
-    metrics = std::make_unique<MetricsRegistry>(threads, kVersion, limits);
+  if (metrics) {
     handlers.registry = metrics.get();
     handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {
       return handleMetricsRequest(*reg, req, res);

@@ -29,6 +29,7 @@ struct WorkerToolViews {
 };
 
 class AuthService;
+class MetricsRegistry;
 
 struct App {
   std::shared_ptr<const Config> config;
@@ -38,9 +39,8 @@ struct App {
   FilterChain chain;
   std::unique_ptr<WorkerToolViews> tool_views;  // per worker; null without tool sources
   AuthService* auth = nullptr;                  // null when AUTH_ENABLED is off; outlives App
+  MetricsRegistry* metrics = nullptr;  // null when TELEMETRY_ENABLE is off; outlives App (/ui)
 };
-
-class MetricsRegistry;
 
 // GET /metrics on the telemetry listener.
 net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req, Responder& res);
@@ -57,5 +57,7 @@ net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/{provider}/
 net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
 net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]
 net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rotate]]
+net::awaitable<void> handleUi(Exchange& ex);           // GET /ui, /ui/{asset}, /ui/session
+net::awaitable<void> handleUiApi(Exchange& ex);        // GET /ui/api/metrics, /ui/api/providers
 
 }  // namespace igw

@@ -58,6 +58,11 @@ Match match(const Request& req) {
     return {Endpoint::kOther, methodNotAllowed};
   }
   if (path == "/admin" || startsWith(path, "/admin/")) return {Endpoint::kAdmin, handleAdmin};
+  if (path == "/ui" || startsWith(path, "/ui/")) {
+    if (m != "GET" && m != "HEAD") return {Endpoint::kOther, methodNotAllowed};
+    if (startsWith(path, "/ui/api/")) return {Endpoint::kUiApi, handleUiApi};
+    return {Endpoint::kUi, handleUi};
+  }
   return {Endpoint::kOther, notFound};
 }
 
