@@ -263,7 +263,25 @@ test('dashboard: providers configured and reachable, MCP tools, live metrics by 
   const byProvider = page.locator('#metrics-by-provider');
   await byProvider.waitFor();
   assert.match(await byProvider.locator('tr', { hasText: 'openai' }).textContent(), /openai\s*\d+/);
-  await page.locator('#chart-rps svg').waitFor();
+  // Live: traffic while the page watches shows up in the charts (requests and tokens per second,
+  // errors by provider), polled from /ui/api/metrics. The dashboard's own polling is not counted.
+  const rps = page.locator('#chart-rps svg');
+  const burst = () => Promise.all([
+    ...Array.from({ length: 6 }, () => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-ui', messages: [{ role: 'user', content: 'load' }] }) }).then((r) => r.text())),
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'mistral/down', messages: [{ role: 'user', content: 'x' }] }) }).then((r) => r.text()),
+  ]);
+  for (let round = 0; round < 5; round++) {
+    const before = await rps.getAttribute('aria-label');
+    await burst();
+    await page.waitForFunction((b) => document.querySelector('#chart-rps svg')?.getAttribute('aria-label') !== b, before);
+  }
+  await page.waitForFunction(() => /req\/s [1-9]/.test(document.querySelector('#chart-rps svg')?.getAttribute('aria-label') || '') ||
+    /req\/s 0\.[1-9]/.test(document.querySelector('#chart-rps svg')?.getAttribute('aria-label') || ''));
+  assert.match(await page.locator('#chart-errors').textContent(), /mistral/);
+  assert.match(await byProvider.locator('tr', { hasText: 'mistral' }).textContent(), /mistral\s*\d+\s*[1-9]/);
   await shot(page, 'dashboard');
 
   // Phone-sized window: still usable, nothing wider than the screen.

@@ -55,9 +55,8 @@ async function loadProviders() {
     return;
   }
   // Reachable: the provider answered its model listing (the gateway leaves out those that fail).
-  const configured = list.filter((p) => p.configured);
   const counts = new Map();
-  await Promise.all(configured.filter((p) => p.listed).map(async (p) => {
+  await Promise.all(list.filter((p) => p.listed).map(async (p) => {
     try {
       const j = await getJson(`/v1/models?provider=${encodeURIComponent(p.id)}`);
       counts.set(p.id, (j.data || []).length);
@@ -65,15 +64,24 @@ async function loadProviders() {
       counts.set(p.id, -1);
     }
   }));
-  const rows = [...configured, ...list.filter((p) => !p.configured)].map((p) => {
+  // Listed: has a key, or needs none and its URL was set. Keyless providers (Ollama, vLLM, ...)
+  // at their default URL are usable but nobody configured them: shown last, not checked.
+  const rank = (p) => (p.listed ? 0 : p.configured ? 1 : 2);
+  const rows = [...list].sort((a, b) => rank(a) - rank(b)).map((p) => {
+    let state;
     let reach;
-    if (!p.configured) reach = badge('—', 'off');
-    else if (!p.listed) reach = badge('not checked', 'off');
-    else if ((counts.get(p.id) ?? -1) > 0) reach = badge('reachable', 'ok');
-    else reach = badge('no answer', 'bad');
+    if (p.listed) {
+      state = badge('configured', 'ok');
+      reach = (counts.get(p.id) ?? -1) > 0 ? badge('reachable', 'ok') : badge('no answer', 'bad');
+    } else if (p.configured) {
+      state = badge('default URL', 'off');
+      reach = badge('not checked', 'off');
+    } else {
+      state = badge('not configured', 'off');
+      reach = badge('—', 'off');
+    }
     const n = counts.get(p.id);
-    return [p.name || p.id, p.configured ? badge('configured', 'ok') : badge('not configured', 'off'), reach,
-      n !== undefined && n >= 0 ? String(n) : ''];
+    return [p.name || p.id, state, reach, n !== undefined && n >= 0 ? String(n) : ''];
   });
   const t = table(['Provider', 'Configured', 'Reachable', 'Models'], rows, [3]);
   t.id = 'providers-table';
@@ -244,7 +252,9 @@ async function pollMetrics() {
 }
 
 function drawCharts() {
-  const pad = (values) => [...Array(Math.max(0, WINDOW - values.length)).fill(null), ...values];
+  // The x axis grows with the samples up to WINDOW (at least 12 points: half a minute).
+  const width = Math.min(WINDOW, Math.max(12, samples.length));
+  const pad = (values) => [...Array(Math.max(0, width - values.length)).fill(null), ...values];
   lineChart($('chart-rps'), [{ name: 'req/s', values: pad(samples.map((s) => s.rps)) }]);
   lineChart($('chart-latency'), [
     { name: 'p50', values: pad(samples.map((s) => s.p50)) },

@@ -111,7 +111,7 @@ class Answer {
     const d = el('details', 'tool');
     d.dataset.tool = e.name;
     const summary = el('summary');
-    summary.append(el('span', '', '🛠'), el('strong', '', e.name));
+    summary.append(el('span', 'tool-kind', e.name.startsWith('a2a_') ? 'A2A' : e.name.startsWith('mcp_') ? 'MCP' : 'tool'), el('strong', '', e.name));
     const status = el('span', 'status running', 'running…');
     summary.append(status);
     d.append(summary, el('h4', '', 'Input'), el('pre', '', pretty(e.arguments)));
