@@ -16,6 +16,7 @@ import { startGateway } from './helpers/gateway.mjs';
 import { startEverything } from './helpers/servers.mjs';
 import { startToolLlm } from './fakes/tool_llm.mjs';
 import { closedPort } from './fakes/openai_upstream.mjs';
+import { startPkceIdp } from './fakes/pkce_idp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, 'artifacts');
@@ -61,12 +62,14 @@ async function startMarkdownLlm() {
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-let browser, md, tools, everything, gw, authGw, tmp;
+let browser, md, tools, everything, idp, gw, authGw, tmp;
+const CLIENT_ID = 'gateway-ui';
 
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'igw-ui-'));
-  [md, tools, everything] = await Promise.all([startMarkdownLlm(), startToolLlm(), startEverything()]);
+  [md, tools, everything, idp] = await Promise.all([startMarkdownLlm(), startToolLlm(), startEverything(),
+    startPkceIdp({ clientId: CLIENT_ID, subject: 'alice' })]);
   const dead = `http://127.0.0.1:${await closedPort()}/v1`;
   const providers = {
     OPENAI_API_URL: md.url, OPENAI_API_KEY: 'sk-provider-openai',
@@ -82,6 +85,7 @@ before(async () => {
     startGateway({
       ...providers,
       AUTH_ENABLED: 'true', AUTH_ADMIN_KEY: ADMIN_KEY, DATABASE_URL: `sqlite://${tmp}/gateway.db`,
+      AUTH_OIDC_ISSUER: idp.issuer, AUTH_OIDC_CLIENT_ID: CLIENT_ID,
       TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
     }),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
@@ -93,7 +97,7 @@ after(async () => {
   await browser?.close();
   await Promise.all([gw?.stop(), authGw?.stop()]);
   everything?.stop();
-  await Promise.all([md?.close(), tools?.close()]);
+  await Promise.all([md?.close(), tools?.close(), idp?.close()]);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -157,7 +161,11 @@ test('the UI is served from the binary with strict headers; unknown files are 40
   assert.equal((await fetch(`${authGw.url}/ui/`)).status, 200);
   assert.equal((await fetch(`${authGw.url}/ui/api/providers`)).status, 401);
   const session = await (await fetch(`${authGw.url}/ui/session`)).json();
-  assert.deepEqual(session, { auth_enabled: true, metrics: true, mcp_listing: false, a2a_listing: false, oidc: null });
+  assert.deepEqual(session, { auth_enabled: true, metrics: true, mcp_listing: false, a2a_listing: false,
+    oidc: { issuer: idp.issuer, client_id: CLIENT_ID } });
+  // The page may fetch from the issuer (discovery, token) and nowhere else.
+  assert.match((await fetch(`${authGw.url}/ui/`)).headers.get('content-security-policy'),
+    new RegExp(`connect-src 'self' ${idp.issuer};`));
 });
 
 test('playground: pick a model, send with Enter, the answer streams in as Markdown', async () => {
@@ -337,6 +345,30 @@ test('auth: the UI asks for a gateway key, keeps it in sessionStorage and sends 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await dialog.waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('igw.credential')), null);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('auth: single sign-on with the OIDC issuer (authorization code + PKCE) gives a token the gateway accepts', async () => {
+  const { page, context, problems } = await openPage(`${authGw.url}/ui/`);
+  const dialog = page.getByRole('dialog', { name: 'Sign in to the gateway' });
+  await dialog.waitFor();
+  await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+  // To the issuer and back to /ui/ with a code, exchanged for an ID token.
+  await page.getByText('signed in (SSO)').waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the code is gone from the address bar');
+  const ex = idp.exchanges.at(-1);
+  assert.equal(ex.ok, true);
+  assert.equal(ex.redirect_uri, `${authGw.url}/ui/`);
+  assert.ok(ex.code_verifier.length >= 43);
+  const token = await page.evaluate(() => sessionStorage.getItem('igw.credential'));
+  assert.equal(JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sub, 'alice');
+
+  await page.getByLabel('Model', { exact: true }).locator('option[value="openai/gpt-ui"]').waitFor({ state: 'attached' });
+  await page.getByLabel('Model', { exact: true }).selectOption('openai/gpt-ui');
+  await send(page, 'Signed in with SSO?');
+  await page.locator('.msg.assistant .meta').waitFor();
+  assert.match(await page.locator('.msg.assistant').textContent(), /You asked: Signed in with SSO\?/);
   assert.deepEqual(problems, []);
   await context.close();
 });
