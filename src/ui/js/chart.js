@@ -44,7 +44,7 @@ export function lineChart(container, series) {
     root.append(t);
   }
   const since = svg('text', { x: left, y: H - 2 });
-  since.textContent = `last ${n * 2} s`;
+  since.textContent = `${n * 2} s`;
   root.append(since);
   series.forEach((s, k) => {
     let d = '';

@@ -256,6 +256,9 @@ function drawCharts() {
   const width = Math.min(WINDOW, Math.max(12, samples.length));
   const pad = (values) => [...Array(Math.max(0, width - values.length)).fill(null), ...values];
   lineChart($('chart-rps'), [{ name: 'req/s', values: pad(samples.map((s) => s.rps)) }]);
+  // How many samples and the highest rate so far (tests wait on these, people can ignore them).
+  $('chart-rps').dataset.samples = String(samples.length);
+  $('chart-rps').dataset.peak = String(Math.max(0, ...samples.map((s) => s.rps)));
   lineChart($('chart-latency'), [
     { name: 'p50', values: pad(samples.map((s) => s.p50)) },
     { name: 'p99', values: pad(samples.map((s) => s.p99)) },
