@@ -372,3 +372,45 @@ test('auth: single sign-on with the OIDC issuer (authorization code + PKCE) give
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('tool events are opt-in: X-Gateway-Tool-Events adds tool_call / tool_result comments to the stream', async () => {
+  const stream = async (headers) => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'groq/tool-model', stream: true,
+        messages: [{ role: 'user', content: 'CALL mcp_echo {"message":"über"}' }] }),
+    });
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+  const plain = await stream({});
+  assert.match(plain, /^: running tools: mcp_echo$/m);
+  assert.doesNotMatch(plain, /tool_call|tool_result/);
+
+  const text = await stream({ 'X-Gateway-Tool-Events': 'true' });
+  const events = [...text.matchAll(/^: (tool_call|tool_result) (.*)$/gm)].map((m) => [m[1], JSON.parse(m[2])]);
+  assert.deepEqual(events.map(([k]) => k), ['tool_call', 'tool_result']);
+  const [[, call], [, result]] = events;
+  assert.equal(call.name, 'mcp_echo');
+  assert.deepEqual(JSON.parse(call.arguments), { message: 'über' });
+  assert.equal(result.id, call.id);
+  assert.equal(result.ok, true);
+  assert.equal(result.truncated, false);
+  assert.match(result.output, /über/);
+  assert.ok(result.duration_ms >= 0);
+  assert.match(text, /data: \[DONE\]\s*$/);
+
+  // A long output is cut for the page (on a character boundary); the model still got all of it.
+  const long = 'é'.repeat(3000);  // 6000 bytes
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Gateway-Tool-Events': 'true' },
+    body: JSON.stringify({ model: 'groq/tool-model', stream: true,
+      messages: [{ role: 'user', content: `CALL mcp_echo {"message":"${long}"}` }] }),
+  });
+  const cut = JSON.parse(/^: tool_result (.*)$/m.exec(await res.text())[1]);
+  assert.equal(cut.truncated, true);
+  assert.ok(Buffer.byteLength(cut.output) <= 4096 && Buffer.byteLength(cut.output) > 4000);
+  assert.doesNotMatch(cut.output, /\uFFFD/);
+  const toolMessage = tools.requests.at(-1).body.messages.find((m) => m.role === 'tool');
+  assert.ok(toolMessage.content.includes(long));
+});
