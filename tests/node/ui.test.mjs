@@ -163,6 +163,18 @@ test('the UI is served from the binary with strict headers; unknown files are 40
   const session = await (await fetch(`${authGw.url}/ui/session`)).json();
   assert.deepEqual(session, { auth_enabled: true, metrics: true, mcp_listing: false, a2a_listing: false,
     oidc: { issuer: idp.issuer, client_id: CLIENT_ID } });
+  // The dashboard's metrics: any credential may not read them, an admin one may.
+  const made = await (await fetch(`${authGw.url}/admin/keys`, {
+    method: 'POST', headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'not-an-admin' }),
+  })).json();
+  const metricsWith = (key) => fetch(`${authGw.url}/ui/api/metrics`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal((await metricsWith(made.key)).status, 403);
+  const prom = await metricsWith(ADMIN_KEY);
+  assert.equal(prom.status, 200);
+  assert.match(await prom.text(), /^llm_build_info\{/m);
+  assert.equal((await fetch(`${authGw.url}/ui/api/providers`, { headers: { Authorization: `Bearer ${made.key}` } })).status, 200);
+  assert.equal((await fetch(`${gw.url}/ui/api/metrics`)).status, 200, 'no auth: open like the API');
   // The page may fetch from the issuer (discovery, token) and nowhere else.
   assert.match((await fetch(`${authGw.url}/ui/`)).headers.get('content-security-policy'),
     new RegExp(`connect-src 'self' ${idp.issuer};`));
@@ -298,6 +310,13 @@ test('dashboard: providers configured and reachable, MCP tools, live metrics by 
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `page is ${width}px wide on a 390px screen`);
   await page.getByRole('button', { name: 'Send' }).waitFor();
+  // The settings beyond the model fold away; a button opens them.
+  assert.equal(await page.getByLabel('System prompt').isVisible(), false);
+  await page.getByRole('button', { name: 'More settings' }).click();
+  await page.getByLabel('System prompt').waitFor();
+  await page.getByRole('button', { name: 'Fewer settings' }).click();
+  await send(page, 'From a phone');
+  await page.locator('.msg.assistant .meta').waitFor();
   await shot(page, 'phone');
   assert.deepEqual(problems, []);
   await context.close();

@@ -189,14 +189,11 @@ async function runColumn(col, s, signal) {
       method: 'POST', body: req.body, signal,
       headers: { ...req.headers, ...(s.tools && s.stream ? { 'X-Gateway-Tool-Events': 'true' } : {}) },
     });
+    const type = res.headers.get('Content-Type') || '';
     if (!res.ok) {
       const { message } = errorMessage(await res.text(), res.status);
       answer.fail(`HTTP ${res.status}: ${message}`);
-      answer.done();
-      return;
-    }
-    const type = res.headers.get('Content-Type') || '';
-    if (s.stream && type.includes('text/event-stream')) {
+    } else if (s.stream && type.includes('text/event-stream')) {
       await readSse(res, {
         onComment: (line) => onComment(answer, line),
         onEvent: ({ event, data }) => {
@@ -340,6 +337,11 @@ export async function loadModels() {
 
 export function initPlayground() {
   layout();
+  $('settings-toggle').addEventListener('click', () => {
+    const open = $('settings').classList.toggle('open');
+    $('settings-toggle').setAttribute('aria-expanded', String(open));
+    $('settings-toggle').textContent = open ? 'Fewer settings' : 'More settings';
+  });
   $('compare').addEventListener('change', layout);
   for (const id of ['model', 'model-b']) $(id).addEventListener('change', () => columns.forEach((c) => c.title()));
   $('composer').addEventListener('submit', (e) => {
