@@ -110,10 +110,10 @@ async function openPage(url, viewport = { width: 1280, height: 800 }) {
   const problems = [];
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    // The Keys & spend tab probes /admin/teams and /admin/spend, which this gateway may not have
-    // (yet): the browser logs their 404 itself. Any other failed load is a finding.
+    // The Keys & spend tab probes /admin/teams, /admin/spend and /v1/key, which this gateway may
+    // not have (yet): the browser logs their 404 itself. Any other failed load is a finding.
     const url = m.location()?.url || '';
-    if (/Failed to load resource/.test(m.text()) && /\/admin\/(teams|spend)$/.test(url)) return;
+    if (/Failed to load resource/.test(m.text()) && /\/(admin\/(teams|spend)|v1\/key)(\?|$)/.test(url)) return;
     problems.push(`console: ${m.text()} (${url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -356,6 +356,8 @@ test('auth: the UI asks for a gateway key, keeps it in sessionStorage and sends 
   const keys = page.locator('#keys-table');
   await keys.waitFor();
   assert.match(await keys.textContent(), /ui-test-key.*platform/);
+  // Teams and spend: shown when the gateway has those endpoints, else a note saying it has not.
+  await page.locator('#spend h3', { hasText: 'Spend by team' }).waitFor();
   await page.getByRole('tab', { name: 'Dashboard' }).click();
   await page.locator('#metrics-by-provider').waitFor();
   await shot(page, 'auth-admin');

@@ -47,21 +47,46 @@ function genericTable(items) {
   return table(cols, items.map((i) => cols.map((c) => (i[c] === null || i[c] === undefined ? '' : String(i[c])))));
 }
 
+const usd = (v) => (typeof v === 'number' ? `$${v.toFixed(v < 1 ? 4 : 2)}` : '');
+const tokens = (t) => (t && typeof t === 'object' ? String(t.total ?? '') : t ?? '');
+
+// GET /admin/spend?group_by=team: {total: {usd, requests, tokens}, groups: [{group, ...}]}.
+function spendTable(j) {
+  const box = document.createDocumentFragment();
+  if (j.total) {
+    box.append(note(`All: ${usd(j.total.usd)} · ${j.total.requests ?? 0} requests · ${tokens(j.total.tokens)} tokens`));
+  }
+  if (Array.isArray(j.groups) && j.groups.length) {
+    const t = table(['Team', 'Requests', 'Tokens', 'Cost'],
+      j.groups.map((g) => [g.group || '(none)', String(g.requests ?? ''), tokens(g.tokens), usd(g.usd)]), [1, 2, 3]);
+    t.id = 'spend-table';
+    box.append(t);
+  }
+  return box;
+}
+
+// One section: a heading, then the endpoint's answer or why there is none (404: the gateway
+// does not have that endpoint; 401/403: this credential may not see it).
+async function section(parts, what, path, render) {
+  const h = document.createElement('h3');
+  h.textContent = what;
+  parts.push(h);
+  try {
+    parts.push(render(await getJson(path)));
+  } catch (err) {
+    parts.push(why(err, what));
+  }
+}
+
 async function loadSpend() {
   const box = $('spend');
   const parts = [];
-  for (const [path, what] of [['/admin/teams', 'Teams'], ['/admin/spend', 'Spend']]) {
-    const h = document.createElement('h3');
-    h.textContent = what;
-    parts.push(h);
-    try {
-      const j = await getJson(path);
-      const items = Array.isArray(j) ? j : Array.isArray(j.data) ? j.data : [j];
-      parts.push(items.length ? genericTable(items) : note(`No ${what.toLowerCase()} yet.`));
-    } catch (err) {
-      parts.push(why(err, what));
-    }
-  }
+  await section(parts, 'Teams', '/admin/teams', (j) => {
+    const items = Array.isArray(j) ? j : Array.isArray(j.data) ? j.data : [j];
+    return items.length ? genericTable(items) : note('No teams yet (POST /admin/teams creates one).');
+  });
+  await section(parts, 'Spend by team', '/admin/spend?group_by=team', (j) => (j.total || j.groups ? spendTable(j) : genericTable([j])));
+  await section(parts, 'This credential', '/v1/key', (j) => genericTable([j]));
   box.replaceChildren(...parts);
 }
 
