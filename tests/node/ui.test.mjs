@@ -435,3 +435,19 @@ test('tool events are opt-in: X-Gateway-Tool-Events adds tool_call / tool_result
   const toolMessage = tools.requests.at(-1).body.messages.find((m) => m.role === 'tool');
   assert.ok(toolMessage.content.includes(long));
 });
+
+test('tool events reach Messages API clients too (the playground with "Messages" selected)', async () => {
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Gateway-Tool-Events': 'true' },
+    body: JSON.stringify({ model: 'groq/tool-model', max_tokens: 100, stream: true,
+      messages: [{ role: 'user', content: 'CALL mcp_get-sum {"a":1,"b":2}' }] }),
+  });
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const result = JSON.parse(/^: tool_result (.*)$/m.exec(text)[1]);
+  assert.equal(result.name, 'mcp_get-sum');
+  assert.match(result.output, /\b3\b/);
+  // Still a well-formed Messages stream around the comments.
+  assert.match(text, /^event: message_start$/m);
+  assert.match(text, /event: message_stop\ndata: .*\n\n$/);
+});
