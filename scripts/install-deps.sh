@@ -12,7 +12,7 @@ case "$what" in
   # uidmap/slirp4netns needed); podman-compose parses the Compose examples; kubectl renders the
   # Kustomize set-up (Debian's kubernetes-client, unless a kubectl is installed already).
   test) pkgs+=(libgtest-dev clang libclang-rt-14-dev openssl procps prometheus postgresql redis-server tmux
-               podman runc mmdebstrap podman-compose)
+               podman runc mmdebstrap podman-compose chromium)
         command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client) ;;
   bench) pkgs+=(wrk nginx-light util-linux binutils procps) ;;
   image) pkgs+=(podman runc mmdebstrap) ;;

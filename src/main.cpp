@@ -110,6 +110,14 @@ int main(int argc, char** argv) {
         {{"host", config->server.host}});
   }
 
+  // Before the App: the web UI's dashboard reads it (/ui/api/metrics).
+  std::unique_ptr<MetricsRegistry> metrics;
+  if (config->telemetry.enable) {
+    MetricsLimits metric_limits{config->telemetry.max_series_per_metric,
+                                config->telemetry.max_label_length};
+    metrics = std::make_unique<MetricsRegistry>(worker_count, kVersion, metric_limits);
+  }
+
   // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
   // keeps the one it started with. Each worker reads through its own cache (no shared lock).
   FilterChain chain = buildFilterChain(*config, &tools);
@@ -119,7 +127,7 @@ int main(int argc, char** argv) {
   }
   Snapshot<App> snapshot(std::make_shared<const App>(
       App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views),
-          auth.get(), limits.get()}));
+          auth.get(), limits.get(), metrics.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -127,12 +135,7 @@ int main(int argc, char** argv) {
         ctx.worker < readers.size() ? readers[ctx.worker].pin() : snapshot.load();
     return handleRequest(std::move(app), req, res, ctx);
   };
-  std::unique_ptr<MetricsRegistry> metrics;
-  if (config->telemetry.enable) {
-    unsigned threads = worker_count;
-    MetricsLimits metric_limits{config->telemetry.max_series_per_metric,
-                                config->telemetry.max_label_length};
-    metrics = std::make_unique<MetricsRegistry>(threads, kVersion, metric_limits);
+  if (metrics) {
     handlers.registry = metrics.get();
     handlers.metrics = [reg = metrics.get()](Request& req, Responder& res, WorkerContext&) {
       return handleMetricsRequest(*reg, req, res);

@@ -30,6 +30,7 @@ struct WorkerToolViews {
 
 class AuthService;
 class LimitsService;
+class MetricsRegistry;
 
 struct App {
   std::shared_ptr<const Config> config;
@@ -40,9 +41,8 @@ struct App {
   std::unique_ptr<WorkerToolViews> tool_views;  // per worker; null without tool sources
   AuthService* auth = nullptr;                  // null when AUTH_ENABLED is off; outlives App
   LimitsService* limits = nullptr;              // null when AUTH_ENABLED is off; outlives App
+  MetricsRegistry* metrics = nullptr;  // null when TELEMETRY_ENABLE is off; outlives App (/ui)
 };
-
-class MetricsRegistry;
 
 // GET /metrics on the telemetry listener.
 net::awaitable<void> handleMetricsRequest(MetricsRegistry& registry, Request& req, Responder& res);
@@ -62,5 +62,7 @@ net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rot
 // /admin/teams[/{id}] and /admin/spend (api/admin_limits.cpp); `rest` is the path after /admin.
 net::awaitable<void> handleAdminLimits(Exchange& ex, std::string_view rest);
 net::awaitable<void> handleKeyInfo(Exchange& ex);      // GET /v1/key: the caller's own limits
+net::awaitable<void> handleUi(Exchange& ex);           // GET /ui, /ui/{asset}, /ui/session
+net::awaitable<void> handleUiApi(Exchange& ex);        // GET /ui/api/metrics, /ui/api/providers
 
 }  // namespace igw

@@ -62,6 +62,11 @@ Match match(const Request& req) {
     if (m == "GET") return {Endpoint::kOther, handleKeyInfo};
     return {Endpoint::kOther, methodNotAllowed};
   }
+  if (path == "/ui" || startsWith(path, "/ui/")) {
+    if (m != "GET" && m != "HEAD") return {Endpoint::kOther, methodNotAllowed};
+    if (startsWith(path, "/ui/api/")) return {Endpoint::kUiApi, handleUiApi};
+    return {Endpoint::kUi, handleUi};
+  }
   return {Endpoint::kOther, notFound};
 }
 

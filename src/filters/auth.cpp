@@ -1,4 +1,5 @@
-// auth: who is calling (docs/auth.md). With AUTH_ENABLED every route but /health needs a
+// auth: who is calling (docs/auth.md). With AUTH_ENABLED every route but /health and the web
+// UI's static files (/ui) needs a
 // credential: a gateway key, the admin key or an OpenID Connect token, sent as
 // "Authorization: Bearer", "x-api-key" (Anthropic SDKs) or "x-goog-api-key" (Gemini SDKs). The
 // identity goes on the Exchange for later filters and the access log; the credential itself is
@@ -51,7 +52,8 @@ class AuthFilter final : public Filter {
   // cached tokens and tokens signed by a known key. nullopt: a token names an unknown key id,
   // and onRequestAsync() waits for the identity provider's keys to be fetched again.
   std::optional<Status> tryRequest(Exchange& ex) const override {
-    if (ex.endpoint == Endpoint::kHealth) return Status::ok();
+    // /health and the web UI's files: the page itself asks the user for a credential.
+    if (ex.endpoint == Endpoint::kHealth || ex.endpoint == Endpoint::kUi) return Status::ok();
     bool malformed = false;
     std::string_view credential = credentialOf(ex.req, malformed);
     if (credential.empty()) {

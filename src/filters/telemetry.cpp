@@ -60,6 +60,12 @@ void recordMetrics(MetricsShard& m, const Request& req, const RequestInfo& info,
   }
 }
 
+// The web UI's own requests (its files, the dashboard's polling) are logged but not counted:
+// the charts would otherwise show the dashboard watching itself.
+bool counted(Endpoint e) {
+  return e != Endpoint::kUi && e != Endpoint::kUiApi;
+}
+
 class TelemetryFilter final : public Filter {
  public:
   explicit TelemetryFilter(bool log_content) : log_content_(log_content) {}
@@ -67,7 +73,7 @@ class TelemetryFilter final : public Filter {
 
   Status onRequest(Exchange& ex) const override {
     if (ex.endpoint == Endpoint::kHealth) return Status::ok();
-    if (ex.ctx.metrics != nullptr) ex.ctx.metrics->addInFlight(1);
+    if (ex.ctx.metrics != nullptr && counted(ex.endpoint)) ex.ctx.metrics->addInFlight(1);
     const Logger& log = ex.app.log;
     if (log_content_ && log.enabled(LogLevel::kDebug)) {
       log.debug("request body", {{"request_id", ex.info.request_id}, {"body", ex.req.body}});
@@ -78,7 +84,7 @@ class TelemetryFilter final : public Filter {
   void onComplete(Exchange& ex) const override {
     if (ex.endpoint == Endpoint::kHealth) return;
     const RequestInfo& info = ex.info;
-    if (ex.ctx.metrics != nullptr) {
+    if (ex.ctx.metrics != nullptr && counted(ex.endpoint)) {
       ex.ctx.metrics->addInFlight(-1);
       recordMetrics(*ex.ctx.metrics, ex.req, info, ex.res.status());
     }

@@ -200,6 +200,52 @@ std::string toolNames(const std::vector<ToolCall>& calls) {
   return names;
 }
 
+// "X-Gateway-Tool-Events: true" (the web UI sends it): a streaming client also gets each gateway
+// tool call and its result as SSE comments, one JSON object per line, which other clients
+// ignore like any comment:
+//   : tool_call {"id":"call_1","name":"mcp_echo","arguments":"{...}"}
+//   : tool_result {"id":"call_1","name":"mcp_echo","ok":true,"duration_ms":3.2,"output":"..."}
+// The output is cut at kToolEventOutputBytes (UTF-8 boundary); the model still gets all of it.
+constexpr size_t kToolEventOutputBytes = 4096;
+
+bool wantsToolEvents(const Request& req) {
+  const std::string* v = req.header("X-Gateway-Tool-Events");
+  return v != nullptr && (*v == "true" || *v == "1");
+}
+
+std::string toolCallEvents(const std::vector<ToolCall>& calls) {
+  std::string out;
+  for (const auto& c : calls) {
+    json e = {{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}};
+    out += ": tool_call " + agent::safeDump(e) + "\n\n";
+  }
+  return out;
+}
+
+std::string toolResultEvents(const std::vector<ToolCall>& calls,
+                             const std::vector<ToolOutcome>& outcomes,
+                             const std::vector<double>& durations) {
+  std::string out;
+  for (size_t i = 0; i < calls.size() && i < outcomes.size(); ++i) {
+    std::string_view text = outcomes[i].content;
+    bool cut = text.size() > kToolEventOutputBytes;
+    if (cut) {
+      size_t n = kToolEventOutputBytes;
+      while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+      text = text.substr(0, n);
+    }
+    json e = {{"id", calls[i].id},
+              {"name", calls[i].name},
+              {"ok", !outcomes[i].is_error},
+              {"duration_ms", i < durations.size() ? durations[i] : 0.0},
+              {"output", text},
+              {"truncated", cut}};
+    if (outcomes[i].is_error) e["error_type"] = outcomes[i].error_type;
+    out += ": tool_result " + agent::safeDump(e) + "\n\n";
+  }
+  return out;
+}
+
 class ToolLoopFilter final : public Filter {
  public:
   ToolLoopFilter(const AgentConfig& agent, const RequestLimitsConfig& limits)
@@ -237,11 +283,14 @@ class ToolLoopFilter final : public Filter {
  private:
   // Runs the calls concurrently; results in call order. Cancels the tools when the client
   // leaves.
+  // `durations`: each call's time in ms, in call order.
   net::awaitable<std::vector<ToolOutcome>> runTools(Exchange& ex, const ActiveTools& tools,
                                                     const std::vector<ToolCall>& calls,
-                                                    bool& client_gone) const {
+                                                    bool& client_gone,
+                                                    std::vector<double>& durations) const {
     RequestInfo& info = ex.info;
     std::vector<ToolOutcome> outcomes(calls.size());
+    durations.assign(calls.size(), 0.0);
     auto token = std::make_shared<CancelToken>();
     ex.res.watchDisconnect([&ex, &client_gone, token] {
       client_gone = true;
@@ -267,6 +316,7 @@ class ToolLoopFilter final : public Filter {
         outcomes[i] = co_await source->call(*spec, std::move(arguments), std::move(tool_ctx));
         double ms =
             std::chrono::duration<double, std::milli>(RequestInfo::Clock::now() - start).count();
+        durations[i] = ms;
         info.tool_executions.push_back(
             {call.name, !outcomes[i].is_error, outcomes[i].error_type, ms});
         ex.app.log.debug("tool executed", {{"request_id", info.request_id},
@@ -292,6 +342,7 @@ class ToolLoopFilter final : public Filter {
                                const ModelCall& next) const {
     RequestInfo& info = ex.info;
     TurnSink loop(client);
+    const bool events = wantsToolEvents(ex.req);
     agent::Reasoning earlier;  // reasoning of the tool turns the loop ran, for the client
     const unsigned max_turns = agent_.max_iterations;
     for (unsigned turn = 1;; ++turn) {
@@ -383,14 +434,21 @@ class ToolLoopFilter final : public Filter {
         // An SSE comment: keeps the stream (and proxies in between) alive while tools run;
         // clients ignore it. Named, not a temporary inside co_await: g++ 12 destroys those twice.
         std::string note = ": running tools: " + toolNames(calls) + "\n\n";
+        if (events) note += toolCallEvents(calls);
         const bool sent = co_await loop.comment(note);
         if (!sent) co_return;
       }
       bool gone = false;
-      auto outcomes = co_await runTools(ex, tools, calls, gone);
+      std::vector<double> durations;
+      auto outcomes = co_await runTools(ex, tools, calls, gone, durations);
       if (gone) {
         loop.markClientGone();
         co_return;
+      }
+      if (events) {
+        std::string results = toolResultEvents(calls, outcomes, durations);
+        const bool sent = co_await loop.comment(results);
+        if (!sent) co_return;
       }
       json& messages = doc["messages"];
       messages.push_back(agent::assistantMessage(content, calls, reasoning));

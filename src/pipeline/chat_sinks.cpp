@@ -115,8 +115,14 @@ class MessagesSink final : public ChatSink {
     co_return s.isOk();
   }
 
-  void event(std::string_view data, std::string_view /*raw*/) override {
-    if (data.empty() || !failed_.isOk()) return;  // comments have no Anthropic form
+  void event(std::string_view data, std::string_view raw) override {
+    if (!failed_.isOk()) return;
+    if (data.empty()) {
+      // A comment (the tool loop's progress notes): SSE for every client, ignored by SDKs; it
+      // goes between whole events, so the Messages stream stays well formed.
+      out_ += raw;
+      return;
+    }
     failed_ = writer_.onChunk(data, out_);
   }
 

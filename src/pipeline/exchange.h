@@ -33,7 +33,21 @@ enum class ClientApi {
 };
 
 // Which endpoint family the request is for (set by the router before the filters run).
-enum class Endpoint { kChat, kMessages, kProxy, kModels, kToolListing, kHealth, kAdmin, kOther };
+// kUi: the web UI's static files (no credential needed: the page asks for one); kUiApi: what
+// only the UI reads (/ui/api/*: metrics, provider states), behind the credential like the API.
+// Neither is counted in the request metrics, so the dashboard's polling does not show in them.
+enum class Endpoint {
+  kChat,
+  kMessages,
+  kProxy,
+  kModels,
+  kToolListing,
+  kHealth,
+  kAdmin,
+  kUi,
+  kUiApi,
+  kOther
+};
 
 // What the request asks a provider for: filled by the route filter for endpoints that name a
 // model (or, for /proxy, a provider).
