@@ -14,6 +14,7 @@ import { startGateway } from './helpers/gateway.mjs';
 import { request, eventually } from './helpers/http.mjs';
 import { scrapeMetrics } from './helpers/prom.mjs';
 import { startFakeOpenAI, closedPort } from './fakes/openai_upstream.mjs';
+import { loadSpec } from './helpers/openapi.mjs';
 import { limitsScenarios, TEST_PRICES, REQUEST_COST_USD, chatAs, createKey } from './helpers/limits_suite.mjs';
 
 const ADMIN_KEY = `igw-admin-${crypto.randomBytes(18).toString('base64url')}`;
@@ -153,4 +154,30 @@ test('a budget keeps its spend across a restart (the spend log is flushed on shu
   assert.equal(after.status, 402, after.text);
   const info = await request(gw.url, { path: '/v1/key', headers: { authorization: `Bearer ${key.key}` } });
   assert.ok(Math.abs(info.json.limits.budget.spent_usd - 2 * REQUEST_COST_USD) < 1e-9, JSON.stringify(info.json.limits));
+});
+
+test('the limits endpoints answer as openapi.yaml describes them (teams, keys with limits, spend, /v1/key, 402, 429)', async () => {
+  const spec = loadSpec();
+  const check = (method, p, res) => spec.assertResponse(method, p, res);
+  const t = await admin('POST', '/admin/teams', { id: 'spec-team', rpm: 5, budget: { usd: 1 } });
+  check('POST', '/admin/teams', t);
+  check('GET', '/admin/teams', await admin('GET', '/admin/teams'));
+  check('PATCH', '/admin/teams/spec-team', await admin('PATCH', '/admin/teams/spec-team', { tpm: 1000 }));
+  check('GET', '/admin/teams/nope', await admin('GET', '/admin/teams/nope'));
+  check('POST', '/admin/teams', await admin('POST', '/admin/teams', { id: 'spec-team' }));
+  const k = await admin('POST', '/admin/keys', { name: 'spec', team: 'spec-team', rpm: 1, budget: { usd: 0.01, period: 'day' } });
+  check('POST', '/admin/keys', k);
+  check('GET', '/admin/keys', await admin('GET', '/admin/keys'));
+  const refused402 = await chatAs(gw.url, k.json.key);
+  assert.equal(refused402.status, 402);
+  check('POST', '/v1/chat/completions', refused402);
+  const k2 = await admin('POST', '/admin/keys', { name: 'spec2', rpm: 1 });
+  await chatAs(gw.url, k2.json.key);
+  const refused429 = await chatAs(gw.url, k2.json.key);
+  assert.equal(refused429.status, 429);
+  check('POST', '/v1/chat/completions', refused429);
+  check('GET', '/v1/key', await request(gw.url, { path: '/v1/key', headers: { authorization: `Bearer ${k.json.key}` } }));
+  check('GET', '/admin/spend?group_by=team', await admin('GET', '/admin/spend?group_by=team'));
+  check('GET', '/admin/spend', await admin('GET', '/admin/spend'));
+  check('DELETE', '/admin/teams/spec-team', await admin('DELETE', '/admin/teams/spec-team'));
 });
