@@ -253,6 +253,45 @@ if [[ -e $GATEWAY_BIN ]]; then
     [[ ${TOKEN[gateway-auth]} == sk-igw-* ]] || die "gateway-auth: no key in $created"
     URL[gateway-auth]=http://127.0.0.1:$GWA_PORT/v1/chat/completions
     TARGETS+=(gateway-auth)
+
+    # Limits and budgets on (issue #13): the key carries every kind of limit (high enough never
+    # to refuse), so each request is admitted, reserved, settled and written to the spend log.
+    # gateway-limits counts in the process (embedded default); gateway-redis shares the
+    # counters through a local redis-server.
+    limits_target() {  # NAME, then extra environment assignments
+        local name=$1 port admin pid created
+        shift
+        free_port port
+        mkdir -p "$WORK/$name-data"
+        admin=bench-admin-$RANDOM$RANDOM$RANDOM
+        env SERVER_HOST=127.0.0.1 SERVER_PORT=$port SERVER_THREADS=1 \
+            OPENAI_API_URL=http://127.0.0.1:$FAKE_PORT/v1 OPENAI_API_KEY=bench \
+            ENVIRONMENT=production LOG_LEVEL=error \
+            AUTH_ENABLED=true AUTH_ADMIN_KEY=$admin DATA_DIR=$WORK/$name-data "$@" \
+            taskset -c "$SERVER_CPU" "$GATEWAY_BIN" >"$WORK/$name.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        wait_ready "$name" "$pid" "http://127.0.0.1:$port/health" "$WORK/$name.log"
+        curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $admin" \
+            -d '{"id":"bench","rpm":1000000000,"tpm":1000000000000,"budget":{"usd":1000000}}' \
+            "http://127.0.0.1:$port/admin/teams" || die "$name: creating a team failed"
+        created=$(curl -fsS -X POST -H "Authorization: Bearer $admin" \
+            -d '{"name":"bench","team":"bench","rpm":1000000000,"tpm":1000000000000,"max_parallel":100000,"budget":{"usd":1000000,"period":"month"}}' \
+            "http://127.0.0.1:$port/admin/keys") || die "$name: creating a key failed"
+        TOKEN[$name]=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$created")
+        [[ ${TOKEN[$name]} == sk-igw-* ]] || die "$name: no key in $created"
+        URL[$name]=http://127.0.0.1:$port/v1/chat/completions
+        TARGETS+=("$name")
+    }
+    limits_target gateway-limits
+    if command -v redis-server >/dev/null; then
+        free_port REDIS_PORT
+        taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --save '' --appendonly no \
+            --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+        PIDS+=($!)
+        for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+        limits_target gateway-redis REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+    fi
 else
     log "gateway binary missing: $GATEWAY_BIN -- skipping gateway rows"
 fi
@@ -360,6 +399,7 @@ report() {
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
     echo "- gateway-auth: the same binary and settings plus AUTH_ENABLED=true, AUTH_ADMIN_KEY and a SQLite key store; wrk sends a gateway key (sk-igw-…) created through POST /admin/keys"
+    echo "- gateway-limits: gateway-auth plus a key and team carrying rpm, tpm, max_parallel and a budget (never reached): every request is admitted, reserved, settled and spend-logged, counters in the process; gateway-redis: the same with REDIS_URL (a local redis-server on the load CPU)"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
     echo "- Latency is for the complete response (for streams: until the final chunk)."
     echo
@@ -370,7 +410,7 @@ report() {
         echo
         echo "| target | req/s | p50 µs | p99 µs | errors |"
         echo "|---|---:|---:|---:|---:|"
-        for t in direct nginx gateway gateway-telemetry gateway-auth; do
+        for t in direct nginx gateway gateway-telemetry gateway-auth gateway-limits gateway-redis; do
             if [[ -n ${RPS[$s/$t]:-} ]]; then
                 echo "| $t | ${RPS[$s/$t]} | ${P50[$s/$t]} | ${P99[$s/$t]} | ${ERR[$s/$t]} |"
             else
@@ -414,6 +454,18 @@ report() {
         v=$(verdict "$tcost >= 0.95")
         (( ${ERR[$s/gateway-auth]} > 0 )) && v="MISS (${ERR[$s/gateway-auth]} errors)"
         echo "| auth cost: gateway-auth / gateway throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-auth]} - ${P50[$s/gateway]} )) µs) | ≥ 0.95× | $v |"
+        if [[ -n ${RPS[$s/gateway-limits]:-} ]]; then
+            tcost=$(calc '%.2f' "${RPS[$s/gateway-limits]} / (${RPS[$s/gateway-auth]} > 0 ? ${RPS[$s/gateway-auth]} : 1)")
+            v=$(verdict "$tcost >= 0.9")
+            (( ${ERR[$s/gateway-limits]} > 0 )) && v="MISS (${ERR[$s/gateway-limits]} errors)"
+            echo "| limits cost: gateway-limits / gateway-auth throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-limits]} - ${P50[$s/gateway-auth]} )) µs) | ≥ 0.90× | $v |"
+        fi
+        if [[ -n ${RPS[$s/gateway-redis]:-} ]]; then
+            tcost=$(calc '%.2f' "${RPS[$s/gateway-redis]} / (${RPS[$s/gateway-auth]} > 0 ? ${RPS[$s/gateway-auth]} : 1)")
+            v=-
+            (( ${ERR[$s/gateway-redis]} > 0 )) && v="(${ERR[$s/gateway-redis]} errors)"
+            echo "| Redis limits cost: gateway-redis / gateway-auth throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-redis]} - ${P50[$s/gateway-auth]} )) µs) | (info) | $v |"
+        fi
     done
     # MB = 10^6 bytes (the stricter reading of the targets).
     local rss_mb after_mb size_mb

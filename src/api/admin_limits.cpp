@@ -37,15 +37,6 @@ int64_t nowMs() {
       .count();
 }
 
-std::string isoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 net::awaitable<void> sendJson(Exchange& ex, int status, const json& body) {
   std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
   co_await ex.res.send(status, kJson, text);
@@ -319,7 +310,7 @@ net::awaitable<void> spend(Exchange& ex, AuthService& auth) {
       if (q.group_by == "day") {
         int64_t ms = 0;
         std::from_chars(r.group.data(), r.group.data() + r.group.size(), ms);
-        g["group"] = isoTime(ms / 1000).substr(0, 10);
+        g["group"] = utcTimestamp(ms / 1000).substr(0, 10);
       } else {
         g["group"] = r.group;
       }
@@ -382,8 +373,8 @@ net::awaitable<json> subjectJson(Exchange& ex, const SubjectLimits& s, bool team
     j["budget"]["reserved_usd"] = nanoToUsd(u.reserved_nano);
     j["budget"]["remaining_usd"] =
         nanoToUsd(std::max<int64_t>(0, s.spec.budget->nano_usd - u.spent_nano - u.reserved_nano));
-    j["budget"]["period_start"] = isoTime(periodStart(s.spec.budget->period, secs));
-    j["budget"]["resets_at"] = isoTime(periodEnd(s.spec.budget->period, secs));
+    j["budget"]["period_start"] = utcTimestamp(periodStart(s.spec.budget->period, secs));
+    j["budget"]["resets_at"] = utcTimestamp(periodEnd(s.spec.budget->period, secs));
   }
   co_return j;
 }
@@ -431,7 +422,7 @@ net::awaitable<void> handleKeyInfo(Exchange& ex) {
     Status st = co_await ex.app.auth->withStore(std::move(fn), false);
     if (st && !rows.empty()) {
       out["spend_this_month"] = totalJson(rows[0]);
-      out["spend_this_month"]["since"] = isoTime(start);
+      out["spend_this_month"]["since"] = utcTimestamp(start);
     }
   }
   co_await sendJson(ex, 200, out);

@@ -40,15 +40,6 @@ std::string usdText(int64_t nano) {
   return buf;
 }
 
-std::string isoDate(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The output tokens a request may produce: its max_tokens (any of the APIs' names) or the
 // configured default.
 int64_t maxOutputTokens(std::string_view body, int64_t fallback) {
@@ -227,7 +218,7 @@ class LimitsFilter final : public Filter {
                         " per " + std::string(periodName(d.period)) + " and " +
                         usdText(d.spent_nano) +
                         " of it is spent or reserved by requests in flight; it resets at " +
-                        isoDate(d.budget_reset_unix) + " (UTC)");
+                        utcTimestamp(d.budget_reset_unix) + " (UTC)");
     }
     const int64_t retry_s = std::max<int64_t>(1, (d.retry_after_ms + 999) / 1000);
     ex.res.addHeader("Retry-After", std::to_string(retry_s));

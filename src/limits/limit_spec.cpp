@@ -1,5 +1,7 @@
 #include "limits/limit_spec.h"
 
+#include "core/json_parse.h"
+
 #include <cmath>
 #include <ctime>
 
@@ -172,6 +174,15 @@ Result<LimitSpec> parseLimits(const json& body, const LimitSpec* patch) {
   return out;
 }
 
+std::string utcTimestamp(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 double nanoToUsd(int64_t nano) {
   return static_cast<double>(nano) / static_cast<double>(kNanoPerUsd);
 }
@@ -194,7 +205,7 @@ std::string encodeLimits(const LimitSpec& l) {
 
 Result<LimitSpec> decodeLimits(std::string_view text) {
   if (text.empty()) return LimitSpec{};
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  json j = parseJsonOrDiscarded(text);
   if (j.is_discarded() || !j.is_object())
     return internalError("stored limits are not a JSON object");
   return parseLimits(j);

@@ -57,4 +57,7 @@ Result<LimitSpec> decodeLimits(std::string_view text);
 
 double nanoToUsd(int64_t nano);
 
+// "2026-12-02T00:00:00Z": a Unix time in UTC, as limits messages and /v1/key show it.
+std::string utcTimestamp(int64_t unix_seconds);
+
 }  // namespace igw

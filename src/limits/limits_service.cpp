@@ -158,6 +158,7 @@ void LimitsService::stop() {
   s.writer_cv.notify_all();
   if (s.writer.joinable()) s.writer.join();
   if (s.store) s.writeBatch(std::chrono::milliseconds(2000), shared_.get());
+  if (shared_) shared_->shutdown();
 }
 
 const ModelPrice* LimitsService::price(std::string_view provider, std::string_view model,

@@ -47,6 +47,8 @@ class SharedLimiter {
   // Spend writer's thread: moves up to `max` journal records into `store` (at most one replica
   // at a time; records are re-inserted harmlessly if a drainer dies half-way). Returns how many.
   virtual Result<size_t> drainJournal(LimitsStore& store, size_t max) = 0;
+  // Closes the connections; called once the workers have stopped, before their io_contexts go.
+  virtual void shutdown() = 0;
 };
 
 // REDIS_URL's limiter; checks that Redis answers (an error stops start-up).

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "limits/limits_service.h"
+#include "core/json_parse.h"
 #include "limits/redis_scripts.h"
 #include "net/beast.h"
 #include "store/redis_client.h"
@@ -50,7 +51,7 @@ std::string encodeRecord(const SpendRecord& r) {
 }
 
 std::optional<SpendRecord> decodeRecord(std::string_view text) {
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  json j = parseJsonOrDiscarded(text);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   SpendRecord r;
   auto s = [&](const char* k) {
@@ -256,6 +257,11 @@ class RedisLimiter final : public SharedLimiter {
     (void)sync_->eval(unlock_, {kDrainLock}, {drain_token_});
     if (!st) return st;
     return n;
+  }
+
+ void shutdown() override {
+    for (auto& c : conns_) c.reset();
+    sync_.reset();
   }
 
  private:

@@ -3,6 +3,40 @@
 namespace igw {
 namespace {
 
+// Limits and budgets (docs/budgets.md): a key's own limits, teams with theirs, and the spend log
+// (one row per request; ids are unique per record, not the client's request id). The same SQL
+// for both databases.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE api_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  limits TEXT NOT NULL DEFAULT '{}',
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE spend_log (
+  id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL DEFAULT '',
+  ts_ms BIGINT NOT NULL,
+  key_id TEXT NOT NULL DEFAULT '',
+  team TEXT NOT NULL DEFAULT '',
+  caller TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  reasoning_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_nano BIGINT NOT NULL DEFAULT 0,
+  status INTEGER NOT NULL DEFAULT 0,
+  latency_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX spend_log_ts ON spend_log (ts_ms);
+CREATE INDEX spend_log_key ON spend_log (key_id, ts_ms);
+CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
+)sql";
+
 // igw_meta is one row (id = 1) holding the change counter that every write bumps.
 constexpr Migration kMigrations[] = {
     {1, "api_keys and igw_meta",
@@ -50,69 +84,7 @@ CREATE TABLE igw_meta (
 );
 INSERT INTO igw_meta (id, change_counter) VALUES (1, 0);
 )sql"},
-    // Limits and budgets (docs/limits.md): a key's own limits, teams with theirs, and the spend
-    // log (one row per request; ids are unique per record, not the client's request id).
-    {2, "limits, teams and spend_log",
-     R"sql(
-ALTER TABLE api_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
-CREATE TABLE teams (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL DEFAULT '',
-  limits TEXT NOT NULL DEFAULT '{}',
-  metadata TEXT NOT NULL DEFAULT '{}',
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE spend_log (
-  id TEXT PRIMARY KEY,
-  request_id TEXT NOT NULL DEFAULT '',
-  ts_ms BIGINT NOT NULL,
-  key_id TEXT NOT NULL DEFAULT '',
-  team TEXT NOT NULL DEFAULT '',
-  caller TEXT NOT NULL DEFAULT '',
-  provider TEXT NOT NULL DEFAULT '',
-  model TEXT NOT NULL DEFAULT '',
-  prompt_tokens BIGINT NOT NULL DEFAULT 0,
-  completion_tokens BIGINT NOT NULL DEFAULT 0,
-  cached_tokens BIGINT NOT NULL DEFAULT 0,
-  reasoning_tokens BIGINT NOT NULL DEFAULT 0,
-  cost_nano BIGINT NOT NULL DEFAULT 0,
-  status INTEGER NOT NULL DEFAULT 0,
-  latency_ms BIGINT NOT NULL DEFAULT 0
-);
-CREATE INDEX spend_log_ts ON spend_log (ts_ms);
-CREATE INDEX spend_log_key ON spend_log (key_id, ts_ms);
-CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
-)sql",
-     R"sql(
-ALTER TABLE api_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
-CREATE TABLE teams (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL DEFAULT '',
-  limits TEXT NOT NULL DEFAULT '{}',
-  metadata TEXT NOT NULL DEFAULT '{}',
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE spend_log (
-  id TEXT PRIMARY KEY,
-  request_id TEXT NOT NULL DEFAULT '',
-  ts_ms BIGINT NOT NULL,
-  key_id TEXT NOT NULL DEFAULT '',
-  team TEXT NOT NULL DEFAULT '',
-  caller TEXT NOT NULL DEFAULT '',
-  provider TEXT NOT NULL DEFAULT '',
-  model TEXT NOT NULL DEFAULT '',
-  prompt_tokens BIGINT NOT NULL DEFAULT 0,
-  completion_tokens BIGINT NOT NULL DEFAULT 0,
-  cached_tokens BIGINT NOT NULL DEFAULT 0,
-  reasoning_tokens BIGINT NOT NULL DEFAULT 0,
-  cost_nano BIGINT NOT NULL DEFAULT 0,
-  status INTEGER NOT NULL DEFAULT 0,
-  latency_ms BIGINT NOT NULL DEFAULT 0
-);
-CREATE INDEX spend_log_ts ON spend_log (ts_ms);
-CREATE INDEX spend_log_key ON spend_log (key_id, ts_ms);
-CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
-)sql"},
+    {2, "limits, teams and spend_log", kMigration2, kMigration2},
 };
 
 }  // namespace

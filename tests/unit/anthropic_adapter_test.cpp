@@ -251,7 +251,9 @@ TEST(AnthropicErrors, UnknownTypesAndBodiesFallBackOnTheStatus) {
             502);
   EXPECT_EQ(adapter->translateError(0, "").status, 502);
   EXPECT_EQ(adapter->translateError(600, "").status, 502);
-  EXPECT_EQ(igw::anthropic::errorCode("billing_error", 500), igw::Code::kPermissionDenied);
+  // Anthropic answers billing_error with 402, which the gateway keeps (as it does its own spent
+  // budgets).
+  EXPECT_EQ(igw::anthropic::errorCode("billing_error", 500), igw::Code::kPaymentRequired);
   EXPECT_EQ(igw::anthropic::errorCode("new_error", 418), igw::Code::kInvalidArgument);
 }
 
