@@ -181,3 +181,19 @@ test('the limits endpoints answer as openapi.yaml describes them (teams, keys wi
   check('GET', '/admin/spend', await admin('GET', '/admin/spend'));
   check('DELETE', '/admin/teams/spec-team', await admin('DELETE', '/admin/teams/spec-team'));
 });
+
+test('a stream cut half way by the provider is charged for what was streamed', async () => {
+  const key = await createKey({ admin }, { budget: { usd: 10, period: 'day' } });
+  const res = await chatAs(gw.url, key.key, { model: 'openai/reset-mid-stream', stream: true });
+  assert.equal(res.status, 200);
+  assert.match(res.text, /data: /, 'some chunks reached the client before the reset');
+  const spend = await eventually(async () => {
+    const r = await admin('GET', `/admin/spend?key=${key.id}`);
+    return r.json?.total?.requests === 1 ? r : null;
+  }, { what: 'the cut stream in the spend log' });
+  assert.ok(spend.json.total.tokens.output > 0, JSON.stringify(spend.json.total));
+  assert.ok(spend.json.total.usd > 0);
+  const info = await request(gw.url, { path: '/v1/key', headers: { authorization: `Bearer ${key.key}` } });
+  assert.ok(Math.abs(info.json.limits.budget.spent_usd - spend.json.total.usd) < 1e-9, 'the budget was charged the same');
+  assert.equal(info.json.limits.budget.reserved_usd, 0);
+});

@@ -10,7 +10,10 @@ import { request, eventually } from './http.mjs';
 // Prices the tests set through MODEL_PRICES_PATH (USD per million tokens): the fake upstream
 // answers every completion with 11 prompt and 6 completion tokens, so one request costs
 // 11 * $1000/M + 6 * $2000/M = $0.023, exactly 23,000,000 nano-dollars.
-export const TEST_PRICES = { 'openai/gpt-4o': { input: 1000, output: 2000, cached_input: 500 } };
+export const TEST_PRICES = {
+  'openai/gpt-4o': { input: 1000, output: 2000, cached_input: 500 },
+  'openai/reset-mid-stream': { input: 1000, output: 2000 },
+};
 export const REQUEST_COST_USD = 0.023;
 
 export const messages = [{ role: 'user', content: 'Hello?' }];
