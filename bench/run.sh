@@ -241,7 +241,7 @@ if [[ -e $GATEWAY_BIN ]]; then
     SERVER_HOST=127.0.0.1 SERVER_PORT=$GWA_PORT SERVER_THREADS=1 \
     OPENAI_API_URL=http://127.0.0.1:$FAKE_PORT/v1 OPENAI_API_KEY=bench \
     ENVIRONMENT=production LOG_LEVEL=error \
-    AUTH_ENABLED=true AUTH_ADMIN_KEY=$GWA_ADMIN DATA_DIR=$WORK/auth-data \
+    AUTH_ENABLED=true AUTH_ADMIN_KEY=$GWA_ADMIN DATA_DIR=$WORK/auth-data SPEND_LOG_ENABLED=false \
         taskset -c "$SERVER_CPU" "$GATEWAY_BIN" >"$WORK/gateway-auth.log" 2>&1 &
     GWA_PID=$!
     PIDS+=("$GWA_PID")
@@ -398,7 +398,7 @@ report() {
     echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these CPUs)"
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
-    echo "- gateway-auth: the same binary and settings plus AUTH_ENABLED=true, AUTH_ADMIN_KEY and a SQLite key store; wrk sends a gateway key (sk-igw-…) created through POST /admin/keys"
+    echo "- gateway-auth: the same binary and settings plus AUTH_ENABLED=true, AUTH_ADMIN_KEY, a SQLite key store and SPEND_LOG_ENABLED=false (authentication alone); wrk sends a gateway key (sk-igw-…) created through POST /admin/keys"
     echo "- gateway-limits: gateway-auth plus a key and team carrying rpm, tpm, max_parallel and a budget (never reached): every request is admitted, reserved, settled and spend-logged, counters in the process; gateway-redis: the same with REDIS_URL (a local redis-server on the load CPU)"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
     echo "- Latency is for the complete response (for streams: until the final chunk)."

@@ -263,6 +263,11 @@ const Option
             RANGE_OPTION("AUTH_TOKEN_CACHE_SIZE", "10000",
                          "Verified OIDC tokens remembered per worker thread until they expire",
                          auth.token_cache_size, 1, 10000000, unsigned),
+            BOOL_OPTION("SPEND_LOG_ENABLED", "true",
+                        "Write every request of an authenticated caller to the spend log "
+                        "(/admin/spend); false leaves out callers without limits (limited ones "
+                        "are always logged: budgets are rebuilt from the log)",
+                        spend.spend_log, nullptr),
             {"MODEL_PRICES_PATH", "",
              "JSON or YAML file of model prices that overrides or extends the built-in table "
              "(USD per million tokens)",
@@ -465,8 +470,8 @@ const Option
                         "A2A_ENABLED"),
             BOOL_OPTION("A2A_EXPOSE", "false", "Serve GET /v1/a2a/agents (403 otherwise)",
                         a2a.expose, nullptr),
-            {"A2A_AGENTS", "",
-             "Comma-separated A2A agent base URLs (agent card under /.well-known/)",
+            {"A2A_AGENTS",
+             "", "Comma-separated A2A agent base URLs (agent card under /.well-known/)",
              [](Config& c, const std::string& v) {
                c.a2a.agents = splitRaw(v);
                for (auto& a : c.a2a.agents) {
@@ -477,8 +482,8 @@ const Option
              }},
             DURATION_OPTION("A2A_CLIENT_TIMEOUT", "30s", "Limit for one request to an agent",
                             a2a.client_timeout),
-            BOOL_OPTION("A2A_POLLING_ENABLE", "true",
-                        "Poll tasks that are still running after a non-streaming send",
+            BOOL_OPTION("A2A_POLLING_ENABLE",
+                        "true", "Poll tasks that are still running after a non-streaming send",
                         a2a.polling_enable, nullptr),
             DURATION_OPTION("A2A_POLLING_INTERVAL", "1s", "Interval between task polls",
                             a2a.polling_interval),

@@ -153,6 +153,7 @@ struct AuthConfig {
 
 // Limits, budgets and the spend log (docs/limits.md); in force when AUTH_ENABLED.
 struct SpendConfig {
+  bool spend_log = true;             // one row per request of an authenticated caller
   std::string model_prices_path;     // overrides/extends the built-in price table
   uint64_t default_max_tokens = 0;   // output estimate for a request that sets no max_tokens
   Millis spend_flush_interval{};     // spend log batches

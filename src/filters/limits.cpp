@@ -66,7 +66,8 @@ class LimitsFilter final : public Filter {
  public:
   explicit LimitsFilter(const Config& config)
       : default_max_tokens_(static_cast<int64_t>(config.spend.default_max_tokens)),
-        fail_open_(config.spend.fail_open) {}
+        fail_open_(config.spend.fail_open),
+        spend_log_(config.spend.spend_log) {}
 
   std::string_view name() const override { return "limits"; }
 
@@ -162,7 +163,7 @@ class LimitsFilter final : public Filter {
       net::asio::co_spawn(ex.limits.executor, work(), net::asio::detached);
       return;
     }
-    if (ex.limits.admitted) return;  // settled before the end (the record went with it)
+    if (ex.limits.admitted || !spend_log_) return;  // settled before the end (with its record)
     // Not limited (or refused): the spend log still gets the request.
     ex.app.limits->record(spendRecord(ex, cost(ex, actualUsage(ex)), status), ex.ctx.worker);
   }
@@ -343,6 +344,7 @@ class LimitsFilter final : public Filter {
 
   int64_t default_max_tokens_;
   bool fail_open_;
+  bool spend_log_;
 };
 
 }  // namespace

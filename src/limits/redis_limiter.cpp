@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "limits/limits_service.h"
 #include "core/json_parse.h"
+#include "limits/limits_service.h"
 #include "limits/redis_scripts.h"
 #include "net/beast.h"
 #include "store/redis_client.h"
@@ -259,7 +259,7 @@ class RedisLimiter final : public SharedLimiter {
     return n;
   }
 
- void shutdown() override {
+  void shutdown() override {
     for (auto& c : conns_) c.reset();
     sync_.reset();
   }

@@ -37,8 +37,8 @@
 namespace igw {
 
 // Plain statements for the tables beyond api_keys (store/limits_store.h): parameters and values
-// as text (nullopt = NULL), placeholders written $1, $2, ... in order of first use (SQLite reads
-// them as ?1, ?2, ...).
+// as text (nullopt = NULL), placeholders written $1, $2, ... each once and in order (SQLite reads
+// them as anonymous ?s).
 using SqlValue = std::optional<std::string>;
 using SqlRow = std::vector<SqlValue>;
 struct SqlResult {

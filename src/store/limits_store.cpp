@@ -1,5 +1,6 @@
 #include "store/limits_store.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "store/row_codec.h"
@@ -145,8 +146,8 @@ Result<std::optional<TeamRecord>> LimitsStore::updateTeam(std::string_view id,
     if (patch.name) team.name = *patch.name;
     if (patch.limits) team.limits = *patch.limits;
     if (patch.metadata) team.metadata = *patch.metadata;
-    auto u = db.run("UPDATE teams SET name = $2, limits = $3, metadata = $4 WHERE id = $1",
-                    {team.id, team.name, encodeLimits(team.limits), team.metadata.dump()});
+    auto u = db.run("UPDATE teams SET name = $1, limits = $2, metadata = $3 WHERE id = $4",
+                    {team.name, encodeLimits(team.limits), team.metadata.dump(), team.id});
     if (!u) return u.status();
     out = std::move(team);
     return Status::ok();
@@ -169,17 +170,35 @@ Result<bool> LimitsStore::deleteTeam(std::string_view id) {
 
 Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
   if (records.empty()) return Status::ok();
+  // Many rows per statement: one statement to prepare per 64 rows instead of per row.
+  constexpr size_t kRowsPerStatement = 64;
+  constexpr size_t kColumns = 15;
   return store_.transact(false, [&](SqlRunner& db) -> Status {
-    for (const auto& r : records) {
-      auto res = db.run(
+    for (size_t at = 0; at < records.size(); at += kRowsPerStatement) {
+      const size_t n = std::min(kRowsPerStatement, records.size() - at);
+      std::string sql =
           "INSERT INTO spend_log (id, request_id, ts_ms, key_id, team, caller, provider, model, "
           "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano, status, "
-          "latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-          "ON CONFLICT (id) DO NOTHING",
-          {r.id, r.request_id, std::to_string(r.ts_ms), r.key_id, r.team, r.caller, r.provider,
-           r.model, std::to_string(r.prompt_tokens), std::to_string(r.completion_tokens),
-           std::to_string(r.cached_tokens), std::to_string(r.reasoning_tokens),
-           std::to_string(r.cost_nano), std::to_string(r.status), std::to_string(r.latency_ms)});
+          "latency_ms) VALUES ";
+      std::vector<SqlValue> params;
+      params.reserve(n * kColumns);
+      for (size_t i = 0; i < n; ++i) {
+        const SpendRecord& r = records[at + i];
+        sql += i == 0 ? "(" : ", (";
+        for (size_t c = 0; c < kColumns; ++c) {
+          sql += (c == 0 ? "$" : ", $") + std::to_string(i * kColumns + c + 1);
+        }
+        sql += ")";
+        for (std::string v : {r.id, r.request_id, std::to_string(r.ts_ms), r.key_id, r.team,
+                              r.caller, r.provider, r.model, std::to_string(r.prompt_tokens),
+                              std::to_string(r.completion_tokens), std::to_string(r.cached_tokens),
+                              std::to_string(r.reasoning_tokens), std::to_string(r.cost_nano),
+                              std::to_string(r.status), std::to_string(r.latency_ms)}) {
+          params.emplace_back(std::move(v));
+        }
+      }
+      sql += " ON CONFLICT (id) DO NOTHING";
+      auto res = db.run(sql, params);
       if (!res) return res.status();
     }
     return Status::ok();

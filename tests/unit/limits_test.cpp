@@ -22,8 +22,8 @@ int64_t utc(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
 }
 
 TEST(LimitSpec, ParsesEveryFieldAndRoundTrips) {
-  auto l = parseLimits(json::parse(
-      R"({"rpm":50,"tpm":1000,"max_parallel":3,"budget":{"usd":0.2,"period":"day"}})"));
+  auto l = parseLimits(
+      json::parse(R"({"rpm":50,"tpm":1000,"max_parallel":3,"budget":{"usd":0.2,"period":"day"}})"));
   ASSERT_TRUE(l.isOk()) << l.status().message();
   EXPECT_EQ(*l->rpm, 50);
   EXPECT_EQ(*l->tpm, 1000);
@@ -47,10 +47,10 @@ TEST(LimitSpec, PatchChangesOnlyNamedFieldsAndNullRemoves) {
 }
 
 TEST(LimitSpec, RefusesWhatCannotBeALimitWithAMessageNamingTheField) {
-  for (const char* bad : {R"({"rpm":0})", R"({"rpm":1.5})", R"({"tpm":"many"})",
-                          R"({"max_parallel":-1})", R"({"budget":5})", R"({"budget":{"usd":0}})",
-                          R"({"budget":{"usd":5,"period":"year"}})",
-                          R"({"budget":{"usd":5,"cap":1}})", R"({"budget":{"usd":1e300}})"}) {
+  for (const char* bad :
+       {R"({"rpm":0})", R"({"rpm":1.5})", R"({"tpm":"many"})", R"({"max_parallel":-1})",
+        R"({"budget":5})", R"({"budget":{"usd":0}})", R"({"budget":{"usd":5,"period":"year"}})",
+        R"({"budget":{"usd":5,"cap":1}})", R"({"budget":{"usd":1e300}})"}) {
     auto l = parseLimits(json::parse(bad));
     EXPECT_FALSE(l.isOk()) << bad;
     EXPECT_EQ(l.status().code(), Code::kInvalidArgument) << bad;
