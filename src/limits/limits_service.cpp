@@ -164,6 +164,7 @@ void LimitsService::stop() {
 const ModelPrice* LimitsService::price(std::string_view provider, std::string_view model,
                                        unsigned worker) {
   Impl& s = *impl_;
+  if (model.empty()) return nullptr;  // /proxy calls that name no model: nothing to price
   const ModelPrice* p = s.prices.find(provider, model);
   if (p != nullptr || worker >= s.seen.size()) return p;
   std::string name = std::string(provider) + "/" + std::string(model);
