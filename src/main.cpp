@@ -1,5 +1,6 @@
 // Wiring only: configuration -> provider table -> server -> run.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "limits/limits_service.h"
 #include "mcp/mcp_source.h"
 #include "net/server.h"
+#include "routing/routing_service.h"
 #include "telemetry/metrics.h"
 
 int main(int argc, char** argv) {
@@ -118,6 +120,23 @@ int main(int argc, char** argv) {
     metrics = std::make_unique<MetricsRegistry>(worker_count, kVersion, metric_limits);
   }
 
+  // Model aliases (ROUTING_ENABLED): the routing file, loaded again on SIGHUP or when it changes.
+  std::unique_ptr<RoutingService> routing;
+  if (config->routing.enable) {
+    routing = std::make_unique<RoutingService>(*config, log, worker_count);
+    if (Status s = routing->start(); !s) {
+      std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+      if (limits) limits->stop();
+      if (auth) auth->stop();
+      tools.stop();
+      return 1;
+    }
+    if (metrics) routing->exportMetrics(*metrics);
+  } else {
+    // Nothing to reload: a stray SIGHUP must not end the process.
+    std::signal(SIGHUP, SIG_IGN);
+  }
+
   // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
   // keeps the one it started with. Each worker reads through its own cache (no shared lock).
   FilterChain chain = buildFilterChain(*config, &tools);
@@ -127,7 +146,7 @@ int main(int argc, char** argv) {
   }
   Snapshot<App> snapshot(std::make_shared<const App>(
       App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views),
-          auth.get(), limits.get(), metrics.get()}));
+          auth.get(), limits.get(), metrics.get(), routing.get()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {
@@ -144,6 +163,7 @@ int main(int argc, char** argv) {
   Server server(config, log, std::move(handlers));
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "start-up error: %s\n", s.message().c_str());
+    if (routing) routing->stop();
     if (limits) limits->stop();
     if (auth) auth->stop();
     tools.stop();
@@ -151,6 +171,7 @@ int main(int argc, char** argv) {
   }
   log.info("inference-gateway started", {{"version", kVersion}});
   int code = server.run();
+  if (routing) routing->stop();
   if (limits) limits->stop();  // writes the spend log's last batch
   if (auth) auth->stop();
   tools.stop();

@@ -31,6 +31,7 @@ struct WorkerToolViews {
 class AuthService;
 class LimitsService;
 class MetricsRegistry;
+class RoutingService;
 
 struct App {
   std::shared_ptr<const Config> config;
@@ -42,6 +43,7 @@ struct App {
   AuthService* auth = nullptr;                  // null when AUTH_ENABLED is off; outlives App
   LimitsService* limits = nullptr;              // null when AUTH_ENABLED is off; outlives App
   MetricsRegistry* metrics = nullptr;  // null when TELEMETRY_ENABLE is off; outlives App (/ui)
+  RoutingService* routing = nullptr;   // null when ROUTING_ENABLED is off; outlives App
 };
 
 // GET /metrics on the telemetry listener.
@@ -61,8 +63,8 @@ net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1
 net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rotate]]
 // /admin/teams[/{id}] and /admin/spend (api/admin_limits.cpp); `rest` is the path after /admin.
 net::awaitable<void> handleAdminLimits(Exchange& ex, std::string_view rest);
-net::awaitable<void> handleKeyInfo(Exchange& ex);      // GET /v1/key: the caller's own limits
-net::awaitable<void> handleUi(Exchange& ex);           // GET /ui, /ui/{asset}, /ui/session
-net::awaitable<void> handleUiApi(Exchange& ex);        // GET /ui/api/metrics, /ui/api/providers
+net::awaitable<void> handleKeyInfo(Exchange& ex);  // GET /v1/key: the caller's own limits
+net::awaitable<void> handleUi(Exchange& ex);       // GET /ui, /ui/{asset}, /ui/session
+net::awaitable<void> handleUiApi(Exchange& ex);    // GET /ui/api/metrics, /ui/api/providers
 
 }  // namespace igw

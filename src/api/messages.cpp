@@ -10,51 +10,70 @@
 #include "filters/filters.h"
 #include "pipeline/chat_sinks.h"
 #include "pipeline/exchange.h"
+#include "providers/attempts.h"
 #include "providers/call.h"
 #include "providers/chat_call.h"
 #include "providers/request.h"
+#include "routing/router.h"
 #include "translate/anthropic_openai.h"
 
 namespace igw {
 
 namespace {
 
-net::awaitable<void> passThroughToAnthropic(Exchange& ex, const ProviderEntry& p) {
-  if (Status s = ProviderTable::checkUsable(p); !s) {
-    co_await ex.fail(s);
-    co_return;
+net::awaitable<void> passThroughToAnthropic(Exchange& ex) {
+  if (!ex.route) {
+    if (Status s = ProviderTable::checkUsable(*ex.target.provider); !s) {
+      co_await ex.fail(s);
+      co_return;
+    }
   }
   const bool stream = ex.target.stream;
-  UpstreamRequest up;
-  up.method = "POST";
-  up.url = ProviderTable::endpoint(p, "/messages");
-  up.stream = stream;
-  up.headers.push_back({"Content-Type", "application/json"});
-  up.headers.push_back({"Accept", stream ? "text/event-stream" : "application/json"});
-  // The client's API version and beta flags are part of what it asked for.
-  for (const char* name : {"anthropic-version", "anthropic-beta"}) {
-    if (const std::string* v = ex.req.header(name)) up.headers.push_back({name, *v});
-  }
-  addUpstreamHeaders(ex, p, up.headers);
-  up.body = rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, false);
+  BuildAttempt build = [&](const ProviderEntry& p) -> Result<UpstreamRequest> {
+    UpstreamRequest up;
+    up.method = "POST";
+    up.url = ProviderTable::endpoint(p, "/messages");
+    up.stream = stream;
+    up.headers.push_back({"Content-Type", "application/json"});
+    up.headers.push_back({"Accept", stream ? "text/event-stream" : "application/json"});
+    // The client's API version and beta flags are part of what it asked for.
+    for (const char* name : {"anthropic-version", "anthropic-beta"}) {
+      if (const std::string* v = ex.req.header(name)) up.headers.push_back({name, *v});
+    }
+    addUpstreamHeaders(ex, p, up.headers);
+    up.body = rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, false);
+    // Only a routed request may need the client's body for another attempt.
+    if (!ex.route) std::string().swap(ex.req.body);
+    return up;
+  };
+  std::optional<ProviderCall> call;
+  AttemptScope scope{ex};
+  Status started = co_await startAttempts(ex, call, build);
   std::string().swap(ex.req.body);
-  ProviderCall call(ex, p);
-  if (Status s = co_await call.start(std::move(up)); !s) {
-    if (!call.clientGone()) co_await ex.fail(call.describe(s));
+  if (!started) {
+    if (!ex.client_gone) co_await ex.fail(started);
     co_return;
   }
-  co_await call.relayRaw(UsageFormat::kAnthropic);
+  co_await call->relayRaw(UsageFormat::kAnthropic);
+}
+
+// Byte for byte only when every provider the request may go to speaks Anthropic's API.
+bool anthropicOnly(const Exchange& ex) {
+  if (!ex.route) return ex.target.provider->spec->native == WireFormat::kAnthropic;
+  for (const Deployment& d : ex.route->alias().deployments) {
+    if (d.provider->spec->native != WireFormat::kAnthropic) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 net::awaitable<void> handleMessages(Exchange& ex) {
   ReturnMemoryAfter trim(ex.req.body.size());  // runs after the request's buffers are gone
-  const ProviderEntry& p = *ex.target.provider;
   // Byte-for-byte to Anthropic, unless the gateway runs tools for this request: the agent loop
   // works on chat requests, so then the request is translated like for everyone else.
-  if (p.spec->native == WireFormat::kAnthropic && !offersGatewayTools(ex)) {
-    co_await passThroughToAnthropic(ex, p);
+  if (anthropicOnly(ex) && !offersGatewayTools(ex)) {
+    co_await passThroughToAnthropic(ex);
     co_return;
   }
   const RequestLimitsConfig& limits = ex.config.limits;

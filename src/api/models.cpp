@@ -8,6 +8,7 @@
 #include "net/parallel.h"
 #include "pipeline/exchange.h"
 #include "providers/routing.h"
+#include "routing/routing_service.h"
 
 namespace igw {
 
@@ -88,6 +89,36 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
   out.models = normalise(p, parsed, *app.config);
 }
 
+// The routing aliases (ROUTING_ENABLED), with each deployment's circuit state.
+void appendAliases(const App& app, json& data) {
+  if (app.routing == nullptr) return;
+  auto table = app.routing->current();
+  if (!table) return;
+  const int64_t now = steadyNowNs();
+  for (const auto& a : table->aliases()) {
+    if (!modelAllowed(*app.config, {}, a->spec.name)) continue;
+    json deployments = json::array();
+    for (const auto& d : a->deployments) {
+      int64_t latency = d.state->latency_us.load(std::memory_order_relaxed);
+      deployments.push_back(
+          {{"provider", d.spec.provider},
+           {"model", d.spec.model},
+           {"state", breakerStateName(d.state->state(now))},
+           {"in_flight", d.state->in_flight.load(std::memory_order_relaxed)},
+           {"latency_ms",
+            latency == 0 ? json(nullptr) : json(static_cast<double>(latency) / 1000)}});
+    }
+    data.push_back({{"id", a->spec.name},
+                    {"object", "model"},
+                    {"created", 0},
+                    {"owned_by", "gateway"},
+                    {"served_by", "routing"},
+                    {"routing",
+                     {{"strategy", strategyName(a->spec.strategy)},
+                      {"deployments", std::move(deployments)}}}});
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -123,6 +154,7 @@ net::awaitable<void> listModels(const App& app, Request& req, Responder& res, Wo
   co_await runConcurrently(std::move(tasks));
 
   json data = json::array();
+  if (only.empty()) appendAliases(app, data);
   for (auto& l : listings) {
     for (auto& m : l.models) data.push_back(std::move(m));
   }

@@ -302,6 +302,20 @@ const Option
                             "Longest a request counts as in flight in Redis (frees the slots of a "
                             "replica that died)",
                             spend.lease),
+            BOOL_OPTION("ROUTING_ENABLED", "false",
+                        "Serve the model aliases of ROUTING_CONFIG_PATH (pools of deployments with "
+                        "retries, fallbacks and circuit breakers)",
+                        routing.enable, nullptr),
+            {"ROUTING_CONFIG_PATH", "routing.yaml",
+             "The routing file (YAML); loaded again on SIGHUP or when it changes",
+             [](Config& c, const std::string& v) {
+               if (v.empty()) return bad("must name the routing file");
+               c.routing.config_path = v;
+               return Status::ok();
+             }},
+            DURATION_OPTION("ROUTING_WATCH_INTERVAL", "2s",
+                            "How often the routing file is checked for changes (0: only on SIGHUP)",
+                            routing.watch_interval),
             BOOL_OPTION("TELEMETRY_ENABLE", "false",
                         "Serve Prometheus metrics on TELEMETRY_METRICS_PORT at /metrics",
                         telemetry.enable, "TELEMETRY_ENABLED"),

@@ -153,14 +153,21 @@ struct AuthConfig {
 
 // Limits, budgets and the spend log (docs/limits.md); in force when AUTH_ENABLED.
 struct SpendConfig {
-  bool spend_log = true;             // one row per request of an authenticated caller
-  std::string model_prices_path;     // overrides/extends the built-in price table
-  uint64_t default_max_tokens = 0;   // output estimate for a request that sets no max_tokens
-  Millis spend_flush_interval{};     // spend log batches
-  std::string redis_url;             // shared counters; empty: in this process
-  bool fail_open = false;            // Redis unreachable: admit (true) or 503 (false)
-  Millis redis_timeout{};            // per Redis command
-  Millis lease{};                    // a request in flight counts at most this long in Redis
+  bool spend_log = true;            // one row per request of an authenticated caller
+  std::string model_prices_path;    // overrides/extends the built-in price table
+  uint64_t default_max_tokens = 0;  // output estimate for a request that sets no max_tokens
+  Millis spend_flush_interval{};    // spend log batches
+  std::string redis_url;            // shared counters; empty: in this process
+  bool fail_open = false;           // Redis unreachable: admit (true) or 503 (false)
+  Millis redis_timeout{};           // per Redis command
+  Millis lease{};                   // a request in flight counts at most this long in Redis
+};
+
+// Model aliases over pools of deployments (docs/routing.md).
+struct RoutingSettings {
+  bool enable = false;
+  std::string config_path;  // the routing file (YAML)
+  Millis watch_interval{};  // how often the file is checked for changes; 0: only on SIGHUP
 };
 
 struct Config {
@@ -175,6 +182,7 @@ struct Config {
   AgentConfig agent;
   AuthConfig auth;
   SpendConfig spend;
+  RoutingSettings routing;
   bool log_message_content = false;
   uint64_t log_max_field_length = 1024;  // bytes per log field value; longer ones are cut
   uint64_t anthropic_default_max_tokens =

@@ -35,4 +35,10 @@ inline std::string safeText(std::string_view in, size_t max_bytes,
   return out;
 }
 
+// Text from a file or a client quoted for an error message: "..." with at most 120 bytes,
+// escaped.
+inline std::string quoteText(std::string_view s) {
+  return "\"" + safeText(s, 120, TextStyle::kEscape) + "\"";
+}
+
 }  // namespace igw

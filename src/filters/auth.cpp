@@ -15,6 +15,7 @@
 #include "filters/filters.h"
 #include "http/message.h"
 #include "pipeline/exchange.h"
+#include "routing/router.h"
 
 namespace igw {
 
@@ -95,6 +96,17 @@ class AuthFilter final : public Filter {
   }
 };
 
+// A routing alias: named in the key's list (or "*"), or every one of its deployments is.
+bool aliasAllowed(const std::vector<std::string>& patterns, const Alias& alias) {
+  for (const auto& p : patterns) {
+    if (p == "*" || iequals(p, alias.spec.name)) return true;
+  }
+  for (const auto& d : alias.deployments) {
+    if (!modelAllowed(patterns, d.spec.provider, d.spec.model)) return false;
+  }
+  return true;
+}
+
 class KeyModelsFilter final : public Filter {
  public:
   std::string_view name() const override { return "key_models"; }
@@ -102,6 +114,12 @@ class KeyModelsFilter final : public Filter {
   Status onRequest(Exchange& ex) const override {
     if (!ex.identity || ex.identity->models.empty() || ex.target.provider == nullptr) {
       return Status::ok();
+    }
+    if (ex.route) {
+      if (aliasAllowed(ex.identity->models, ex.route->alias())) return Status::ok();
+      ex.refusal_code = "model_not_allowed_for_key";
+      return permissionDenied("this API key may not use '" + ex.target.client_model +
+                              "'; it is limited to its models list");
     }
     std::string_view provider = ex.target.provider->spec->id;
     // /proxy without a model in its body: the key needs the whole provider ("openai/*").

@@ -6,6 +6,8 @@
 #include "filters/filters.h"
 #include "pipeline/exchange.h"
 #include "providers/routing.h"
+#include "routing/router.h"
+#include "routing/routing_service.h"
 
 namespace igw {
 
@@ -31,6 +33,10 @@ class RouteFilter final : public Filter {
   static Status routeChat(Exchange& ex) {
     auto body = inspectChatBody(ex.req.body);
     if (!body) return body.status();
+    if (routeAlias(ex, *body)) {
+      ex.body = std::move(body.value());
+      return Status::ok();
+    }
     auto route = resolveRoute(ex.req.queryParam("provider"), body->model);
     if (!route) return route.status();
     ex.target.provider = &ex.app.providers.get(*route->spec);
@@ -42,6 +48,29 @@ class RouteFilter final : public Filter {
     ex.info.stream = body->stream;
     ex.body = std::move(body.value());
     return Status::ok();
+  }
+
+  // A bare model name that is a routing alias (ROUTING_ENABLED; ?provider= and provider/model
+  // bypass routing): the request gets a plan, and the filters before the first attempt see the
+  // deployment the strategy would look at first.
+  static bool routeAlias(Exchange& ex, const ChatBodyInfo& body) {
+    if (ex.app.routing == nullptr || body.model.find('/') != std::string::npos ||
+        !ex.req.queryParam("provider").empty()) {
+      return false;
+    }
+    auto table = ex.app.routing->table(ex.ctx.worker);
+    const Alias* alias = table ? table->find(body.model) : nullptr;
+    if (alias == nullptr) return false;
+    ex.route = std::make_unique<RoutePlan>(std::move(table), *alias);
+    const Deployment& first = ex.route->preview();
+    ex.target.provider = first.provider;
+    ex.target.client_model = body.model;
+    ex.target.upstream_model = first.spec.model;
+    ex.target.stream = body.stream;
+    ex.info.provider = first.provider->spec->id;
+    ex.info.model = first.spec.model;
+    ex.info.stream = body.stream;
+    return true;
   }
 
   static Status routeProxy(Exchange& ex) {
@@ -74,6 +103,13 @@ class ModelAllowListFilter final : public Filter {
 
   Status onRequest(Exchange& ex) const override {
     const Target& t = ex.target;
+    if (ex.route) {  // an alias is allowed or refused by its own name
+      if (modelAllowed(ex.config, {}, t.client_model)) return Status::ok();
+      ex.refusal_code = "model_not_allowed";
+      return permissionDenied(
+          "model '" + t.client_model +
+          "' is not allowed on this gateway (ALLOWED_MODELS/DISALLOWED_MODELS)");
+    }
     if (t.provider == nullptr || t.upstream_model.empty()) return Status::ok();
     std::string_view id = t.provider->spec->id;
     if (modelAllowed(ex.config, id, t.upstream_model)) return Status::ok();

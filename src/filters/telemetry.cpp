@@ -7,6 +7,7 @@
 #include "filters/filters.h"
 #include "filters/labels.h"
 #include "pipeline/exchange.h"
+#include "routing/router.h"
 #include "telemetry/metrics.h"
 
 namespace igw {
@@ -105,12 +106,22 @@ class TelemetryFilter final : public Filter {
                            {"caller", info.caller},
                            {"team", info.team},
                            {"prompt_tokens", info.usage.prompt},
-                           {"completion_tokens", info.usage.completion}};
-      // Token counts only when the provider reported them.
+                           {"completion_tokens", info.usage.completion},
+                           {"alias", std::string_view()},
+                           {"attempts", std::string_view()}};
+      // Token counts only when the provider reported them; the routing alias and what was
+      // tried (with each deployment's outcome) only for routed requests.
+      const bool routed = ex.route != nullptr;
+      if (routed) {
+        fields[12] = {"alias", ex.route->alias().spec.name};
+        fields[13] = {"attempts", ex.route->tried()};
+      }
       size_t n = 0;
       for (size_t i = 0; i < std::size(fields); ++i) {
         if (!who && (i == 8 || i == 9)) continue;
-        if (!info.usage.known() && i >= 10) continue;
+        if (!info.usage.known() && (i == 10 || i == 11)) continue;
+        if (!routed && i >= 12) continue;
+        if (i == 13 && ex.route->tried().empty()) continue;
         if (n != i) fields[n] = fields[i];
         ++n;
       }

@@ -38,10 +38,6 @@ constexpr size_t kMaxKeyBytes = 512;
 constexpr unsigned kMaxJsonDepth = 16;
 constexpr int kMaxYamlBracketDepth = 64;
 
-std::string quoteText(std::string_view s) {
-  return "\"" + safeText(s, 120, TextStyle::kEscape) + "\"";
-}
-
 Status fail(std::string message) {
   return invalidArgument(std::move(message));
 }

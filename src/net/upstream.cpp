@@ -480,6 +480,9 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
     auto response_deadline = start + self.cfg.timeout;
     auto header_deadline = Clock::now() + self.cfg.response_header_timeout;
     if (!stream && response_deadline < header_deadline) header_deadline = response_deadline;
+    const bool own_head_timeout =
+        req.head_timeout.count() > 0 && Clock::now() + req.head_timeout < header_deadline;
+    if (own_head_timeout) header_deadline = Clock::now() + req.head_timeout;
     conn->deadline->expiresAt(header_deadline);
 
     error_code ec;
@@ -504,8 +507,8 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       }
       size_t n = 0;
       auto space = buf.prepare(16 * 1024);
-      n = co_await onStream(
-          *conn, [&](auto& s) { return s.async_read_some(space, useAwaitableEc(ec)); });
+      n = co_await onStream(*conn,
+                            [&](auto& s) { return s.async_read_some(space, useAwaitableEc(ec)); });
       buf.commit(n);
       if (n > 0) got_some = true;
     }
@@ -525,11 +528,12 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
       conn->close();
       if (retryable) continue;
       if (timed_out) {
-        co_return self.failure(req.url,
-                               deadlineExceeded("no response headers within " +
-                                                formatDuration(std::chrono::duration_cast<Millis>(
-                                                    header_deadline - start)) +
-                                                " (CLIENT_RESPONSE_HEADER_TIMEOUT)"));
+        co_return self.failure(
+            req.url, deadlineExceeded("no response headers within " +
+                                      formatDuration(std::chrono::duration_cast<Millis>(
+                                          header_deadline - start)) +
+                                      (own_head_timeout ? " (the routing alias's attempt_timeout)"
+                                                        : " (CLIENT_RESPONSE_HEADER_TIMEOUT)")));
       }
       if (closed) co_return self.failure(req.url, reader.onEof());
       co_return self.failure(req.url,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,6 +35,9 @@ struct UpstreamRequest {
   // Streaming: the body is read chunk by chunk with CLIENT_IDLE_CHUNK_TIMEOUT between chunks.
   // Otherwise the whole exchange must finish within CLIENT_TIMEOUT.
   bool stream = false;
+  // Time allowed until the response head, when shorter than the configured timeouts (a routing
+  // alias's attempt_timeout or what is left of its deadline). 0: the configured ones.
+  std::chrono::milliseconds head_timeout{0};
 };
 
 // Cancels an upstream exchange from outside: the client went away. fire() closes the

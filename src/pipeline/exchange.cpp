@@ -2,6 +2,7 @@
 
 #include "api/app.h"
 #include "http/errors.h"
+#include "routing/router.h"
 #include "translate/anthropic_openai.h"
 
 namespace igw {
@@ -12,6 +13,8 @@ const Headers kJson{Header{"Content-Type", "application/json"}};
 
 Exchange::Exchange(const App& a, Request& rq, Responder& rs, WorkerContext& c)
     : app(a), config(*a.config), req(rq), res(rs), ctx(c) {}
+
+Exchange::~Exchange() = default;
 
 net::awaitable<void> Exchange::fail(const Status& s) {
   if (api == ClientApi::kAnthropic) {

@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/any_io_executor.hpp>
 #include "api/chat_body.h"
 #include "auth/identity.h"
 #include "core/status.h"
 #include "http/message.h"
-#include <boost/asio/any_io_executor.hpp>
 
 #include "http/responder.h"
 #include "limits/admission.h"
@@ -25,6 +25,7 @@ namespace igw {
 struct App;
 struct Config;
 struct ProviderEntry;
+class RoutePlan;
 
 // The API the client speaks: it decides the shape of answers and errors.
 enum class ClientApi {
@@ -61,6 +62,7 @@ struct Target {
 class Exchange {
  public:
   Exchange(const App& app, Request& req, Responder& res, WorkerContext& ctx);
+  ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -76,6 +78,9 @@ class Exchange {
   Target target;
   // The body's routing fields, when the route filter inspected a JSON body.
   std::optional<ChatBodyInfo> body;
+  // The model named a routing alias (ROUTING_ENABLED): the deployments it may try, and what it
+  // tried. Null for provider/model, ?provider= and every other request.
+  std::unique_ptr<RoutePlan> route;
 
   // Who is calling, when authentication is on (set by the auth filter; null otherwise).
   std::shared_ptr<const Identity> identity;
@@ -93,14 +98,14 @@ class Exchange {
   struct LimitsState {
     bool admitted = false;  // counters were taken: settle exactly once
     bool settled = false;
-    bool shared = false;    // taken in Redis (else in this process)
+    bool shared = false;  // taken in Redis (else in this process)
     Estimate reserved;
     int64_t admitted_sec = 0;
-    std::string ticket;      // Redis: this request's member in the in-flight sets
-    uint64_t body_bytes = 0; // written to the client, for a stream that ended without usage
-    int status = 0;          // of the response about to go out
+    std::string ticket;       // Redis: this request's member in the in-flight sets
+    uint64_t body_bytes = 0;  // written to the client, for a stream that ended without usage
+    int status = 0;           // of the response about to go out
     boost::asio::any_io_executor executor;  // Redis: where a late settlement runs
-    int64_t cost_nano = 0;   // what settlement charged
+    int64_t cost_nano = 0;                  // what settlement charged
   } limits;
 
   // Set by a filter that refuses the request, next to its Status: the error object's "code"

@@ -6,6 +6,7 @@
 #include "http/errors.h"
 #include "pipeline/chat_sink.h"
 #include "pipeline/exchange.h"
+#include "providers/attempts.h"
 #include "providers/call.h"
 #include "providers/request.h"
 #include "providers/table.h"
@@ -47,10 +48,11 @@ net::awaitable<void> relayProviderError(Exchange& ex, ProviderCall& call, ChatSi
 }  // namespace
 
 net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& sink) {
-  const ProviderEntry& p = *ex.target.provider;
-  if (Status s = ProviderTable::checkUsable(p); !s) {
-    co_await answerError(sink, s);
-    co_return;
+  if (!ex.route) {
+    if (Status s = ProviderTable::checkUsable(*ex.target.provider); !s) {
+      co_await answerError(sink, s);
+      co_return;
+    }
   }
   Result<ChatBodyInfo> info =
       turn.info ? Result<ChatBodyInfo>(*turn.info) : inspectChatBody(turn.body);
@@ -59,17 +61,23 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     co_return;
   }
   TranslateContext tctx;
-  auto built = buildChatRequest(ex, p, turn, *info, tctx);
-  if (!built) {
-    co_await answerError(sink, built.status());
+  // A routed request may need the body for another attempt: each attempt builds from a copy.
+  const bool again = ex.route != nullptr;
+  BuildAttempt build = [&](const ProviderEntry& p) -> Result<UpstreamRequest> {
+    tctx = TranslateContext{};
+    if (!again) return buildChatRequest(ex, p, turn, *info, tctx);
+    ChatTurn copy{turn.body, turn.info};
+    return buildChatRequest(ex, p, copy, *info, tctx);
+  };
+  std::optional<ProviderCall> started;
+  AttemptScope scope{ex};
+  if (Status s = co_await startAttempts(ex, started, build); !s) {
+    if (!ex.client_gone) co_await answerError(sink, s);
     co_return;
   }
+  ProviderCall& call = *started;
+  const ProviderEntry& p = *ex.target.provider;  // the deployment that answered
   const bool stream = info->stream;
-  ProviderCall call(ex, p);
-  if (Status s = co_await call.start(std::move(built.value())); !s) {
-    if (!call.clientGone()) co_await answerError(sink, call.describe(s));
-    co_return;
-  }
   if (call.status() >= 400) {
     co_await relayProviderError(ex, call, sink, p);
     co_return;

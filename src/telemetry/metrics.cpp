@@ -47,6 +47,10 @@ const Family kCounters[] = {
     {"llm_limit_rejections_total",
      "Requests refused by a key's or team's limit (requests, tokens, parallel, budget)",
      {"team", "limit"}},
+    {"llm_routing_attempts_total",
+     "Attempts on the deployments of routed model aliases, by outcome (success, connect, "
+     "timeout, 429, 5xx)",
+     {"alias", "provider", "model", "outcome"}},
 };
 
 const Family kHistograms[] = {
@@ -66,7 +70,9 @@ static_assert(std::size(kHistograms) == static_cast<size_t>(Histo::kCount));
 
 constexpr char kSep = '\x1f';
 
-void appendEscaped(std::string& out, std::string_view v) {
+}  // namespace
+
+void appendLabelValue(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\') {
       out += "\\\\";
@@ -78,6 +84,12 @@ void appendEscaped(std::string& out, std::string_view v) {
       out.push_back(c);
     }
   }
+}
+
+namespace {
+
+void appendEscaped(std::string& out, std::string_view v) {
+  appendLabelValue(out, v);
 }
 
 // key = family byte + values separated by kSep -> {name="value",...}
@@ -284,6 +296,7 @@ std::string MetricsRegistry::renderPrometheus() {
     out += "# TYPE " + name + " " + slot.first->type + "\n";
     out += name + " " + std::to_string(slot.second) + "\n";
   }
+  for (const auto& c : collectors_) c(out);
   out += "# HELP llm_build_info Build information\n";
   out += "# TYPE llm_build_info gauge\n";
   out += "llm_build_info{version=\"";

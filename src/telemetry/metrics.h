@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,9 @@ struct MetricsLimits {
   size_t max_label_length = 128;        // bytes per label value, cut on a UTF-8 boundary
 };
 
+// A label value in the exposition format (backslash, quote and newline escaped).
+void appendLabelValue(std::string& out, std::string_view v);
+
 // Millisecond buckets shared by the duration histograms (the Go gateway's boundaries).
 inline constexpr std::array<double, 15> kDurationBucketsMs = {
     1, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
@@ -49,6 +53,7 @@ enum class Metric : uint8_t {
   kTeamTokens,        // llm_team_tokens_total{team} (input + output tokens)
   kSpend,             // llm_spend_usd_total{team,provider,model} (counted in nano-dollars)
   kLimitRejections,   // llm_limit_rejections_total{team,limit}
+  kRoutingAttempts,   // llm_routing_attempts_total{alias,provider,model,outcome}
   kCount
 };
 
@@ -133,6 +138,10 @@ class MetricsRegistry {
     const std::atomic<int64_t>* value;
   };
   void addProbe(Probe p) { probes_.push_back(p); }
+  // Appends whole metric families (HELP, TYPE and samples) to the exposition; called by the
+  // exporter's thread. Add before the server starts.
+  using Collector = std::function<void(std::string& out)>;
+  void addCollector(Collector c) { collectors_.push_back(std::move(c)); }
 
   // Prometheus text exposition format 0.0.4.
   std::string renderPrometheus();
@@ -141,6 +150,7 @@ class MetricsRegistry {
   MetricsShard::Shared shared_;  // before shards_: they refer to it
   std::vector<std::unique_ptr<MetricsShard>> shards_;
   std::vector<Probe> probes_;
+  std::vector<Collector> collectors_;
   std::string version_;
 };
 
