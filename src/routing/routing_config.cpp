@@ -48,6 +48,12 @@ Result<std::string> scalar(const YAML::Node& n, const std::string& where) {
   return n.Scalar();
 }
 
+// Names end up in response headers and metric labels: printable text only.
+bool printable(std::string_view s) {
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 Result<int64_t> integer(const YAML::Node& n, const std::string& where, int64_t min, int64_t max) {
   auto s = scalar(n, where);
   if (!s) return s.status();
@@ -242,6 +248,9 @@ Result<DeploymentSpec> readDeployment(const YAML::Node& n, const std::string& wh
                      }
                      auto text = scalar(v, w);
                      if (!text) return text.status();
+                     if ((k == "provider" || k == "model") && !printable(*text)) {
+                       return at(w, "must be a name without control characters");
+                     }
                      if (k == "provider") {
                        d.provider = *text;
                      } else if (k == "model") {
@@ -265,7 +274,8 @@ Result<DeploymentSpec> readDeployment(const YAML::Node& n, const std::string& wh
 Result<AliasSpec> readAlias(const std::string& name, const YAML::Node& n,
                             const RoutingParseEnv& penv, const AliasSpec& defaults) {
   std::string where = "models." + name;
-  if (name.empty() || name.size() > 256 || name.find('/') != std::string::npos) {
+  if (name.empty() || name.size() > 256 || name.find('/') != std::string::npos ||
+      !printable(name)) {
     return at(where,
               "an alias is a plain model name without '/' (provider/model bypasses routing)");
   }
