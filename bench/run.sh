@@ -118,19 +118,21 @@ lua_body() { sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$BENCH/wrk/$1"; }
 # Numbers from a proxy that answers with errors are meaningless, so check
 # each target once with real requests before measuring it.
 declare -A TOKEN  # per target: the bearer credential wrk and the checks send (default "bench")
+declare -A MODEL  # per target: the model wrk and the checks send (default openai/gpt-4o-mini)
 check_target() {
     local name=$1 url=$2 out auth="Authorization: Bearer ${TOKEN[$1]:-bench}"
+    local model=${MODEL[$1]:-openai/gpt-4o-mini}
     out=$(curl -sS --max-time 5 -H 'Content-Type: application/json' -H "$auth" \
-        -d "$(lua_body chat.lua)" "$url" 2>&1) || die "$name: chat request failed: $out"
+        -d "$(lua_body chat.lua | sed "s#openai/gpt-4o-mini#$model#")" "$url" 2>&1) || die "$name: chat request failed: $out"
     [[ $out == *'"chat.completion"'* ]] || die "$name: unexpected chat response: ${out:0:300}"
     out=$(curl -sS -N --max-time 5 -H 'Content-Type: application/json' -H "$auth" \
-        -d "$(lua_body stream.lua)" "$url" 2>&1) || die "$name: stream request failed: $out"
+        -d "$(lua_body stream.lua | sed "s#openai/gpt-4o-mini#$model#")" "$url" 2>&1) || die "$name: stream request failed: $out"
     [[ $out == *'data: [DONE]'* && $(grep -c '^data: {' <<<"$out") -ge 20 ]] ||
         die "$name: unexpected stream response: ${out:0:300}"
 }
 
 run_wrk() {  # URL LUA CONNS DURATION [TARGET]
-    WRK_TOKEN=${TOKEN[${5:-}]:-bench} taskset -c "$LOAD_CPU" wrk -t1 -c"$3" -d"$4" --latency \
+    WRK_TOKEN=${TOKEN[${5:-}]:-bench} WRK_MODEL=${MODEL[${5:-}]:-} taskset -c "$LOAD_CPU" wrk -t1 -c"$3" -d"$4" --latency \
         -s "$BENCH/wrk/$2" "$1"
 }
 
@@ -232,6 +234,22 @@ if [[ -e $GATEWAY_BIN ]]; then
         die "gateway-telemetry: no /metrics on port $GWT_METRICS_PORT"
     URL[gateway-telemetry]=http://127.0.0.1:$GWT_PORT/v1/chat/completions
     TARGETS+=(gateway-telemetry)
+
+    # The same gateway with routing on (issue #14): wrk asks for the alias "bench", a
+    # round_robin pool of one deployment (openai/gpt-4o-mini on the fake upstream).
+    free_port GWR_PORT
+    printf 'models:\n  bench:\n    deployments:\n      - {provider: openai, model: gpt-4o-mini}\n' \
+        >"$WORK/routing.yaml"
+    SERVER_HOST=127.0.0.1 SERVER_PORT=$GWR_PORT SERVER_THREADS=1 \
+    OPENAI_API_URL=http://127.0.0.1:$FAKE_PORT/v1 OPENAI_API_KEY=bench \
+    ENVIRONMENT=production LOG_LEVEL=error \
+    ROUTING_ENABLED=true ROUTING_CONFIG_PATH=$WORK/routing.yaml \
+        taskset -c "$SERVER_CPU" "$GATEWAY_BIN" >"$WORK/gateway-routing.log" 2>&1 &
+    PIDS+=($!)
+    wait_ready gateway-routing "$!" "http://127.0.0.1:$GWR_PORT/health" "$WORK/gateway-routing.log"
+    URL[gateway-routing]=http://127.0.0.1:$GWR_PORT/v1/chat/completions
+    MODEL[gateway-routing]=bench
+    TARGETS+=(gateway-routing)
 
     # The same gateway with authentication on: a gateway key from the admin API, checked on
     # every request against the in-memory key index (SQLite store in the work directory).
@@ -398,6 +416,7 @@ report() {
     echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these CPUs)"
     echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2): 1 worker, upstream keepalive 64, proxy_buffering off; gateway: SERVER_THREADS=1"
     echo "- gateway-telemetry: the same binary and settings plus TELEMETRY_ENABLE=true (Prometheus /metrics on its own port), TELEMETRY_TRACING_ENABLE=true, OTEL_EXPORTER_OTLP_ENDPOINT = the fake upstream (POST /v1/traces answers 200 {})"
+    echo "- gateway-routing: the same binary and settings plus ROUTING_ENABLED=true; wrk asks for the routing alias \"bench\" (round_robin, one deployment: openai/gpt-4o-mini on the fake upstream)"
     echo "- gateway-auth: the same binary and settings plus AUTH_ENABLED=true, AUTH_ADMIN_KEY, a SQLite key store and SPEND_LOG_ENABLED=false (authentication alone); wrk sends a gateway key (sk-igw-…) created through POST /admin/keys"
     echo "- gateway-limits: gateway-auth plus a key and team carrying rpm, tpm, max_parallel and a budget (never reached): every request is admitted, reserved, settled and spend-logged, counters in the process; gateway-redis: the same with REDIS_URL (a local redis-server on the load CPU)"
     echo "- Upstream: bench/fake_upstream.cpp (~650 B JSON; stream = 20 SSE chunks + [DONE] in one write)"
@@ -410,7 +429,7 @@ report() {
         echo
         echo "| target | req/s | p50 µs | p99 µs | errors |"
         echo "|---|---:|---:|---:|---:|"
-        for t in direct nginx gateway gateway-telemetry gateway-auth gateway-limits gateway-redis; do
+        for t in direct nginx gateway gateway-telemetry gateway-routing gateway-auth gateway-limits gateway-redis; do
             if [[ -n ${RPS[$s/$t]:-} ]]; then
                 echo "| $t | ${RPS[$s/$t]} | ${P50[$s/$t]} | ${P99[$s/$t]} | ${ERR[$s/$t]} |"
             else
@@ -450,6 +469,12 @@ report() {
         v=-
         (( ${ERR[$s/gateway-telemetry]} > 0 )) && v="(${ERR[$s/gateway-telemetry]} errors)"
         echo "| telemetry cost: gateway-telemetry / gateway throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-telemetry]} - ${P50[$s/gateway]} )) µs) | (info) | $v |"
+        if [[ -n ${RPS[$s/gateway-routing]:-} ]]; then
+            tcost=$(calc '%.2f' "${RPS[$s/gateway-routing]} / (${RPS[$s/gateway]} > 0 ? ${RPS[$s/gateway]} : 1)")
+            v=$(verdict "$tcost >= 0.97")
+            (( ${ERR[$s/gateway-routing]} > 0 )) && v="MISS (${ERR[$s/gateway-routing]} errors)"
+            echo "| routing cost: gateway-routing (alias) / gateway (provider/model) throughput | $s | ${tcost}× (p50 $(( ${P50[$s/gateway-routing]} - ${P50[$s/gateway]} )) µs) | ≥ 0.97× | $v |"
+        fi
         tcost=$(calc '%.2f' "${RPS[$s/gateway-auth]} / (${RPS[$s/gateway]} > 0 ? ${RPS[$s/gateway]} : 1)")
         v=$(verdict "$tcost >= 0.95")
         (( ${ERR[$s/gateway-auth]} > 0 )) && v="MISS (${ERR[$s/gateway-auth]} errors)"
