@@ -1,5 +1,6 @@
 // infer status: is the gateway up, which providers it can use (configured, reachable, how many
-// models), and which MCP tools and A2A agents it offers.
+// models), its routing aliases with each deployment's circuit state, and which MCP tools and A2A
+// agents it offers.
 #include <map>
 
 #include "cli/commands.h"
@@ -30,6 +31,52 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
+std::string textField(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The routing aliases of a /v1/models answer: the entries that carry a "routing" object.
+json routingOf(const json& body) {
+  json out = json::array();
+  auto data = body.find("data");
+  if (data == body.end() || !data->is_array()) return out;
+  for (const auto& m : *data) {
+    if (!m.is_object() || !m.contains("routing") || !m["routing"].is_object()) continue;
+    const json& r = m["routing"];
+    json deployments = json::array();
+    if (r.contains("deployments") && r["deployments"].is_array()) {
+      for (const auto& d : r["deployments"]) {
+        if (!d.is_object()) continue;
+        deployments.push_back({{"provider", textField(d, "provider")},
+                               {"model", textField(d, "model")},
+                               {"state", textField(d, "state")}});
+      }
+    }
+    out.push_back({{"alias", textField(m, "id")},
+                   {"strategy", textField(r, "strategy")},
+                   {"deployments", std::move(deployments)}});
+  }
+  return out;
+}
+
+std::string routingText(const json& aliases) {
+  if (aliases.empty()) return {};
+  std::string out = "Routing\n";
+  for (const auto& a : aliases) {
+    std::string line =
+        "  " + pad(a["alias"].get<std::string>(), 14) + pad(a["strategy"].get<std::string>(), 15);
+    bool first = true;
+    for (const auto& d : a["deployments"]) {
+      line += (first ? "" : ", ") + d["provider"].get<std::string>() + "/" +
+              d["model"].get<std::string>() + " (" + d["state"].get<std::string>() + ")";
+      first = false;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 size_t countData(const json& body) {
   auto data = body.find("data");
   return data != body.end() && data->is_array() ? data->size() : 0;
@@ -52,6 +99,7 @@ int runStatus(Context& ctx) {
   }
   paths.push_back("/v1/mcp/tools");
   paths.push_back("/v1/a2a/agents");
+  paths.push_back("/v1/models");  // the routing aliases, with their circuit states
   auto replies = client.getAll(paths);
 
   std::vector<ProviderState> providers;
@@ -76,6 +124,10 @@ int runStatus(Context& ctx) {
   }
   Listing mcp = listingOf(replies[providerCatalog().size()]);
   Listing a2a = listingOf(replies[providerCatalog().size() + 1]);
+  json routing = json::array();
+  if (const auto& r = replies[providerCatalog().size() + 2]; r && r->status == 200) {
+    routing = routingOf(parseJsonOrDiscarded(r->body));
+  }
 
   if (ctx.args.has("--json")) {
     json j = {{"gateway", {{"url", client.baseUrl()}, {"healthy", healthy}}}, {"version", nullptr}};
@@ -90,6 +142,7 @@ int runStatus(Context& ctx) {
       ps.push_back(std::move(e));
     }
     j["providers"] = std::move(ps);
+    j["routing"] = routing;
     j["mcp"] = listingJson(mcp);
     j["a2a"] = listingJson(a2a);
     writeOut(j.dump(2) + "\n");
@@ -112,6 +165,7 @@ int runStatus(Context& ctx) {
     out += "  " + pad(p.id, 14) + state + "\n";
   }
   if (!unconfigured.empty()) out += "  not configured: " + unconfigured + "\n";
+  out += routingText(routing);
   out += mcpText(mcp);
   out += a2aText(a2a);
   writeOut(terminalSafe(out));

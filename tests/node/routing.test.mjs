@@ -12,6 +12,7 @@ import { startGateway, runGateway } from './helpers/gateway.mjs';
 import { chat, request, eventually } from './helpers/http.mjs';
 import { scrapeMetrics } from './helpers/prom.mjs';
 import { startFaultyUpstream, CHUNKS } from './fakes/faulty_upstream.mjs';
+import { runInfer, tempHome } from './helpers/infer.mjs';
 
 const ask = (gw, model, extra = {}) =>
   chat(gw.url, { model, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -349,6 +350,12 @@ ${dep(a, '        priority: 1\n')}${dep(b, '        priority: 2\n')}
     assert.equal(a.count, 3);
     assert.equal(await stateOf('a'), 1, 'open');
     await gw.waitForLog(/circuit opened.*model-a|model-a.*circuit opened/);
+    const home = await tempHome();
+    const status = await runInfer(['status'], { env: { ...home.env, INFER_GATEWAY_URL: gw.url } });
+    assert.match(status.stdout, /\nRouting\n  guarded       fallback       openai\/model-a \(open\), openai\/model-b \(closed\)\n/);
+    const statusJson = JSON.parse((await runInfer(['status', '--json'], { env: { ...home.env, INFER_GATEWAY_URL: gw.url } })).stdout);
+    assert.deepEqual(statusJson.routing, [{ alias: 'guarded', strategy: 'fallback', deployments: [
+      { provider: 'openai', model: 'model-a', state: 'open' }, { provider: 'openai', model: 'model-b', state: 'closed' }] }]);
     const models = await request(gw.url, { path: '/v1/models' });
     const alias = models.json.data.find((m) => m.id === 'guarded');
     assert.equal(alias.routing.strategy, 'fallback');
@@ -442,6 +449,14 @@ ${dep(a)}
     assert.equal(seen.body.model, 'claude-up');
     assert.equal(seen.headers['x-api-key'], 'sk-ant-team', "the deployment's own key");
     assert.ok(!JSON.stringify(seen.headers).includes('client-key'), "the caller's credential never reaches the provider");
+  });
+
+  test('/v1/chat/completions through an alias of a native provider: translated, retried', async () => {
+    ant.failNext(1, 529);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    const res = await client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(res.choices[0].message.content, 'served by ant');
+    assert.equal(ant.requests.at(-1).path, '/v1/messages', "Anthropic's own API");
   });
 
   test('/v1/messages through an alias of OpenAI deployments is translated', async () => {
