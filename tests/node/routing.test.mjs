@@ -13,6 +13,7 @@ import { chat, request, eventually } from './helpers/http.mjs';
 import { scrapeMetrics } from './helpers/prom.mjs';
 import { startFaultyUpstream, CHUNKS } from './fakes/faulty_upstream.mjs';
 import { runInfer, tempHome } from './helpers/infer.mjs';
+import { loadSpec } from './helpers/openapi.mjs';
 
 const ask = (gw, model, extra = {}) =>
   chat(gw.url, { model, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -299,6 +300,7 @@ ${dep(a)}
     const res = await ask(gw, 'only-a');
     assert.equal(res.status, 429);
     assert.match(res.json.error.message, /every deployment of model alias 'only-a' is rate limited/);
+    loadSpec().assertResponse('POST', '/v1/chat/completions', res);
     const wait = Number(res.headers['retry-after']);
     assert.ok(wait > 20 && wait <= 30, `Retry-After ${wait}`);
     assert.equal(a.count, 1);
@@ -411,6 +413,7 @@ ${dep(a)}
     const ids = res.json.data.map((m) => m.id);
     assert.ok(ids.includes('smart') && ids.includes('claude'));
     assert.ok(!ids.includes('blocked'), 'DISALLOWED_MODELS hides an alias');
+    loadSpec().assertResponse('GET', '/v1/models', res);
     const smart = res.json.data.find((m) => m.id === 'smart');
     assert.deepEqual(smart.routing.deployments.map((d) => `${d.provider}/${d.model}`), ['openai/model-a']);
   });
