@@ -94,28 +94,14 @@ void appendAliases(const App& app, json& data) {
   if (app.routing == nullptr) return;
   auto table = app.routing->current();
   if (!table) return;
-  const int64_t now = steadyNowNs();
-  for (const auto& a : table->aliases()) {
-    if (!modelAllowed(*app.config, {}, a->spec.name)) continue;
-    json deployments = json::array();
-    for (const auto& d : a->deployments) {
-      int64_t latency = d.state->latency_us.load(std::memory_order_relaxed);
-      deployments.push_back(
-          {{"provider", d.spec.provider},
-           {"model", d.spec.model},
-           {"state", breakerStateName(d.state->state(now))},
-           {"in_flight", d.state->in_flight.load(std::memory_order_relaxed)},
-           {"latency_ms",
-            latency == 0 ? json(nullptr) : json(static_cast<double>(latency) / 1000)}});
-    }
-    data.push_back({{"id", a->spec.name},
+  for (auto& a : describeAliases(*table, *app.config)) {
+    data.push_back({{"id", a["alias"]},
                     {"object", "model"},
                     {"created", 0},
                     {"owned_by", "gateway"},
                     {"served_by", "routing"},
                     {"routing",
-                     {{"strategy", strategyName(a->spec.strategy)},
-                      {"deployments", std::move(deployments)}}}});
+                     {{"strategy", a["strategy"]}, {"deployments", std::move(a["deployments"])}}}});
   }
 }
 

@@ -6,7 +6,8 @@
 //   GET /ui/session            what the page needs before it has a credential: whether auth is
 //                              on, the OpenID Connect issuer and client id (no secrets), and
 //                              which listings (metrics, MCP tools, A2A agents) are on
-//   GET /ui/api/providers      each provider: configured, listed (needs a credential)
+//   GET /ui/api/providers      each provider: configured, listed; the routing aliases with each
+//                              deployment's circuit state (needs a credential)
 //   GET /ui/api/metrics        the Prometheus text of the telemetry port, for the dashboard's
 //                              charts (needs TELEMETRY_ENABLE; with auth on, an admin credential)
 //
@@ -18,6 +19,7 @@
 #include "api/respond.h"
 #include "api/ui_assets.h"
 #include "pipeline/exchange.h"
+#include "routing/routing_service.h"
 #include "telemetry/metrics.h"
 
 namespace igw {
@@ -96,7 +98,12 @@ net::awaitable<void> providers(Exchange& ex) {
                     {"configured", p.usable},
                     {"listed", p.listed}});
   }
-  json body = {{"object", "list"}, {"data", std::move(list)}};
+  json body = {{"object", "list"}, {"data", std::move(list)}, {"routing", json::array()}};
+  if (ex.app.routing != nullptr) {
+    if (auto table = ex.app.routing->current()) {
+      body["routing"] = describeAliases(*table, ex.config);
+    }
+  }
   co_await sendJson(ex, body);
 }
 

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "net/beast.h"
+#include "providers/routing.h"
 #include "telemetry/metrics.h"
 
 namespace igw {
@@ -160,6 +163,29 @@ void RoutingService::exportMetrics(MetricsRegistry& registry) const {
       }
     }
   });
+}
+
+nlohmann::json describeAliases(const RoutingTable& table, const Config& cfg) {
+  using nlohmann::json;
+  json out = json::array();
+  const int64_t now = steadyNowNs();
+  for (const auto& a : table.aliases()) {
+    if (!modelAllowed(cfg, {}, a->spec.name)) continue;
+    json deployments = json::array();
+    for (const auto& d : a->deployments) {
+      int64_t latency = d.state->latency_us.load(std::memory_order_relaxed);
+      deployments.push_back(
+          {{"provider", d.spec.provider},
+           {"model", d.spec.model},
+           {"state", breakerStateName(d.state->state(now))},
+           {"in_flight", d.state->in_flight.load(std::memory_order_relaxed)},
+           {"latency_ms", latency == 0 ? json(nullptr) : json(static_cast<double>(latency) / 1000)}});
+    }
+    out.push_back({{"alias", a->spec.name},
+                   {"strategy", strategyName(a->spec.strategy)},
+                   {"deployments", std::move(deployments)}});
+  }
+  return out;
 }
 
 }  // namespace igw

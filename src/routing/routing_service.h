@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/config.h"
 #include "core/log.h"
 #include "core/snapshot.h"
@@ -57,5 +59,9 @@ class RoutingService {
   std::atomic<uint64_t> reloads_{0};
   std::unique_ptr<Watcher> watcher_;
 };
+
+// The aliases ALLOWED_MODELS / DISALLOWED_MODELS let through, as /v1/models and the web UI show
+// them: [{alias, strategy, deployments: [{provider, model, state, in_flight, latency_ms}]}].
+nlohmann::json describeAliases(const RoutingTable& table, const Config& cfg);
 
 }  // namespace igw

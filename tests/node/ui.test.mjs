@@ -76,9 +76,13 @@ before(async () => {
     GROQ_API_URL: tools.url, GROQ_API_KEY: 'sk-provider-groq',
     MISTRAL_API_URL: dead, MISTRAL_API_KEY: 'sk-provider-mistral',
   };
+  // A routing alias for the dashboard: the live deployment first, the dead one as fallback.
+  fs.writeFileSync(path.join(tmp, 'routing.yaml'), 'models:\n  ui-pool:\n    strategy: fallback\n' +
+    '    deployments:\n      - {provider: openai, model: gpt-ui, priority: 1}\n      - {provider: mistral, model: down, priority: 2}\n');
   [gw, authGw, browser] = await Promise.all([
     startGateway({
       ...providers,
+      ROUTING_ENABLED: 'true', ROUTING_CONFIG_PATH: path.join(tmp, 'routing.yaml'),
       MCP_ENABLE: 'true', MCP_EXPOSE: 'true', MCP_SERVERS: `everything=${everything.url}`,
       TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
     }),
@@ -273,6 +277,10 @@ test('dashboard: providers configured and reachable, MCP tools, live metrics by 
   assert.match(await row('Groq').textContent(), /configured.*reachable.*1/);
   assert.match(await row('Mistral').textContent(), /configured.*no answer/);
   assert.match(await row('Cohere').textContent(), /not configured/);
+  const routing = page.locator('#routing-table');
+  await routing.waitFor();
+  assert.match(await routing.locator('tr', { hasText: 'ui-pool' }).textContent(),
+    /ui-pool\s*fallback\s*openai\/gpt-ui: closed\s*mistral\/down: closed/);
 
   const mcp = page.locator('#mcp');
   await mcp.getByText('everything ·').waitFor();

@@ -45,11 +45,31 @@ function problem(err, what) {
   return note(`${what} could not be loaded: ${err.message}`);
 }
 
+// Routing aliases (ROUTING_ENABLED): each deployment with its circuit state.
+function routingTable(aliases) {
+  const tone = { closed: 'ok', open: 'bad', half_open: 'off' };
+  const rows = aliases.map((a) => {
+    const cell = el('span');
+    for (const d of a.deployments) {
+      const b = badge(`${d.provider}/${d.model}: ${d.state.replace('_', ' ')}`, tone[d.state] || 'off');
+      b.title = d.latency_ms == null ? `${d.in_flight} in flight` : `${d.in_flight} in flight, ${d.latency_ms} ms to first token`;
+      cell.append(b, ' ');
+    }
+    return [a.alias, a.strategy.replace('_', ' '), cell];
+  });
+  const t = table(['Alias', 'Strategy', 'Deployments'], rows);
+  t.id = 'routing-table';
+  return t;
+}
+
 async function loadProviders() {
   const box = $('providers');
   let list;
+  let aliases = [];
   try {
-    list = (await getJson('/ui/api/providers')).data;
+    const answer = await getJson('/ui/api/providers');
+    list = answer.data;
+    aliases = answer.routing || [];
   } catch (err) {
     box.replaceChildren(problem(err, 'Providers'));
     return;
@@ -86,6 +106,7 @@ async function loadProviders() {
   const t = table(['Provider', 'Configured', 'Reachable', 'Models'], rows, [3]);
   t.id = 'providers-table';
   box.replaceChildren(t);
+  if (aliases.length) box.append(el('h3', '', 'Routing aliases'), routingTable(aliases));
 }
 
 async function loadMcp(session) {
