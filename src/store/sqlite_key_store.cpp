@@ -45,6 +45,11 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // The text must stay alive until the statement is stepped and reset.
+  Stmt& bindStatic(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -56,6 +61,7 @@ class Stmt {
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(s_); }
+  void resetOnly() { sqlite3_reset(s_); }
   void reset() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
@@ -164,6 +170,42 @@ class SqliteRunner final : public SqlRunner {
     if (rc != SQLITE_DONE) return dbError(db_, "statement");
     out.changed = sqlite3_changes(db_);
     return out;
+  }
+
+  // One single-row statement, prepared once and stepped per row with typed values: no text to
+  // parse per batch, no integer sent as text.
+  Result<int64_t> insertMany(const BulkInsert& b) override {
+    const size_t ncol = b.columns.size();
+    std::string sql = "INSERT INTO " + std::string(b.table) + " (";
+    for (size_t c = 0; c < ncol; ++c) {
+      if (c > 0) sql += ", ";
+      sql += b.columns[c];
+    }
+    sql += ") VALUES (";
+    for (size_t c = 0; c < ncol; ++c) sql += c == 0 ? "?" : ", ?";
+    sql += ")";
+    if (!b.conflict_column.empty()) {
+      sql += " ON CONFLICT (" + std::string(b.conflict_column) + ") DO NOTHING";
+    }
+    Stmt st(db_, sql);
+    if (!st.prepared()) return dbError(db_, "statement");
+    std::vector<SqlCell> cells(ncol);
+    int64_t inserted = 0;
+    for (size_t r = 0; r < b.rows; ++r) {
+      b.fill(r, cells);
+      for (size_t c = 0; c < ncol; ++c) {
+        if (cells[c].is_text) {
+          st.bindStatic(static_cast<int>(c + 1), cells[c].text);
+        } else {
+          st.bind(static_cast<int>(c + 1), cells[c].integer);
+        }
+      }
+      const int rc = st.step();
+      st.resetOnly();
+      if (rc != SQLITE_DONE) return dbError(db_, "statement");
+      inserted += sqlite3_changes(db_);
+    }
+    return inserted;
   }
 
  private:
