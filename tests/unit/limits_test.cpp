@@ -2,6 +2,9 @@
 // settle requests (limits/local_counters.h).
 #include <gtest/gtest.h>
 
+#include <map>
+#include <vector>
+
 #include "limits/limit_spec.h"
 #include "limits/local_counters.h"
 
@@ -87,6 +90,46 @@ TEST(LocalCounters, RpmIsExactInASlidingWindow) {
   EXPECT_EQ(d.refused, LimitKind::kRequests);
   EXPECT_EQ(d.retry_after_ms, 50'000);  // the first request leaves the window at t0 + 60 s
   EXPECT_TRUE(LocalCounters::admit(&c, &l, nullptr, nullptr, {}, t0 + 60'000).admitted);
+}
+
+// The running total agrees with a plain count of what was added in the last 60 seconds, as the
+// clock moves on by small and large steps and now and then goes back.
+TEST(SlidingWindow, RunningTotalMatchesAPlainCount) {
+  SlidingWindow w;
+  std::vector<std::pair<int64_t, int64_t>> added;  // (second, n), the model
+  uint64_t rng = 12345;
+  auto next = [&rng](uint64_t mod) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int64_t>((rng >> 33) % mod);
+  };
+  int64_t now = 1'000'000;
+  for (int step = 0; step < 5000; ++step) {
+    const int64_t r = next(100);
+    if (r < 60) {
+      now += next(3);
+    } else if (r < 63) {
+      now += 30 + next(100);
+    } else if (r < 65) {
+      now -= next(5);  // the clock goes back a little
+    }
+    const int64_t sec = now - next(4);
+    const int64_t n = next(10) + 1;
+    w.add(sec, n, now);
+    if (sec > now - SlidingWindow::kSeconds) added.emplace_back(sec, n);
+    int64_t expect = 0;
+    // The window keeps one bucket per second of the last 60: a later second in the same slot
+    // replaces an earlier one.
+    std::map<int64_t, int64_t> latest;  // slot -> second
+    for (auto [s, k] : added) {
+      const int64_t slot = ((s % 60) + 60) % 60;
+      if (!latest.count(slot) || latest[slot] < s) latest[slot] = s;
+    }
+    for (auto [s, k] : added) {
+      const int64_t slot = ((s % 60) + 60) % 60;
+      if (latest[slot] == s && s > now - 60 && s <= now) expect += k;
+    }
+    ASSERT_EQ(w.sum(now), expect) << "step " << step;
+  }
 }
 
 TEST(LocalCounters, KeyAndTeamAdmitTogetherOrNotAtAll) {
