@@ -52,15 +52,16 @@ struct SqlCell {
   int64_t integer = 0;
   std::string_view text;
 };
-// Many rows into one table (the spend log), each backend its fastest way: SQLite steps one
-// prepared single-row statement with typed values; the default (PostgreSQL) sends 64 rows per
+// Many rows into one table (the spend log), each backend its fastest way: SQLite steps
+// prepared statements with typed values; the default (PostgreSQL) sends 64 rows per
 // statement. Rows whose `conflict_column` value is already stored are skipped.
 struct BulkInsert {
   std::string_view table;
   std::span<const std::string_view> columns;
   std::string_view conflict_column;
   size_t rows = 0;
-  // Writes row `row`'s values, one per column, into `out` (columns.size() cells).
+  // Writes row `row`'s values, one per column, into `out` (columns.size() cells). Text views must
+  // stay valid until insertMany returns.
   std::function<void(size_t row, std::span<SqlCell> out)> fill;
 };
 class SqlRunner {

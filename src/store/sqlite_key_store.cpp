@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "store/migrations.h"
@@ -172,38 +173,55 @@ class SqliteRunner final : public SqlRunner {
     return out;
   }
 
-  // One single-row statement, prepared once and stepped per row with typed values: no text to
-  // parse per batch, no integer sent as text.
+  // Statements prepared once per call and stepped with typed values: one of kRows rows for the
+  // bulk (SQLite ends every statement with bookkeeping that a single-row statement would pay per
+  // row) and a single-row one for the rest. No text to parse per batch, no integer sent as text.
   Result<int64_t> insertMany(const BulkInsert& b) override {
+    constexpr size_t kRows = 64;
     const size_t ncol = b.columns.size();
-    std::string sql = "INSERT INTO " + std::string(b.table) + " (";
-    for (size_t c = 0; c < ncol; ++c) {
-      if (c > 0) sql += ", ";
-      sql += b.columns[c];
-    }
-    sql += ") VALUES (";
-    for (size_t c = 0; c < ncol; ++c) sql += c == 0 ? "?" : ", ?";
-    sql += ")";
-    if (!b.conflict_column.empty()) {
-      sql += " ON CONFLICT (" + std::string(b.conflict_column) + ") DO NOTHING";
-    }
-    Stmt st(db_, sql);
-    if (!st.prepared()) return dbError(db_, "statement");
+    auto statement = [&](size_t rows) {
+      std::string sql = "INSERT INTO " + std::string(b.table) + " (";
+      for (size_t c = 0; c < ncol; ++c) {
+        if (c > 0) sql += ", ";
+        sql += b.columns[c];
+      }
+      sql += ") VALUES ";
+      for (size_t r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(" : ", (";
+        for (size_t c = 0; c < ncol; ++c) sql += c == 0 ? "?" : ", ?";
+        sql += ")";
+      }
+      if (!b.conflict_column.empty()) {
+        sql += " ON CONFLICT (" + std::string(b.conflict_column) + ") DO NOTHING";
+      }
+      return sql;
+    };
+    std::optional<Stmt> bulk, single;
     std::vector<SqlCell> cells(ncol);
     int64_t inserted = 0;
-    for (size_t r = 0; r < b.rows; ++r) {
-      b.fill(r, cells);
-      for (size_t c = 0; c < ncol; ++c) {
-        if (cells[c].is_text) {
-          st.bindStatic(static_cast<int>(c + 1), cells[c].text);
-        } else {
-          st.bind(static_cast<int>(c + 1), cells[c].integer);
+    for (size_t at = 0; at < b.rows;) {
+      const size_t n = b.rows - at >= kRows ? kRows : 1;
+      std::optional<Stmt>& st = n == kRows ? bulk : single;
+      if (!st) {
+        st.emplace(db_, statement(n));
+        if (!st->prepared()) return dbError(db_, "statement");
+      }
+      for (size_t r = 0; r < n; ++r) {
+        b.fill(at + r, cells);
+        for (size_t c = 0; c < ncol; ++c) {
+          const int param = static_cast<int>(r * ncol + c + 1);
+          if (cells[c].is_text) {
+            st->bindStatic(param, cells[c].text);
+          } else {
+            st->bind(param, cells[c].integer);
+          }
         }
       }
-      const int rc = st.step();
-      st.resetOnly();
+      const int rc = st->step();
+      st->resetOnly();
       if (rc != SQLITE_DONE) return dbError(db_, "statement");
       inserted += sqlite3_changes(db_);
+      at += n;
     }
     return inserted;
   }
