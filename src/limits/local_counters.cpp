@@ -57,6 +57,7 @@ void SlidingWindow::add(int64_t sec, int64_t n, int64_t now_sec) {
     sec_[i] = sec;
     count_[i] = 0;
   }
+  if (n > 0 && sec < first_live_) first_live_ = sec;
   const int64_t before = count_[i];
   count_[i] = std::max<int64_t>(0, count_[i] + n);
   if (tracked(sec)) total_ += count_[i] - before;
@@ -68,10 +69,15 @@ int64_t SlidingWindow::msUntilFreed(int64_t need, int64_t now_ms) const {
   // Buckets leave the window oldest first: bucket s leaves at (s + 60) seconds. Walk the seconds
   // in order, oldest first.
   int64_t freed = 0;
+  // The hint holds for windows that start no earlier than the one it was found in: not when the
+  // clock went back.
+  const bool hint = now_sec >= through_;
   int64_t s = now_sec - kSeconds + 1;
+  if (hint) s = std::max(s, first_live_);
   size_t i = slot(s);
   for (; s <= now_sec; ++s) {
     if (sec_[i] == s && count_[i] != 0) {
+      if (freed == 0 && hint) first_live_ = s;
       freed += count_[i];
       if (freed >= need) return std::max<int64_t>(1, (s + kSeconds) * 1000 - now_ms);
     }

@@ -36,6 +36,9 @@ class SlidingWindow {
   // at most through_.
   int64_t through_ = INT64_MIN;
   int64_t total_ = 0;
+  // No bucket from (through_ - 60 s) up to this second holds a count: msUntilFreed starts its
+  // walk here. Found by that walk, lowered by add().
+  mutable int64_t first_live_ = INT64_MIN;
 };
 
 class LocalCounters {

@@ -124,11 +124,28 @@ TEST(SlidingWindow, RunningTotalMatchesAPlainCount) {
       const int64_t slot = ((s % 60) + 60) % 60;
       if (!latest.count(slot) || latest[slot] < s) latest[slot] = s;
     }
+    std::map<int64_t, int64_t> live;  // second -> count, oldest first
     for (auto [s, k] : added) {
       const int64_t slot = ((s % 60) + 60) % 60;
-      if (latest[slot] == s && s > now - 60 && s <= now) expect += k;
+      if (latest[slot] == s && s > now - 60 && s <= now) {
+        expect += k;
+        live[s] += k;
+      }
     }
     ASSERT_EQ(w.sum(now), expect) << "step " << step;
+    // Reset times: when the oldest buckets holding `need` leave the window.
+    const int64_t now_ms = now * 1000 + next(1000);
+    for (int64_t need : {int64_t{1}, expect / 2 + 1, expect + 1}) {
+      int64_t want = 60'000, freed = 0;
+      for (auto [s, k] : live) {
+        freed += k;
+        if (freed >= need) {
+          want = std::max<int64_t>(1, (s + 60) * 1000 - now_ms);
+          break;
+        }
+      }
+      ASSERT_EQ(w.msUntilFreed(need, now_ms), want) << "step " << step << " need " << need;
+    }
   }
 }
 
