@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "store/migrations.h"
 #include "store/row_codec.h"
@@ -126,10 +127,18 @@ class WriteTxn {
 const std::string kSelectById =
     "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE id = ?1";
 
+}  // namespace
+
+struct StmtCache {
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> by_sql;
+};
+
+namespace {
+
 // SqlRunner on the open connection: $N placeholders become ?.
 class SqliteRunner final : public SqlRunner {
  public:
-  explicit SqliteRunner(sqlite3* db) : db_(db) {}
+  SqliteRunner(sqlite3* db, StmtCache& stmts) : db_(db), stmts_(stmts) {}
   Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) override {
     // "$7" -> "?": anonymous parameters number themselves in order (the contract: each
     // placeholder once, in order). Numbered ones (?7) make SQLite search a list on every bind,
@@ -196,15 +205,35 @@ class SqliteRunner final : public SqlRunner {
       }
       return sql;
     };
-    std::optional<Stmt> bulk, single;
+    // Prepared once per connection and kept: the 64-row statement takes as long to prepare as
+    // a few hundred rows take to insert.
+    Stmt* bulk = nullptr;
+    Stmt* single = nullptr;
+    // Kept statements hold no pointer into the caller's rows.
+    auto release = [&] {
+      for (Stmt* st : {bulk, single}) {
+        if (st != nullptr) st->reset();
+      }
+    };
     std::vector<SqlCell> cells(ncol);
     int64_t inserted = 0;
     for (size_t at = 0; at < b.rows;) {
       const size_t n = b.rows - at >= kRows ? kRows : 1;
-      std::optional<Stmt>& st = n == kRows ? bulk : single;
-      if (!st) {
-        st.emplace(db_, statement(n));
-        if (!st->prepared()) return dbError(db_, "statement");
+      Stmt*& st = n == kRows ? bulk : single;
+      if (st == nullptr) {
+        std::string sql = statement(n);
+        auto& cached = stmts_.by_sql[sql];
+        if (!cached) {
+          auto fresh = std::make_unique<Stmt>(db_, sql);
+          if (!fresh->prepared()) {
+            Status err = dbError(db_, "statement");
+            stmts_.by_sql.erase(sql);
+            release();
+            return err;
+          }
+          cached = std::move(fresh);
+        }
+        st = cached.get();
       }
       for (size_t r = 0; r < n; ++r) {
         b.fill(at + r, cells);
@@ -218,25 +247,33 @@ class SqliteRunner final : public SqlRunner {
         }
       }
       const int rc = st->step();
+      if (rc != SQLITE_DONE) {
+        Status err = dbError(db_, "statement");
+        release();
+        return err;
+      }
       st->resetOnly();
-      if (rc != SQLITE_DONE) return dbError(db_, "statement");
       inserted += sqlite3_changes(db_);
       at += n;
     }
+    release();
     return inserted;
   }
 
  private:
   sqlite3* db_;
+  StmtCache& stmts_;
 };
 
 }  // namespace
+
+SqliteKeyStore::SqliteKeyStore(sqlite3* db) : db_(db), stmts_(std::make_unique<StmtCache>()) {}
 
 Status SqliteKeyStore::transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) {
   std::lock_guard lock(mu_);
   WriteTxn txn(db_);
   if (auto s = txn.begin(); !s) return s;
-  SqliteRunner runner(db_);
+  SqliteRunner runner(db_, *stmts_);
   if (auto s = body(runner); !s) return s;
   if (bump_counter) {
     if (auto s = bumpCounter(); !s) return s;
@@ -279,6 +316,7 @@ Result<std::unique_ptr<KeyStore>> SqliteKeyStore::open(const std::string& path) 
 }
 
 SqliteKeyStore::~SqliteKeyStore() {
+  stmts_.reset();  // finalized before the connection closes
   sqlite3_close(db_);
 }
 
