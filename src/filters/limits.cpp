@@ -26,12 +26,19 @@ int64_t nowMs() {
       .count();
 }
 
+// Decimal text of n, without the temporaries of std::to_string's callers' concatenations.
+std::string intText(int64_t n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  return std::string(buf, end);
+}
+
 // "250ms", "12s", "1m30s": the duration style of OpenAI's x-ratelimit-reset-* headers.
 std::string resetText(int64_t ms) {
-  if (ms < 1000) return std::to_string(std::max<int64_t>(ms, 0)) + "ms";
+  if (ms < 1000) return intText(std::max<int64_t>(ms, 0)).append("ms");
   const int64_t s = (ms + 999) / 1000;
-  if (s < 60) return std::to_string(s) + "s";
-  return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+  if (s < 60) return intText(s).append("s");
+  return intText(s / 60).append("m").append(intText(s % 60)).append("s");
 }
 
 std::string usdText(int64_t nano) {
@@ -43,6 +50,9 @@ std::string usdText(int64_t nano) {
 // The output tokens a request may produce: its max_tokens (any of the APIs' names) or the
 // configured default.
 int64_t maxOutputTokens(std::string_view body, int64_t fallback) {
+  // Keys are matched as written (escapes not decoded), so a body without "max_" has none of them:
+  // skip the walk.
+  if (body.find("max_") == std::string_view::npos) return fallback;
   int64_t found = -1;
   forEachMember(body, [&](const RawMember& m) {
     if (m.key == "max_tokens" || m.key == "max_completion_tokens" || m.key == "max_output_tokens") {
@@ -262,13 +272,13 @@ class LimitsFilter final : public Filter {
 
   static void addLimitHeaders(Exchange& ex, const LimitView& v) {
     if (v.limit_requests >= 0) {
-      ex.res.addHeader("x-ratelimit-limit-requests", std::to_string(v.limit_requests));
-      ex.res.addHeader("x-ratelimit-remaining-requests", std::to_string(v.remaining_requests));
+      ex.res.addHeader("x-ratelimit-limit-requests", intText(v.limit_requests));
+      ex.res.addHeader("x-ratelimit-remaining-requests", intText(v.remaining_requests));
       ex.res.addHeader("x-ratelimit-reset-requests", resetText(v.reset_requests_ms));
     }
     if (v.limit_tokens >= 0) {
-      ex.res.addHeader("x-ratelimit-limit-tokens", std::to_string(v.limit_tokens));
-      ex.res.addHeader("x-ratelimit-remaining-tokens", std::to_string(v.remaining_tokens));
+      ex.res.addHeader("x-ratelimit-limit-tokens", intText(v.limit_tokens));
+      ex.res.addHeader("x-ratelimit-remaining-tokens", intText(v.remaining_tokens));
       ex.res.addHeader("x-ratelimit-reset-tokens", resetText(v.reset_tokens_ms));
     }
   }

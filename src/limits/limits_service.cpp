@@ -1,6 +1,7 @@
 #include "limits/limits_service.h"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -28,6 +29,12 @@ struct Buffer {
 struct WorkerSeen {
   std::unordered_set<std::string> unpriced;  // models this worker already reported
   uint64_t next_id = 0;
+  // The last model this worker priced: a request asks twice (admission, settlement), and
+  // consecutive requests mostly name the same model.
+  std::string last_provider, last_model;
+  const ModelPrice* last_price = nullptr;
+  bool has_last = false;
+  std::string id_prefix;  // replica + "-" + worker + "-"
 };
 
 }  // namespace
@@ -165,7 +172,18 @@ const ModelPrice* LimitsService::price(std::string_view provider, std::string_vi
                                        unsigned worker) {
   Impl& s = *impl_;
   if (model.empty()) return nullptr;  // /proxy calls that name no model: nothing to price
+  if (worker < s.seen.size()) {
+    WorkerSeen& w = s.seen[worker];
+    if (w.has_last && w.last_model == model && w.last_provider == provider) return w.last_price;
+  }
   const ModelPrice* p = s.prices.find(provider, model);
+  if (worker < s.seen.size()) {
+    WorkerSeen& w = s.seen[worker];
+    w.last_provider.assign(provider);
+    w.last_model.assign(model);
+    w.last_price = p;
+    w.has_last = true;
+  }
   if (p != nullptr || worker >= s.seen.size()) return p;
   std::string name = std::string(provider) + "/" + std::string(model);
   auto& local = s.seen[worker].unpriced;
@@ -200,7 +218,14 @@ void LimitsService::record(SpendRecord r, unsigned worker) {
 std::string LimitsService::newId(unsigned worker) {
   Impl& s = *impl_;
   if (worker >= s.seen.size()) worker = 0;
-  return s.replica + "-" + std::to_string(worker) + "-" + std::to_string(++s.seen[worker].next_id);
+  WorkerSeen& w = s.seen[worker];
+  if (w.id_prefix.empty()) w.id_prefix = s.replica + "-" + std::to_string(worker) + "-";
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++w.next_id);
+  std::string id;
+  id.reserve(w.id_prefix.size() + static_cast<size_t>(end - digits));
+  id.append(w.id_prefix).append(digits, end);
+  return id;
 }
 
 }  // namespace igw

@@ -19,7 +19,7 @@ void mergeView(LimitView& into, const LimitView& v) {
   }
 }
 
-int64_t SlidingWindow::sum(int64_t now_sec) const {
+int64_t SlidingWindow::scan(int64_t now_sec) const {
   int64_t total = 0;
   for (size_t i = 0; i < sec_.size(); ++i) {
     if (count_[i] != 0 && sec_[i] > now_sec - kSeconds && sec_[i] <= now_sec) total += count_[i];
@@ -27,32 +27,61 @@ int64_t SlidingWindow::sum(int64_t now_sec) const {
   return total;
 }
 
+void SlidingWindow::advance(int64_t now_sec) {
+  if (now_sec <= through_) return;
+  if (through_ == INT64_MIN || now_sec - through_ >= kSeconds) {
+    total_ = scan(now_sec);
+  } else {
+    // The seconds (through_ - 60, now_sec - 60] leave the window.
+    for (int64_t s = through_ - kSeconds + 1; s <= now_sec - kSeconds; ++s) {
+      const size_t i = slot(s);
+      if (sec_[i] == s) total_ -= count_[i];
+    }
+  }
+  through_ = now_sec;
+}
+
+int64_t SlidingWindow::sum(int64_t now_sec) {
+  if (now_sec < through_) return scan(now_sec);  // the clock went back: count the slow way
+  advance(now_sec);
+  return total_;
+}
+
 void SlidingWindow::add(int64_t sec, int64_t n, int64_t now_sec) {
   if (sec <= now_sec - kSeconds) return;  // already out of the window
-  const size_t i = static_cast<size_t>(((sec % kSeconds) + kSeconds) % kSeconds);
+  advance(now_sec);
+  const auto tracked = [this](int64_t s) { return s > through_ - kSeconds && s <= through_; };
+  const size_t i = slot(sec);
   if (sec_[i] != sec) {
+    if (tracked(sec_[i])) total_ -= count_[i];
     sec_[i] = sec;
     count_[i] = 0;
   }
+  if (n > 0 && sec < first_live_) first_live_ = sec;
+  const int64_t before = count_[i];
   count_[i] = std::max<int64_t>(0, count_[i] + n);
+  if (tracked(sec)) total_ += count_[i] - before;
 }
 
 int64_t SlidingWindow::msUntilFreed(int64_t need, int64_t now_ms) const {
   if (need <= 0) return 0;
   const int64_t now_sec = now_ms / 1000;
-  // Buckets leave the window oldest first: bucket s leaves at (s + 60) seconds.
-  std::array<std::pair<int64_t, int64_t>, kSeconds> live{};
-  size_t n = 0;
-  for (size_t i = 0; i < sec_.size(); ++i) {
-    if (count_[i] != 0 && sec_[i] > now_sec - kSeconds && sec_[i] <= now_sec) {
-      live[n++] = {sec_[i], count_[i]};
-    }
-  }
-  std::sort(live.begin(), live.begin() + static_cast<long>(n));
+  // Buckets leave the window oldest first: bucket s leaves at (s + 60) seconds. Walk the seconds
+  // in order, oldest first.
   int64_t freed = 0;
-  for (size_t i = 0; i < n; ++i) {
-    freed += live[i].second;
-    if (freed >= need) return std::max<int64_t>(1, (live[i].first + kSeconds) * 1000 - now_ms);
+  // The hint holds for windows that start no earlier than the one it was found in: not when the
+  // clock went back.
+  const bool hint = now_sec >= through_;
+  int64_t s = now_sec - kSeconds + 1;
+  if (hint) s = std::max(s, first_live_);
+  size_t i = slot(s);
+  for (; s <= now_sec; ++s) {
+    if (sec_[i] == s && count_[i] != 0) {
+      if (freed == 0 && hint) first_live_ = s;
+      freed += count_[i];
+      if (freed >= need) return std::max<int64_t>(1, (s + kSeconds) * 1000 - now_ms);
+    }
+    if (++i == static_cast<size_t>(kSeconds)) i = 0;
   }
   return kSeconds * 1000;
 }
@@ -61,12 +90,21 @@ void LocalCounters::seedBudget(int64_t period_start, int64_t spent_nano) {
   std::lock_guard lock(mu_);
   if (period_start_ == period_start) return;  // already counting this period
   period_start_ = period_start;
+  period_end_ = -1;
   spent_nano_ = spent_nano;
 }
 
 void LocalCounters::rollPeriod(const LimitSpec& l, int64_t now_sec) {
   if (!l.budget) return;
+  if (period_end_ >= 0 && period_kind_ == l.budget->period && now_sec >= period_start_ &&
+      now_sec < period_end_) {
+    return;  // still the period computed last time
+  }
   const int64_t start = periodStart(l.budget->period, now_sec);
+  if (start == period_start_ || start > period_start_) {
+    period_kind_ = l.budget->period;
+    period_end_ = periodEnd(l.budget->period, now_sec);
+  }
   if (start != period_start_) {
     // A new period (or a first use that was not seeded): spend restarts; reservations of
     // requests still running stay held.

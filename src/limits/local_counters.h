@@ -15,15 +15,30 @@ namespace igw {
 class SlidingWindow {
  public:
   static constexpr int64_t kSeconds = 60;
-  // Sum of the buckets within (now - 60 s, now].
-  int64_t sum(int64_t now_sec) const;
+  // Sum of the buckets within (now - 60 s, now]. Keeps a running total, so a call costs the
+  // seconds that left the window since the last one, not a scan of all 60 buckets.
+  int64_t sum(int64_t now_sec);
   void add(int64_t sec, int64_t n, int64_t now_sec);
   // Milliseconds until the window has dropped at least `need` of its count (0: nothing to wait).
   int64_t msUntilFreed(int64_t need, int64_t now_ms) const;
 
  private:
+  static size_t slot(int64_t sec) {
+    return static_cast<size_t>(((sec % kSeconds) + kSeconds) % kSeconds);
+  }
+  int64_t scan(int64_t now_sec) const;
+  // Moves the running total forward to `now_sec` (no-op when the clock did not advance).
+  void advance(int64_t now_sec);
+
   std::array<int64_t, kSeconds> sec_{};  // which second each bucket holds
   std::array<int64_t, kSeconds> count_{};
+  // total_ = the sum of the buckets within (through_ - 60 s, through_]; every bucket's second is
+  // at most through_.
+  int64_t through_ = INT64_MIN;
+  int64_t total_ = 0;
+  // No bucket from (through_ - 60 s) up to this second holds a count: msUntilFreed starts its
+  // walk here. Found by that walk, lowered by add().
+  mutable int64_t first_live_ = INT64_MIN;
 };
 
 class LocalCounters {
@@ -56,6 +71,10 @@ class LocalCounters {
   SlidingWindow requests_, tokens_;
   int64_t in_flight_ = 0;
   int64_t period_start_ = -1;  // of the budget; -1: not seeded
+  // The period [period_start_, period_end_) of kind period_kind_ that rollPeriod last computed;
+  // period_end_ = -1: not computed (seeded, or never rolled).
+  int64_t period_end_ = -1;
+  BudgetPeriod period_kind_ = BudgetPeriod::kMonth;
   int64_t spent_nano_ = 0;     // settled this period
   int64_t reserved_nano_ = 0;  // admitted, not yet settled
 };

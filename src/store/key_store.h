@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -45,10 +46,30 @@ struct SqlResult {
   std::vector<SqlRow> rows;
   int64_t changed = 0;  // rows inserted, updated or deleted
 };
+// A typed value for bulk inserts: an integer, or text when `is_text`.
+struct SqlCell {
+  bool is_text = false;
+  int64_t integer = 0;
+  std::string_view text;
+};
+// Many rows into one table (the spend log), each backend its fastest way: SQLite steps
+// prepared statements with typed values; the default (PostgreSQL) sends 64 rows per
+// statement. Rows whose `conflict_column` value is already stored are skipped.
+struct BulkInsert {
+  std::string_view table;
+  std::span<const std::string_view> columns;
+  std::string_view conflict_column;
+  size_t rows = 0;
+  // Writes row `row`'s values, one per column, into `out` (columns.size() cells). Text views must
+  // stay valid until insertMany returns.
+  std::function<void(size_t row, std::span<SqlCell> out)> fill;
+};
 class SqlRunner {
  public:
   virtual ~SqlRunner() = default;
   virtual Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) = 0;
+  // Returns the rows inserted.
+  virtual Result<int64_t> insertMany(const BulkInsert& b);
 };
 
 class KeyStore {

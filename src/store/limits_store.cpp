@@ -170,38 +170,49 @@ Result<bool> LimitsStore::deleteTeam(std::string_view id) {
 
 Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
   if (records.empty()) return Status::ok();
-  // Many rows per statement: one statement to prepare per 64 rows instead of per row.
-  constexpr size_t kRowsPerStatement = 64;
-  constexpr size_t kColumns = 15;
+  static constexpr std::string_view kColumns[] = {"id",
+                                                  "request_id",
+                                                  "ts_ms",
+                                                  "key_id",
+                                                  "team",
+                                                  "caller",
+                                                  "provider",
+                                                  "model",
+                                                  "prompt_tokens",
+                                                  "completion_tokens",
+                                                  "cached_tokens",
+                                                  "reasoning_tokens",
+                                                  "cost_nano",
+                                                  "status",
+                                                  "latency_ms"};
+  BulkInsert b;
+  b.table = "spend_log";
+  b.columns = kColumns;
+  b.conflict_column = "id";
+  b.rows = records.size();
+  b.fill = [&records](size_t row, std::span<SqlCell> out) {
+    const SpendRecord& r = records[row];
+    auto text = [](std::string_view v) { return SqlCell{true, 0, v}; };
+    auto num = [](int64_t v) { return SqlCell{false, v, {}}; };
+    out[0] = text(r.id);
+    out[1] = text(r.request_id);
+    out[2] = num(r.ts_ms);
+    out[3] = text(r.key_id);
+    out[4] = text(r.team);
+    out[5] = text(r.caller);
+    out[6] = text(r.provider);
+    out[7] = text(r.model);
+    out[8] = num(r.prompt_tokens);
+    out[9] = num(r.completion_tokens);
+    out[10] = num(r.cached_tokens);
+    out[11] = num(r.reasoning_tokens);
+    out[12] = num(r.cost_nano);
+    out[13] = num(r.status);
+    out[14] = num(r.latency_ms);
+  };
   return store_.transact(false, [&](SqlRunner& db) -> Status {
-    for (size_t at = 0; at < records.size(); at += kRowsPerStatement) {
-      const size_t n = std::min(kRowsPerStatement, records.size() - at);
-      std::string sql =
-          "INSERT INTO spend_log (id, request_id, ts_ms, key_id, team, caller, provider, model, "
-          "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano, status, "
-          "latency_ms) VALUES ";
-      std::vector<SqlValue> params;
-      params.reserve(n * kColumns);
-      for (size_t i = 0; i < n; ++i) {
-        const SpendRecord& r = records[at + i];
-        sql += i == 0 ? "(" : ", (";
-        for (size_t c = 0; c < kColumns; ++c) {
-          sql += (c == 0 ? "$" : ", $") + std::to_string(i * kColumns + c + 1);
-        }
-        sql += ")";
-        for (std::string v : {r.id, r.request_id, std::to_string(r.ts_ms), r.key_id, r.team,
-                              r.caller, r.provider, r.model, std::to_string(r.prompt_tokens),
-                              std::to_string(r.completion_tokens), std::to_string(r.cached_tokens),
-                              std::to_string(r.reasoning_tokens), std::to_string(r.cost_nano),
-                              std::to_string(r.status), std::to_string(r.latency_ms)}) {
-          params.emplace_back(std::move(v));
-        }
-      }
-      sql += " ON CONFLICT (id) DO NOTHING";
-      auto res = db.run(sql, params);
-      if (!res) return res.status();
-    }
-    return Status::ok();
+    auto res = db.insertMany(b);
+    return res ? Status::ok() : res.status();
   });
 }
 

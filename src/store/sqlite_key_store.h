@@ -13,6 +13,8 @@ struct sqlite3;
 
 namespace igw {
 
+struct StmtCache;
+
 class SqliteKeyStore final : public KeyStore {
  public:
   // `path`'s directory must exist; the file is created if missing.
@@ -32,13 +34,15 @@ class SqliteKeyStore final : public KeyStore {
   Status transact(bool bump_counter, const std::function<Status(SqlRunner&)>& body) override;
 
  private:
-  explicit SqliteKeyStore(sqlite3* db) : db_(db) {}
+  explicit SqliteKeyStore(sqlite3* db);
   Status migrate();
   Result<std::optional<ApiKeyRecord>> getLocked(std::string_view id);
   Status bumpCounter();
 
   std::mutex mu_;
   sqlite3* db_;
+  // Bulk-insert statements kept prepared between transactions (guarded by mu_).
+  std::unique_ptr<StmtCache> stmts_;
 };
 
 }  // namespace igw

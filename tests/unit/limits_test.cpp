@@ -2,6 +2,10 @@
 // settle requests (limits/local_counters.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <vector>
+
 #include "limits/limit_spec.h"
 #include "limits/local_counters.h"
 
@@ -87,6 +91,82 @@ TEST(LocalCounters, RpmIsExactInASlidingWindow) {
   EXPECT_EQ(d.refused, LimitKind::kRequests);
   EXPECT_EQ(d.retry_after_ms, 50'000);  // the first request leaves the window at t0 + 60 s
   EXPECT_TRUE(LocalCounters::admit(&c, &l, nullptr, nullptr, {}, t0 + 60'000).admitted);
+}
+
+// The window as it was first written: every call scans the 60 buckets and sorts them. The real
+// one keeps a running total and a hint; both must answer alike.
+class PlainWindow {
+ public:
+  int64_t sum(int64_t now_sec) const {
+    int64_t total = 0;
+    for (size_t i = 0; i < 60; ++i) {
+      if (count_[i] != 0 && sec_[i] > now_sec - 60 && sec_[i] <= now_sec) total += count_[i];
+    }
+    return total;
+  }
+  void add(int64_t sec, int64_t n, int64_t now_sec) {
+    if (sec <= now_sec - 60) return;
+    const size_t i = static_cast<size_t>(((sec % 60) + 60) % 60);
+    if (sec_[i] != sec) {
+      sec_[i] = sec;
+      count_[i] = 0;
+    }
+    count_[i] = std::max<int64_t>(0, count_[i] + n);
+  }
+  int64_t msUntilFreed(int64_t need, int64_t now_ms) const {
+    if (need <= 0) return 0;
+    const int64_t now_sec = now_ms / 1000;
+    std::vector<std::pair<int64_t, int64_t>> live;
+    for (size_t i = 0; i < 60; ++i) {
+      if (count_[i] != 0 && sec_[i] > now_sec - 60 && sec_[i] <= now_sec) {
+        live.emplace_back(sec_[i], count_[i]);
+      }
+    }
+    std::sort(live.begin(), live.end());
+    int64_t freed = 0;
+    for (auto [s, k] : live) {
+      freed += k;
+      if (freed >= need) return std::max<int64_t>(1, (s + 60) * 1000 - now_ms);
+    }
+    return 60'000;
+  }
+
+ private:
+  std::array<int64_t, 60> sec_{}, count_{};
+};
+
+// Adds (some negative, as settlement gives back a reservation) as the clock moves on by small and
+// large steps and now and then goes back.
+TEST(SlidingWindow, AnswersLikeAPlainScan) {
+  SlidingWindow w;
+  PlainWindow plain;
+  uint64_t rng = 12345;
+  auto next = [&rng](uint64_t mod) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int64_t>((rng >> 33) % mod);
+  };
+  int64_t now = 1'000'000;
+  for (int step = 0; step < 20000; ++step) {
+    const int64_t r = next(100);
+    if (r < 60) {
+      now += next(3);
+    } else if (r < 63) {
+      now += 30 + next(100);
+    } else if (r < 66) {
+      now -= next(5);  // the clock goes back a little
+    }
+    const int64_t sec = now - next(70);
+    const int64_t n = next(10) < 2 ? -next(30) : next(10) + 1;
+    w.add(sec, n, now);
+    plain.add(sec, n, now);
+    ASSERT_EQ(w.sum(now), plain.sum(now)) << "step " << step;
+    const int64_t now_ms = now * 1000 + next(1000);
+    const int64_t total = plain.sum(now);
+    for (int64_t need : {int64_t{0}, int64_t{1}, total / 2 + 1, total, total + 1}) {
+      ASSERT_EQ(w.msUntilFreed(need, now_ms), plain.msUntilFreed(need, now_ms))
+          << "step " << step << " need " << need;
+    }
+  }
 }
 
 TEST(LocalCounters, KeyAndTeamAdmitTogetherOrNotAtAll) {
