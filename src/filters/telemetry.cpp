@@ -108,13 +108,17 @@ class TelemetryFilter final : public Filter {
                            {"prompt_tokens", info.usage.prompt},
                            {"completion_tokens", info.usage.completion},
                            {"alias", std::string_view()},
-                           {"attempts", std::string_view()}};
+                           {"attempts", std::string_view()},
+                           {"circuits", std::string_view()}};
       // Token counts only when the provider reported them; the routing alias and what was
       // tried (with each deployment's outcome) only for routed requests.
       const bool routed = ex.route != nullptr;
+      std::string circuits;
       if (routed) {
+        circuits = ex.route->circuits(steadyNowNs());
         fields[12] = {"alias", ex.route->alias().spec.name};
         fields[13] = {"attempts", ex.route->tried()};
+        fields[14] = {"circuits", circuits};
       }
       size_t n = 0;
       for (size_t i = 0; i < std::size(fields); ++i) {
@@ -122,6 +126,7 @@ class TelemetryFilter final : public Filter {
         if (!info.usage.known() && (i == 10 || i == 11)) continue;
         if (!routed && i >= 12) continue;
         if (i == 13 && ex.route->tried().empty()) continue;
+        if (i == 14 && circuits.empty()) continue;
         if (n != i) fields[n] = fields[i];
         ++n;
       }

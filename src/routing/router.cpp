@@ -436,6 +436,19 @@ int64_t RoutePlan::backoffMs(const Deployment& d, int64_t now_ns) const {
   return wait;
 }
 
+std::string RoutePlan::circuits(int64_t now_ns) const {
+  std::string out;
+  for (const Deployment& d : alias_->deployments) {
+    BreakerState st = d.state->state(now_ns);
+    if (st == BreakerState::kClosed) continue;
+    if (!out.empty()) out += ", ";
+    out += d.label;
+    out += '=';
+    out += breakerStateName(st);
+  }
+  return out;
+}
+
 void RoutePlan::noteTried(const Deployment& d, std::string_view what) {
   if (tried_.size() > 2048) return;
   if (!tried_.empty()) tried_ += ", ";

@@ -152,6 +152,10 @@ class RoutePlan {
   const std::string& tried() const { return tried_; }
   void noteTried(const Deployment& d, std::string_view what);
 
+  // "openai/gpt-4o=open, groq/llama=half_open": the alias's deployments whose circuit is not
+  // closed (empty when all are), for the access log.
+  std::string circuits(int64_t now_ns) const;
+
   bool headers_added = false;
 
  private:

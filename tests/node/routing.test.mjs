@@ -363,8 +363,9 @@ ${dep(a, '        priority: 1\n')}${dep(b, '        priority: 2\n')}
     assert.equal(alias.routing.strategy, 'fallback');
     assert.deepEqual(alias.routing.deployments.map((d) => d.state), ['open', 'closed']);
 
-    // Open: straight to b, a is not even tried.
+    // Open: straight to b, a is not even tried; the access log names the open circuit.
     const res = await ask(gw, 'guarded');
+    await gw.waitForLog(new RegExp(`request_id=${res.headers['x-request-id']}.*alias=guarded.*circuits=openai/model-a=open`));
     assert.equal(servedBy(res), 'b');
     assert.equal(res.headers['x-attempted-deployments'], undefined);
     assert.equal(a.count, 3);
