@@ -217,3 +217,24 @@ test('token limits: embeddings reserve no output tokens, so a 1000 tokens-per-mi
   assert.equal(refused.status, 429);
   assert.match(refused.message, /allows 1000 tokens per minute/);
 });
+
+test('a key\'s own models list applies to both routes (403 model_not_allowed_for_key)', async () => {
+  const created = await request(authGw.url, { method: 'POST', path: '/admin/keys', body: { name: 'embed-only', models: ['openai/text-embedding-*'] }, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(created.status, 201, created.text);
+  const sdk = new OpenAI({ baseURL: `${authGw.url}/v1`, apiKey: created.json.key, maxRetries: 0 });
+  const ok = await sdk.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'fine' });
+  assert.equal(ok.data.length, 1);
+  const before = up.requests.length;
+  for (const p of [
+    sdk.completions.create({ model: 'openai/gpt-3.5-turbo-instruct', prompt: 'x' }),
+    sdk.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'x' }),
+  ]) {
+    const err = await p.catch((e) => e);
+    assert.equal(err.status, 403);
+    assert.equal(err.code, 'model_not_allowed_for_key');
+  }
+  assert.equal(up.requests.length, before);
+  // Without a credential: 401, as on every route.
+  const anon = await request(authGw.url, { method: 'POST', path: '/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: 'x' } });
+  assert.equal(anon.status, 401);
+});
