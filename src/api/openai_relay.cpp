@@ -7,14 +7,73 @@
 #include "providers/call.h"
 #include "providers/request.h"
 #include "providers/table.h"
+#include "translate/gemini_embeddings.h"
 
 namespace igw {
+
+namespace {
+
+// Embeddings on Gemini's native API (GOOGLE native, as for chat): batchEmbedContents, translated
+// both ways (translate/gemini_embeddings.h).
+net::awaitable<void> embedWithGemini(Exchange& ex, const ProviderEntry& p) {
+  GeminiEmbeddingsShape shape;
+  auto native = geminiEmbeddingsRequest(ex.req.body, ex.target.upstream_model, shape);
+  if (!native) {
+    co_await ex.fail(native.status());
+    co_return;
+  }
+  std::string().swap(ex.req.body);
+  UpstreamRequest up;
+  up.method = "POST";
+  up.url = ProviderTable::endpoint(p, native->path);
+  up.headers.push_back({"Content-Type", "application/json"});
+  up.headers.push_back({"Accept", "application/json"});
+  addUpstreamHeaders(ex, p, up.headers);
+  up.body = std::move(native->body);
+  ProviderCall call(ex, p);
+  if (Status s = co_await call.start(std::move(up)); !s) {
+    if (!call.clientGone()) co_await ex.fail(call.describe(s));
+    co_return;
+  }
+  auto body = co_await call.readBody(ex.config.client.max_response_bytes);
+  if (call.clientGone()) co_return;
+  if (!body) {
+    co_await ex.fail(call.describe(body.status()));
+    co_return;
+  }
+  Headers h = call.passOnHeaders();
+  if (call.status() >= 400) {
+    ProviderError err = p.adapter->translateError(call.status(), *body);
+    std::string message = "upstream " + std::string(p.spec->id) + " returned " +
+                          std::to_string(call.status()) + ": " + err.message;
+    for (auto& hdr : h) ex.res.addHeader(hdr.name, hdr.value);
+    co_await ex.fail(err.status, message);
+    co_return;
+  }
+  int64_t prompt_tokens = -1;
+  auto out = openAIEmbeddingsFromGemini(*body, shape, prompt_tokens);
+  if (!out) {
+    co_await ex.fail(call.describe(out.status()));
+    co_return;
+  }
+  // Gemini may not say: about four bytes of text per token, for metrics, limits and budgets.
+  ex.info.usage.prompt = prompt_tokens >= 0 ? prompt_tokens : (shape.text_bytes + 3) / 4;
+  ex.info.usage.total = ex.info.usage.prompt;
+  h.push_back({"Content-Type", "application/json"});
+  co_await ex.res.send(call.status(), h, *out);
+}
+
+}  // namespace
 
 net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
   ReturnMemoryAfter trim(ex.req.body.size());  // runs after the request's buffers are gone
   const ProviderEntry& p = *ex.target.provider;
   if (Status s = ProviderTable::checkUsable(p); !s) {
     co_await ex.fail(s);
+    co_return;
+  }
+  if (which == OpenAIEndpoint::kEmbeddings && p.adapter && p.spec->native == WireFormat::kGemini) {
+    co_await embedWithGemini(ex, p);
     co_return;
   }
   const bool stream = ex.target.stream;

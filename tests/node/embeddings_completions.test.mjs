@@ -24,7 +24,8 @@ before(async () => {
     VLLM_API_URL: up.url, GROQ_API_URL: up.url, GROQ_API_KEY: 'gsk-groq',
     DEEPSEEK_API_URL: up.origin, DEEPSEEK_API_KEY: 'sk-deepseek',
     OLLAMA_API_URL: chunkedUp.url,
-    ALLOWED_MODELS: 'text-embedding-3-small,text-embedding-3-large,gpt-3.5-turbo-instruct,deepseek-chat,nomic-embed-text,qwen2.5,llama-3.3-70b,error-429',
+    GOOGLE_API_URL: up.url, GOOGLE_API_KEY: 'goog-key', COHERE_API_URL: up.origin, COHERE_API_KEY: 'co-key',
+    ALLOWED_MODELS: 'text-embedding-3-small,text-embedding-3-large,gpt-3.5-turbo-instruct,deepseek-chat,nomic-embed-text,qwen2.5,llama-3.3-70b,error-429,gemini-embedding-001,embed-v4.0',
     TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
   });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'igw-embed-'));
@@ -237,4 +238,38 @@ test('a key\'s own models list applies to both routes (403 model_not_allowed_for
   // Without a credential: 401, as on every route.
   const anon = await request(authGw.url, { method: 'POST', path: '/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: 'x' } });
   assert.equal(anon.status, 401);
+});
+
+test('Gemini (native API): embeddings go to batchEmbedContents and come back in OpenAI\'s shape', async () => {
+  const res = await client().embeddings.create({ model: 'google/gemini-embedding-001', input: ['a b', 'c'], dimensions: 4, encoding_format: 'float' });
+  assert.equal(res.object, 'list');
+  assert.equal(res.model, 'gemini-embedding-001');
+  assert.deepEqual(res.data.map((d) => [d.object, d.index]), [['embedding', 0], ['embedding', 1]]);
+  assert.deepEqual(res.data.map((d) => d.embedding), [expected(0, 4), expected(1, 4)]);
+  const rec = await up.waitForRequest((r) => r.path === '/v1/models/gemini-embedding-001:batchEmbedContents');
+  assert.equal(rec.headers['x-goog-api-key'], 'goog-key');
+  assert.deepEqual(rec.body, { requests: [
+    { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a b' }] }, outputDimensionality: 4 },
+    { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'c' }] }, outputDimensionality: 4 },
+  ] });
+  // The SDK's default (base64) is packed by the gateway as OpenAI packs it.
+  const b64 = await client().embeddings.create({ model: 'google/gemini-embedding-001', input: 'solo' });
+  assert.deepEqual(b64.data[0].embedding, expected(0));
+  // Gemini takes text: token ids are refused before anything is sent.
+  const before = up.requests.length;
+  const ids = await client().embeddings.create({ model: 'google/gemini-embedding-001', input: [[1, 2, 3]] }).catch((e) => e);
+  assert.equal(ids.status, 400);
+  assert.match(ids.message, /text, not token ids/);
+  assert.equal(up.requests.length, before);
+});
+
+test('Gemini errors come back with Gemini\'s status and message; Cohere embeddings use its Compatibility API', async () => {
+  const res = await request(gw.url, { method: 'POST', path: '/v1/embeddings', body: { model: 'google/error-429', input: 'x' } });
+  const e = assertErrorShape(res, 429);
+  assert.match(e.message, /upstream google returned 429: Fake Gemini error 429/);
+  const co = await client().embeddings.create({ model: 'cohere/embed-v4.0', input: 'hello there', encoding_format: 'float' });
+  assert.deepEqual(co.data[0].embedding, expected(0));
+  const rec = await up.waitForRequest((r) => r.body?.model === 'embed-v4.0');
+  assert.equal(rec.path, '/compatibility/v1/embeddings');
+  assert.equal(rec.headers.authorization, 'Bearer co-key');
 });

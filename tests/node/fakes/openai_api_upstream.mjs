@@ -12,6 +12,7 @@
 // POST .../completions: text COMPLETION_PIECES joined; with "stream": true, one
 //   text_completion chunk per piece, a last one with finish_reason "stop", the usage chunk
 //   (choices: []) when stream_options.include_usage is true, then [DONE].
+// POST .../models/M:batchEmbedContents: Gemini's native embeddings (see below).
 // Models "error-NNN" answer HTTP NNN with an OpenAI error body; options.chunked: JSON answers are
 // sent without Content-Length (Transfer-Encoding: chunked), as some providers do.
 import http from 'node:http';
@@ -64,6 +65,20 @@ export async function startFakeOpenAIApi(options = {}) {
     const m = /^error-(\d{3})$/.exec(model);
     if (m) {
       json(Number(m[1]), { error: { message: `Fake upstream error ${m[1]}`, type: 'invalid_request_error', param: null, code: null } });
+      return;
+    }
+    // Gemini's native batchEmbedContents (ai.google.dev/api/embeddings): {"embeddings":[{"values"}]}
+    // for {"requests":[{"model","content":{"parts":[{"text"}]},"outputDimensionality"}]}; errors in
+    // Google's shape for models/error-NNN.
+    const gm = /\/models\/([^/:]+):batchEmbedContents$/.exec(u.pathname);
+    if (req.method === 'POST' && gm) {
+      const e = /^error-(\d{3})$/.exec(gm[1]);
+      if (e) {
+        json(Number(e[1]), { error: { code: Number(e[1]), message: `Fake Gemini error ${e[1]}`, status: 'RESOURCE_EXHAUSTED' } });
+        return;
+      }
+      const reqs = body?.requests ?? [];
+      json(200, { embeddings: reqs.map((r, i) => ({ values: embeddingOf(i, r.outputDimensionality ?? 8, 'float') })) });
       return;
     }
     if (req.method === 'POST' && u.pathname.endsWith('/embeddings')) {
