@@ -59,7 +59,7 @@ ojson answer(fz::Gen& g, size_t n) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider fdp(data, size);
   fz::Gen g(fdp);
-  igw::GeminiEmbeddingsShape shape;
+  igw::EmbeddingsShape shape;
   const std::string model = g.rare(8) ? g.text() : "gemini-embedding-001";
   auto req = igw::geminiEmbeddingsRequest(g.dump(request(g)), model, shape);
   if (req && (!fz::validJson(req->body) || !req->path.starts_with("/models/") ||

@@ -7,17 +7,21 @@
 #include "providers/call.h"
 #include "providers/request.h"
 #include "providers/table.h"
+#include "translate/cohere_embeddings.h"
 #include "translate/gemini_embeddings.h"
 
 namespace igw {
 
 namespace {
 
-// Embeddings on Gemini's native API (GOOGLE native, as for chat): batchEmbedContents, translated
-// both ways (translate/gemini_embeddings.h).
-net::awaitable<void> embedWithGemini(Exchange& ex, const ProviderEntry& p) {
-  GeminiEmbeddingsShape shape;
-  auto native = geminiEmbeddingsRequest(ex.req.body, ex.target.upstream_model, shape);
+// Embeddings on a provider's native API (Google, Cohere: native as for chat), translated both
+// ways: Gemini's batchEmbedContents (translate/gemini_embeddings.h), Cohere's v2 embed
+// (translate/cohere_embeddings.h).
+net::awaitable<void> embedNative(Exchange& ex, const ProviderEntry& p) {
+  const bool gemini = p.spec->native == WireFormat::kGemini;
+  EmbeddingsShape shape;
+  auto native = gemini ? geminiEmbeddingsRequest(ex.req.body, ex.target.upstream_model, shape)
+                       : cohereEmbeddingsRequest(ex.req.body, ex.target.upstream_model, shape);
   if (!native) {
     co_await ex.fail(native.status());
     co_return;
@@ -51,12 +55,13 @@ net::awaitable<void> embedWithGemini(Exchange& ex, const ProviderEntry& p) {
     co_return;
   }
   int64_t prompt_tokens = -1;
-  auto out = openAIEmbeddingsFromGemini(*body, shape, prompt_tokens);
+  auto out = gemini ? openAIEmbeddingsFromGemini(*body, shape, prompt_tokens)
+                    : openAIEmbeddingsFromCohere(*body, shape, prompt_tokens);
   if (!out) {
     co_await ex.fail(call.describe(out.status()));
     co_return;
   }
-  // Gemini may not say: about four bytes of text per token, for metrics, limits and budgets.
+  // Unreported usage: about four bytes of text per token, for metrics, limits and budgets.
   ex.info.usage.prompt = prompt_tokens >= 0 ? prompt_tokens : (shape.text_bytes + 3) / 4;
   ex.info.usage.total = ex.info.usage.prompt;
   h.push_back({"Content-Type", "application/json"});
@@ -72,8 +77,10 @@ net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
     co_await ex.fail(s);
     co_return;
   }
-  if (which == OpenAIEndpoint::kEmbeddings && p.adapter && p.spec->native == WireFormat::kGemini) {
-    co_await embedWithGemini(ex, p);
+  const bool native_embed =
+      p.spec->native == WireFormat::kGemini || p.spec->native == WireFormat::kCohere;
+  if (which == OpenAIEndpoint::kEmbeddings && p.adapter && native_embed) {
+    co_await embedNative(ex, p);
     co_return;
   }
   const bool stream = ex.target.stream;

@@ -17,9 +17,11 @@ struct Support {
 // One row per catalog provider (tests/unit checks that none is missing). Sources, as of 2026-12:
 //   anthropic   neither (no embeddings API; the OpenAI compatibility layer is chat only)
 //   cloudflare  /v1/embeddings ("OpenAI compatible API endpoints"); no text completions
-//   cohere      /compatibility/v1/embeddings (Compatibility API: chat and embeddings)
+//   cohere      /compatibility/v1/embeddings (Compatibility API: chat and embeddings); on its
+//               native API (the default) v2 embed, translated (api/openai_relay.cpp)
 //   deepseek    no embeddings; FIM completion (beta) at /beta/completions, OpenAI's shape
-//   google      /openai/embeddings (Gemini OpenAI compatibility); no text completions
+//   google      /openai/embeddings (Gemini OpenAI compatibility); on its native API (the
+//               default) batchEmbedContents, translated; no text completions
 //   groq        neither (chat, responses and audio only)
 //   llamacpp    both (llama-server's OpenAI-compatible /v1/embeddings, /v1/completions)
 //   minimax     neither in OpenAI's shape (its embeddings API takes "texts" and "type")

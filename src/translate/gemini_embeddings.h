@@ -14,33 +14,21 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "translate/embeddings.h"
 
 namespace igw {
 
-// What the answer's translation needs from the request.
-struct GeminiEmbeddingsShape {
-  std::string model;       // as the client gets it back (the upstream name)
-  bool base64 = false;     // encoding_format "base64"
-  size_t inputs = 0;       // embeddings expected
-  int64_t text_bytes = 0;  // of all inputs: a token estimate when Gemini reports no usage
-};
-
-struct GeminiEmbeddingsRequest {
-  std::string path;  // "/models/M:batchEmbedContents"
-  std::string body;
-};
-
 // 400 with what to fix for a body Gemini cannot take (not JSON, no or empty input, token ids,
 // a bad dimensions or encoding_format, a model name that is not Gemini's).
-Result<GeminiEmbeddingsRequest> geminiEmbeddingsRequest(std::string_view openai_body,
+Result<NativeEmbeddingsRequest> geminiEmbeddingsRequest(std::string_view openai_body,
                                                         std::string_view model,
-                                                        GeminiEmbeddingsShape& shape);
+                                                        EmbeddingsShape& shape);
 
 // The OpenAI list for a batchEmbedContents answer; `prompt_tokens` is set from usageMetadata
 // when Gemini reports it (-1 otherwise, and the answer then has no "usage"). 502 (kUnavailable)
 // when the answer is not the documented shape or holds another number of embeddings.
 Result<std::string> openAIEmbeddingsFromGemini(std::string_view gemini_body,
-                                               const GeminiEmbeddingsShape& shape,
+                                               const EmbeddingsShape& shape,
                                                int64_t& prompt_tokens);
 
 }  // namespace igw

@@ -263,13 +263,18 @@ test('Gemini (native API): embeddings go to batchEmbedContents and come back in 
   assert.equal(up.requests.length, before);
 });
 
-test('Gemini errors come back with Gemini\'s status and message; Cohere embeddings use its Compatibility API', async () => {
+test('Gemini errors come back with Gemini\'s status and message; Cohere (native) embeddings go to its v2 embed', async () => {
   const res = await request(gw.url, { method: 'POST', path: '/v1/embeddings', body: { model: 'google/error-429', input: 'x' } });
   const e = assertErrorShape(res, 429);
   assert.match(e.message, /upstream google returned 429: Fake Gemini error 429/);
-  const co = await client().embeddings.create({ model: 'cohere/embed-v4.0', input: 'hello there', encoding_format: 'float' });
-  assert.deepEqual(co.data[0].embedding, expected(0));
-  const rec = await up.waitForRequest((r) => r.body?.model === 'embed-v4.0');
-  assert.equal(rec.path, '/compatibility/v1/embeddings');
+  const co = await client().embeddings.create({ model: 'cohere/embed-v4.0', input: ['hello there', 'x'], encoding_format: 'float', dimensions: 3 });
+  assert.deepEqual(co.data.map((d) => d.embedding), [expected(0, 3), expected(1, 3)]);
+  assert.deepEqual(co.usage, { prompt_tokens: 3, total_tokens: 3 }); // meta.billed_units.input_tokens
+  const rec = await up.waitForRequest((r) => r.path === '/v2/embed');
   assert.equal(rec.headers.authorization, 'Bearer co-key');
+  assert.deepEqual(rec.body, { model: 'embed-v4.0', texts: ['hello there', 'x'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 3 });
+  // input_type (Cohere's, required by its v3+ models) can be sent as an extra body field.
+  const q = await client().embeddings.create({ model: 'cohere/embed-v4.0', input: 'query text', input_type: 'search_query' });
+  assert.deepEqual(q.data[0].embedding, expected(0)); // base64 (the SDK's default), decoded
+  assert.equal((await up.waitForRequest((r) => r.path === '/v2/embed' && r.body?.texts?.[0] === 'query text')).body.input_type, 'search_query');
 });

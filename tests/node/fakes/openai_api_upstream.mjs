@@ -12,7 +12,7 @@
 // POST .../completions: text COMPLETION_PIECES joined; with "stream": true, one
 //   text_completion chunk per piece, a last one with finish_reason "stop", the usage chunk
 //   (choices: []) when stream_options.include_usage is true, then [DONE].
-// POST .../models/M:batchEmbedContents: Gemini's native embeddings (see below).
+// POST .../models/M:batchEmbedContents, POST /v2/embed: Gemini's and Cohere's native embeddings.
 // Models "error-NNN" answer HTTP NNN with an OpenAI error body; options.chunked: JSON answers are
 // sent without Content-Length (Transfer-Encoding: chunked), as some providers do.
 import http from 'node:http';
@@ -79,6 +79,17 @@ export async function startFakeOpenAIApi(options = {}) {
       }
       const reqs = body?.requests ?? [];
       json(200, { embeddings: reqs.map((r, i) => ({ values: embeddingOf(i, r.outputDimensionality ?? 8, 'float') })) });
+      return;
+    }
+    // Cohere's v2 embed (docs.cohere.com/reference/embed): embeddings by type, billed units.
+    if (req.method === 'POST' && u.pathname === '/v2/embed') {
+      const texts = body?.texts ?? [];
+      const tokens = texts.reduce((n, t) => n + words(t), 0);
+      json(200, {
+        id: 'embed-fake', texts, response_type: 'embeddings_by_type',
+        embeddings: { float: texts.map((_, i) => embeddingOf(i, body.output_dimension ?? 8, 'float')) },
+        meta: { api_version: { version: '2' }, billed_units: { input_tokens: tokens } },
+      });
       return;
     }
     if (req.method === 'POST' && u.pathname.endsWith('/embeddings')) {
