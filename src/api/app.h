@@ -57,7 +57,9 @@ net::awaitable<void> handleRequest(std::shared_ptr<const App> app, Request& req,
 // Endpoints (api/*.cpp), run by the chain after the request filters.
 net::awaitable<void> handleChat(Exchange& ex);         // POST /v1/chat/completions
 net::awaitable<void> handleMessages(Exchange& ex);     // POST /v1/messages
-net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/{provider}/...
+net::awaitable<void> handleEmbeddings(Exchange& ex);   // POST /v1/embeddings
+net::awaitable<void> handleCompletions(Exchange& ex);  // POST /v1/completions
+net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/, /v1/proxy/{provider}/...
 net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
 net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]
 net::awaitable<void> handleAdmin(Exchange& ex);        // /admin/keys[/{id}[/rotate]]

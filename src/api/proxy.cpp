@@ -1,7 +1,7 @@
-// ANY /proxy/{provider}/{path...}: raw passthrough to the provider's base URL with the
-// provider's credentials; only allow-listed request headers go upstream (never the caller's
-// credentials or hop-by-hop headers). The route filter has found the provider (and the model,
-// when the body names one, so the allow-lists apply); usage is read on the side.
+// ANY /proxy/{provider}/{path...} (and its alias /v1/proxy/...): raw passthrough to the provider's
+// base URL with the provider's credentials; only allow-listed request headers go upstream (never
+// the caller's credentials or hop-by-hop headers). The route filter has found the provider (and the
+// model, when the body names one, so the allow-lists apply); usage is read on the side.
 #include <algorithm>
 
 #include "api/app.h"
@@ -49,7 +49,7 @@ net::awaitable<void> handleProxy(Exchange& ex) {
     co_await ex.fail(s);
     co_return;
   }
-  std::string_view rest = ex.req.path().substr(std::string_view("/proxy/").size());
+  std::string_view rest = proxyRoutePart(ex.req.path());
   size_t slash = rest.find('/');
   std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   auto path = sanitizeProxyPath(tail);

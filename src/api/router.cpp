@@ -25,7 +25,9 @@ net::awaitable<void> notFound(Exchange& ex) {
 
 net::awaitable<void> methodNotAllowed(Exchange& ex) {
   std::string_view path = ex.req.path();
-  const char* use = path == "/v1/chat/completions" || path == "/v1/messages" ? "POST" : "GET";
+  const bool post = path == "/v1/chat/completions" || path == "/v1/messages" ||
+                    path == "/v1/embeddings" || path == "/v1/completions";
+  const char* use = post ? "POST" : "GET";
   co_await ex.fail(405, std::string("use ") + use + " for " + std::string(path),
                    "method_not_allowed");
 }
@@ -47,12 +49,23 @@ Match match(const Request& req) {
     if (m == "POST") return {Endpoint::kMessages, handleMessages, ClientApi::kAnthropic};
     return {Endpoint::kOther, methodNotAllowed};
   }
+  if (path == "/v1/embeddings") {
+    if (m == "POST") return {Endpoint::kEmbeddings, handleEmbeddings};
+    return {Endpoint::kOther, methodNotAllowed};
+  }
+  if (path == "/v1/completions") {
+    if (m == "POST") return {Endpoint::kCompletions, handleCompletions};
+    return {Endpoint::kOther, methodNotAllowed};
+  }
   if (path == "/health") return {Endpoint::kHealth, health};
   if (path == "/v1/models") {
     if (m == "GET") return {Endpoint::kModels, handleModels};
     return {Endpoint::kOther, methodNotAllowed};
   }
-  if (startsWith(path, "/proxy/")) return {Endpoint::kProxy, handleProxy};
+  // /v1/proxy/...: the alias the Go project's TypeScript SDK uses (its base URL ends in /v1).
+  if (startsWith(path, "/proxy/") || startsWith(path, "/v1/proxy/")) {
+    return {Endpoint::kProxy, handleProxy};
+  }
   if (path == "/v1/mcp/tools" || path == "/v1/a2a/agents" || startsWith(path, "/v1/a2a/agents/")) {
     if (m == "GET") return {Endpoint::kToolListing, handleToolListing};
     return {Endpoint::kOther, methodNotAllowed};

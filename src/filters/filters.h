@@ -3,7 +3,8 @@
 //   request_id  request id, trace context               (every route)
 //   telemetry   in-flight gauge, request metrics, access log (onComplete)
 //   auth        the caller's credential -> Identity (AUTH_ENABLED; every route but /health)
-//   route       the body's model -> provider and upstream model (chat, messages, proxy)
+//   route       the body's model -> provider and upstream model (chat, messages, embeddings,
+//               completions, proxy)
 //   model_allowlist  ALLOWED_MODELS / DISALLOWED_MODELS on every route that names a model
 //   key_models  a gateway key's own model patterns (AUTH_ENABLED)
 //   limits      per-key and per-team limits and budgets; the spend log (AUTH_ENABLED)
@@ -33,6 +34,10 @@ std::unique_ptr<Filter> makeKeyModelsFilter(const Config& config);
 std::unique_ptr<Filter> makeLimitsFilter(const Config& config);
 // Null when no tool source is configured.
 std::unique_ptr<Filter> makeToolLoopFilter(const Config& config, const ToolRegistry* tools);
+
+// After the route of /v1/embeddings or /v1/completions is chosen: 400 naming the providers
+// that have the endpoint when the chosen one does not (filters/route_api.cpp).
+Status checkOpenAIEndpoint(Exchange& ex);
 
 // True when `ex` would be offered MCP/A2A tools (sources up, not bypassed by X-MCP-Bypass /
 // X-A2A-Bypass). /v1/messages to Anthropic goes byte for byte only when this is false.

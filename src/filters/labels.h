@@ -13,11 +13,12 @@ inline std::string_view metricPath(std::string_view path) {
     return s.substr(0, p.size()) == p;
   };
   if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages" ||
-      path == "/v1/mcp/tools" || path == "/v1/a2a/agents") {
+      path == "/v1/mcp/tools" || path == "/v1/a2a/agents" || path == "/v1/embeddings" ||
+      path == "/v1/completions") {
     return path;
   }
   if (startsWith(path, "/v1/a2a/agents/")) return "/v1/a2a/agents/{id}";
-  if (startsWith(path, "/proxy/")) return "/proxy";
+  if (startsWith(path, "/proxy/") || startsWith(path, "/v1/proxy/")) return "/proxy";
   return "other";
 }
 

@@ -197,7 +197,9 @@ class LimitsFilter final : public Filter {
     // About four bytes of JSON per token of prompt: generous for English text, so the
     // reservation errs on the high side.
     const int64_t prompt = static_cast<int64_t>(body.size() / 4) + 1;
-    const int64_t output = maxOutputTokens(body, default_max_tokens_);
+    // Embeddings produce no output tokens: nothing to reserve for them.
+    const int64_t output =
+        ex.endpoint == Endpoint::kEmbeddings ? 0 : maxOutputTokens(body, default_max_tokens_);
     est.tokens = prompt + output;
     if (const ModelPrice* p =
             ex.app.limits->price(ex.info.provider, upstreamModel(ex), ex.ctx.worker)) {

@@ -46,7 +46,17 @@ void beginTrace(RequestInfo& info, const Request& req, IdGenerator& ids, double 
   info.traceparent = formatTraceParent(t.trace_id, t.upstream_span_id, t.sampled);
 }
 
-void endTrace(TraceExporter& tracer, const Request& req, const RequestInfo& info, int status) {
+// gen_ai.operation.name of the upstream call (OpenTelemetry GenAI conventions; "proxy" for the
+// raw passthrough and for a request that names no model).
+std::string_view operationName(Endpoint endpoint, const RequestInfo& info) {
+  if (endpoint == Endpoint::kProxy || info.model.empty()) return "proxy";
+  if (endpoint == Endpoint::kEmbeddings) return "embeddings";
+  if (endpoint == Endpoint::kCompletions) return "text_completion";
+  return "chat";
+}
+
+void endTrace(TraceExporter& tracer, const Request& req, Endpoint endpoint, const RequestInfo& info,
+              int status) {
   const auto& t = info.trace;
   if (!t.sampled) return;
   uint64_t end = t.start_unix_nano + static_cast<uint64_t>(info.elapsedMs() * 1e6);
@@ -70,13 +80,14 @@ void endTrace(TraceExporter& tracer, const Request& req, const RequestInfo& info
     client.trace_id = t.trace_id;
     client.span_id = t.upstream_span_id;
     client.parent_span_id = t.span_id;
-    const bool proxy = req.path().rfind("/proxy/", 0) == 0;
-    client.name = proxy || info.model.empty() ? "proxy " + info.provider : "chat " + info.model;
+    const std::string_view operation = operationName(endpoint, info);
+    client.name =
+        std::string(operation) + " " + (operation == "proxy" ? info.provider : info.model);
     client.kind = SpanKind::kClient;
     client.start_unix_nano = t.upstream_start_unix_nano;
     client.end_unix_nano = std::max(t.upstream_end_unix_nano, t.upstream_start_unix_nano);
     client.attributes = {{"gen_ai.provider.name", info.provider},
-                         {"gen_ai.operation.name", proxy || info.model.empty() ? "proxy" : "chat"}};
+                         {"gen_ai.operation.name", std::string(operation)}};
     if (!info.model.empty()) client.attributes.push_back({"gen_ai.request.model", info.model});
     if (info.usage.prompt >= 0)
       client.attributes.push_back({"gen_ai.usage.input_tokens", info.usage.prompt});
@@ -112,7 +123,8 @@ class RequestIdFilter final : public Filter {
   }
 
   void onComplete(Exchange& ex) const override {
-    if (ex.info.trace.enabled) endTrace(*ex.ctx.tracer, ex.req, ex.info, ex.res.status());
+    if (ex.info.trace.enabled)
+      endTrace(*ex.ctx.tracer, ex.req, ex.endpoint, ex.info, ex.res.status());
   }
 
  private:

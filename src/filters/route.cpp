@@ -4,6 +4,7 @@
 // a body a chat route cannot use, with a message saying what to fix.
 #include "api/app.h"
 #include "filters/filters.h"
+#include "http/path.h"
 #include "pipeline/exchange.h"
 #include "providers/routing.h"
 #include "routing/router.h"
@@ -22,6 +23,10 @@ class RouteFilter final : public Filter {
       case Endpoint::kChat:
       case Endpoint::kMessages:
         return routeChat(ex);
+      case Endpoint::kEmbeddings:
+      case Endpoint::kCompletions:
+        if (Status s = routeChat(ex); !s) return s;
+        return checkOpenAIEndpoint(ex);  // route_api.cpp
       case Endpoint::kProxy:
         return routeProxy(ex);
       default:
@@ -74,7 +79,7 @@ class RouteFilter final : public Filter {
   }
 
   static Status routeProxy(Exchange& ex) {
-    std::string_view rest = ex.req.path().substr(std::string_view("/proxy/").size());
+    std::string_view rest = proxyRoutePart(ex.req.path());  // /proxy/ or /v1/proxy/
     std::string_view id = rest.substr(0, rest.find('/'));
     auto spec = lookupProvider(id);
     if (!spec) return spec.status();

@@ -48,4 +48,11 @@ Result<std::string> sanitizeProxyPath(std::string_view tail) {
   return std::string(tail);
 }
 
+std::string_view proxyRoutePart(std::string_view path) {
+  for (std::string_view prefix : {std::string_view("/proxy/"), std::string_view("/v1/proxy/")}) {
+    if (path.substr(0, prefix.size()) == prefix) return path.substr(prefix.size());
+  }
+  return {};
+}
+
 }  // namespace igw

@@ -15,4 +15,8 @@ namespace igw {
 // characters, embedded URLs ("scheme://"), and malformed percent escapes.
 Result<std::string> sanitizeProxyPath(std::string_view tail);
 
+// "{provider}/{path...}" of a proxy route: what follows "/proxy/" or its alias "/v1/proxy/" (the
+// Go project's TypeScript SDK builds proxy URLs under its /v1 base). Empty for any other path.
+std::string_view proxyRoutePart(std::string_view path);
+
 }  // namespace igw

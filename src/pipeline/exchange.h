@@ -40,6 +40,8 @@ enum class ClientApi {
 enum class Endpoint {
   kChat,
   kMessages,
+  kEmbeddings,   // POST /v1/embeddings
+  kCompletions,  // POST /v1/completions (legacy text completions)
   kProxy,
   kModels,
   kToolListing,

@@ -250,6 +250,11 @@ void ProviderCall::observe(UsageFormat format, std::string_view event, std::stri
   }
 }
 
+void ProviderCall::observeWhole(UsageFormat format, std::string_view body) {
+  observe(format, {}, body);
+  ex_.info.first_token.reset();  // not a stream: no time to first token
+}
+
 net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
   Headers h;
   for (const auto& hdr : up_->headers()) {
@@ -275,10 +280,16 @@ net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
   if (!begun) co_return;
   UsageFormat observed = UsageFormat::kNone;
   if (sse && up_->status() < 400) observed = usage;
-  co_await relayRawStream(observed);
+  // A JSON answer without Content-Length (chunked): the bytes go through as they come and a copy
+  // is kept on the side, up to the buffered-answer limit, to read its usage at the end.
+  const std::string* ct = findHeader(up_->headers(), "Content-Type");
+  const bool json = ct != nullptr && startsWithIgnoreCase(*ct, "application/json");
+  UsageFormat whole = UsageFormat::kNone;
+  if (!sse && json && up_->status() < 400) whole = usage;
+  co_await relayRawStream(observed, whole);
 }
 
-net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
+net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage, UsageFormat whole_json) {
   SseParser parser;  // observation only: the client gets the bytes as they came
   bool observing = usage != UsageFormat::kNone;
   bool complete = false;  // the stream's own end ([DONE], message_stop) went through
@@ -289,6 +300,8 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
   };
   Status failure;
   std::string last_bytes;  // the end of what was passed on: is it between two events?
+  bool keeping = whole_json != UsageFormat::kNone;
+  std::string kept;  // the whole JSON answer, for its usage
   {
     Watch watch(*this);
     while (true) {
@@ -299,6 +312,16 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
       }
       if (piece->empty()) break;
       if (observing && !parser.feed(*piece, on_event)) observing = false;
+      if (keeping) {
+        keeping = kept.size() + piece->size() <= ex_.config.client.max_response_bytes;
+        if (keeping) kept.append(*piece);
+        // Before the last byte goes out: that is when limits settle (filters/limits.cpp).
+        if (keeping && up_->finished()) {
+          observeWhole(whole_json, kept);
+          keeping = false;
+        }
+        if (!keeping) std::string().swap(kept);
+      }
       last_bytes.append(piece->substr(piece->size() > 4 ? piece->size() - 4 : 0));
       if (last_bytes.size() > 4) last_bytes.erase(0, last_bytes.size() - 4);
       Status written = co_await ex_.res.writeChunk(*piece, up_->finished());
@@ -312,6 +335,7 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage) {
   }
   if (observing) parser.finish(on_event);
   if (client_gone_) co_return;
+  if (keeping && failure.isOk()) observeWhole(whole_json, kept);
   if (!failure.isOk()) {
     ex_.info.trace.upstream_error = failure.message();
     // A known event stream cut short: the client learns of it the way the provider would say

@@ -70,8 +70,10 @@ class ProviderCall {
 
  private:
   struct Watch;
-  net::awaitable<void> relayRawStream(UsageFormat usage);
+  // `usage`: read from SSE events; `whole_json`: read from the whole body (a JSON answer).
+  net::awaitable<void> relayRawStream(UsageFormat usage, UsageFormat whole_json);
   void observe(UsageFormat format, std::string_view event, std::string_view data);
+  void observeWhole(UsageFormat format, std::string_view body);  // a whole JSON answer
 
   Exchange& ex_;
   const ProviderEntry& provider_;

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "translate/anthropic_openai.h"
 #include "core/json_parse.h"
+#include "translate/anthropic_openai.h"
 
 namespace igw {
 

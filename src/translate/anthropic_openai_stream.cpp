@@ -20,10 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "translate/anthropic_openai.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/json_scan.h"
+#include "translate/anthropic_openai.h"
 
 namespace igw {
 

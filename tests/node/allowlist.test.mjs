@@ -3,7 +3,7 @@ import { test, before, after } from './helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { startGateway } from './helpers/gateway.mjs';
 import { startFakeOpenAI } from './fakes/openai_upstream.mjs';
-import { chat, assertErrorShape } from './helpers/http.mjs';
+import { chat, request, assertErrorShape } from './helpers/http.mjs';
 
 let up, gw;
 before(async () => {
@@ -43,4 +43,15 @@ test('DISALLOWED_MODELS wins over ALLOWED_MODELS', async () => {
   assertErrorShape(await chat(gw.url, { model: 'openai/GPT-4o-Mini', messages }), 403);
   assertErrorShape(await chat(gw.url, { model: 'groq/llama-guard', messages }), 403);
   assert.equal(up.requests.length, before);
+});
+
+test('the allow-lists apply to /proxy and its /v1/proxy alias when the body names a model', async () => {
+  const before = up.requests.length;
+  for (const path of ['/proxy/openai/chat/completions', '/v1/proxy/openai/chat/completions']) {
+    const res = await request(gw.url, { method: 'POST', path, body: { model: 'gpt-4o-mini', messages } });
+    assert.equal(assertErrorShape(res, 403).code, 'model_not_allowed');
+  }
+  assert.equal(up.requests.length, before);
+  const ok = await request(gw.url, { method: 'POST', path: '/v1/proxy/openai/chat/completions', body: { model: 'gpt-4o', messages } });
+  assert.equal(ok.status, 200, ok.text);
 });

@@ -11,15 +11,17 @@ import { startGateway } from './helpers/gateway.mjs';
 import { request, openStream } from './helpers/http.mjs';
 import { loadSpec } from './helpers/openapi.mjs';
 import { startFakeOpenAI, closedPort } from './fakes/openai_upstream.mjs';
+import { startFakeOpenAIApi } from './fakes/openai_api_upstream.mjs';
 import { startMcpFake } from './fakes/mcp_fake.mjs';
 import { startA2aAgent } from './fakes/a2a_agents.mjs';
 
 const spec = loadSpec();
 const ADMIN = 'admin-key-for-the-openapi-test-0123456789';
-let up, mcp, agent, gw, authGw, dataDir;
+let up, apiUp, mcp, agent, gw, authGw, dataDir;
 
 before(async () => {
   up = await startFakeOpenAI({ models: ['gpt-4o', 'gpt-4o-mini'] });
+  apiUp = await startFakeOpenAIApi();
   mcp = await startMcpFake({ tools: 2 });
   agent = await startA2aAgent({ name: 'Spec Agent' });
   const dead = `http://127.0.0.1:${await closedPort()}/v1`;
@@ -29,6 +31,8 @@ before(async () => {
     MCP_ENABLE: 'true', MCP_EXPOSE: 'true', MCP_SERVERS: `fake=${mcp.url}`,
     A2A_ENABLE: 'true', A2A_EXPOSE: 'true', A2A_AGENTS: agent.url,
     TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
+    // embeddings and text completions (fakes/openai_api_upstream.mjs)
+    MISTRAL_API_URL: apiUp.url, MISTRAL_API_KEY: 'sk-mistral', DEEPSEEK_API_URL: apiUp.origin, DEEPSEEK_API_KEY: 'sk-deepseek',
   });
   await gw.waitForLog(/mcp server ready server=fake /);
   await gw.waitForLog(/a2a agent ready name=Spec Agent /);
@@ -39,6 +43,7 @@ after(async () => {
   await gw?.kill();
   await authGw?.kill();
   await up?.close();
+  await apiUp?.close();
   await mcp?.close();
   await agent?.close?.();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -97,6 +102,30 @@ test('POST /v1/chat/completions with stream: every chunk is a ChatCompletionChun
   assert.ok(chunks.some((e) => e.json.usage), 'a usage chunk');
 });
 
+test('POST /v1/embeddings: float and base64 answers, and the errors', async () => {
+  const f = await call(gw.url, 'post', '/v1/embeddings', { body: { model: 'mistral/mistral-embed', input: ['a b', 'c'], encoding_format: 'float' }, status: 200 });
+  assert.equal(f.json.data.length, 2);
+  const b = await call(gw.url, 'post', '/v1/embeddings', { body: { model: 'mistral/mistral-embed', input: 'a', encoding_format: 'base64', dimensions: 4 }, status: 200 });
+  assert.equal(typeof b.json.data[0].embedding, 'string');
+  await call(gw.url, 'post', '/v1/embeddings', { body: { model: 'groq/llama', input: 'a' }, status: 400 });
+  await call(gw.url, 'post', '/v1/embeddings', { body: '{"model":', status: 400 });
+  await call(gw.url, 'post', '/v1/embeddings', { body: { model: 'mistral/error-429', input: 'a' }, status: 429 });
+});
+
+test('POST /v1/completions: a completion, a stream of chunks, and the errors', async () => {
+  const c = await call(gw.url, 'post', '/v1/completions', { body: { model: 'deepseek/deepseek-chat', prompt: 'def f():' }, status: 200 });
+  assert.equal(c.json.object, 'text_completion');
+  const s = await openStream(gw.url, { method: 'POST', path: '/v1/completions', body: { model: 'deepseek/deepseek-chat', prompt: 'x', stream: true } });
+  assert.equal(s.status, 200);
+  spec.assertResponse('post', '/v1/completions', { status: 200, headers: s.headers, text: '' });
+  const events = await s.sse.rest();
+  assert.equal(events.at(-1).data, '[DONE]');
+  events.slice(0, -1).forEach((e, i) => spec.assertSchema('Completion', e.json, `completion chunk ${i}`));
+  assert.ok(events.some((e) => e.json?.usage), 'a usage chunk');
+  await call(gw.url, 'post', '/v1/completions', { body: { model: 'mistral/codestral', prompt: 'x' }, status: 400 });
+  await call(gw.url, 'post', '/v1/completions', { body: { model: 'deepseek/error-500', prompt: 'x' }, status: 500 });
+});
+
 test('POST /v1/messages: a message, a stream of events, and an error envelope', async () => {
   const body = { model: 'openai/gpt-4o', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] };
   const hdrs = { 'anthropic-version': '2023-06-01', 'x-mcp-bypass': 'true', 'x-a2a-bypass': 'true' };
@@ -149,6 +178,9 @@ test('/proxy/{provider}/{path} and /metrics', async () => {
   await call(gw.url, 'get', '/proxy/openai/models', { status: 200 });
   await call(gw.url, 'post', '/proxy/openai/anything', { body: { a: 1 }, status: 200 });
   await call(gw.url, 'get', '/proxy/openai/%2e%2e/secret', { status: 400 });
+  await call(gw.url, 'get', '/v1/proxy/openai/models', { status: 200 });
+  await call(gw.url, 'post', '/v1/proxy/openai/anything', { body: { a: 1 }, status: 200 });
+  await call(gw.url, 'get', '/v1/proxy/openai/%2e%2e/secret', { status: 400 });
   const m = await request(gw.metricsUrl, { path: '/metrics' });
   assert.equal(m.status, 200);
   spec.assertResponse('get', '/metrics', m);

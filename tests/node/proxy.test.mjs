@@ -117,3 +117,43 @@ test('proxy to unknown provider -> 400; provider without key -> 401', async () =
   const e2 = assertErrorShape(await request(gw.url, { path: '/proxy/groq/models' }), 401);
   assert.ok(e2.message.includes('GROQ_API_KEY'), e2.message);
 });
+
+// /v1/proxy/{provider}/...: the alias the Go project's TypeScript SDK builds under its /v1 base.
+// Same handler, so the same header allow-list, credentials and path checks.
+test('/v1/proxy alias: fetch() GET and POST reach the provider like /proxy does', async () => {
+  const id = uniq();
+  const res = await fetch(`${gw.url}/v1/proxy/openai/files/${id}?limit=2`, { headers: { ...callerSecrets, 'openai-beta': 'assistants=v2' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-fake-upstream'), 'yes');
+  assert.equal((await res.json()).path, `/v1/files/${id}`);
+  const rec = await up.waitForRequest((r) => r.path === `/v1/files/${id}`);
+  assert.deepEqual(rec.query, { limit: '2' });
+  assert.equal(rec.headers.authorization, 'Bearer sk-openai');
+  assert.equal(rec.headers['openai-beta'], 'assistants=v2');
+  assert.ok(!JSON.stringify(rec.headers).includes('caller-secret'), 'caller secret leaked upstream');
+
+  const payload = { input: 'embed me', model: 'text-embedding-3-small', id };
+  const post = await fetch(`${gw.url}/v1/proxy/openai/embeddings`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload),
+  });
+  assert.equal(post.status, 200);
+  const prec = await up.waitForRequest((r) => r.path === '/v1/embeddings' && r.body?.id === id);
+  assert.deepEqual(prec.body, payload); // no model rewriting on the proxy routes
+});
+
+test('/v1/proxy alias: SSE streams through, traversal is refused, unknown provider is a 400', async () => {
+  const id = uniq();
+  const s = await openStream(gw.url, { path: `/v1/proxy/openai/events/sse?id=${id}` });
+  assert.equal(s.status, 200);
+  assert.equal((await s.sse.next()).data, SSE_EVENTS[0]);
+  (await up.waitForRequest((r) => r.query.id === id)).release();
+  assert.deepEqual((await s.sse.rest()).map((e) => e.data), SSE_EVENTS.slice(1));
+
+  const before = up.requests.length;
+  for (const path of ['/v1/proxy/openai/../secret', '/v1/proxy/openai/%2e%2e/secret', '/v1/proxy/openai/a%2Fb']) {
+    assert.equal((await request(gw.url, { path })).status, 400, path);
+  }
+  assert.equal(up.requests.length, before, 'a traversal attempt reached the upstream');
+  const e = assertErrorShape(await request(gw.url, { path: '/v1/proxy/nosuchprovider/models' }), 400);
+  assert.ok(e.message.includes('openai'), e.message);
+});

@@ -46,8 +46,8 @@ export function loadSpec() {
     const bare = p.split('?')[0];
     for (const t of Object.keys(spec.paths)) {
       const re = new RegExp('^' + t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, (m, i) =>
-        // the last template segment of /proxy/{provider}/{path} takes the rest of the path
-        (t.endsWith(m) && t.startsWith('/proxy/') ? '.+' : '[^/]+')) + '$');
+        // the last template segment of [/v1]/proxy/{provider}/{path} takes the rest of the path
+        (t.endsWith(m) && t.includes('/proxy/') ? '.+' : '[^/]+')) + '$');
       if (re.test(bare)) return t;
     }
     return null;
