@@ -4,6 +4,7 @@
 #include "api/chat_body.h"
 #include "core/heap_trim.h"
 #include "pipeline/exchange.h"
+#include "providers/attempts.h"
 #include "providers/call.h"
 #include "providers/request.h"
 #include "providers/table.h"
@@ -72,35 +73,44 @@ net::awaitable<void> embedNative(Exchange& ex, const ProviderEntry& p) {
 
 net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
   ReturnMemoryAfter trim(ex.req.body.size());  // runs after the request's buffers are gone
-  const ProviderEntry& p = *ex.target.provider;
-  if (Status s = ProviderTable::checkUsable(p); !s) {
-    co_await ex.fail(s);
-    co_return;
+  const ProviderEntry& first = *ex.target.provider;
+  if (!ex.route) {
+    if (Status s = ProviderTable::checkUsable(first); !s) {
+      co_await ex.fail(s);
+      co_return;
+    }
   }
+  // (A routing alias has only OpenAI-shaped deployments here: filters/route_api.cpp.)
   const bool native_embed =
-      p.spec->native == WireFormat::kGemini || p.spec->native == WireFormat::kCohere;
-  if (which == OpenAIEndpoint::kEmbeddings && p.adapter && native_embed) {
-    co_await embedNative(ex, p);
+      first.spec->native == WireFormat::kGemini || first.spec->native == WireFormat::kCohere;
+  if (which == OpenAIEndpoint::kEmbeddings && first.adapter && native_embed && !ex.route) {
+    co_await embedNative(ex, first);
     co_return;
   }
   const bool stream = ex.target.stream;
-  UpstreamRequest up;
-  up.method = "POST";
-  up.url = ProviderTable::endpoint(p, providerPath(p.spec->id, which));
-  up.stream = stream;
-  up.headers.push_back({"Content-Type", "application/json"});
-  up.headers.push_back({"Accept", stream ? "text/event-stream" : "application/json"});
-  addUpstreamHeaders(ex, p, up.headers);
-  // Streams ask for usage (stream_options.include_usage) unless the client chose otherwise, so
-  // that token accounting works: the same splice as chat.
-  up.body = rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, stream);
+  BuildAttempt build = [&](const ProviderEntry& p) -> Result<UpstreamRequest> {
+    UpstreamRequest up;
+    up.method = "POST";
+    up.url = ProviderTable::endpoint(p, providerPath(p.spec->id, which));
+    up.stream = stream;
+    up.headers.push_back({"Content-Type", "application/json"});
+    up.headers.push_back({"Accept", stream ? "text/event-stream" : "application/json"});
+    addUpstreamHeaders(ex, p, up.headers);
+    // Streams ask for usage (stream_options.include_usage) unless the client chose otherwise,
+    // so that token accounting works: the same splice as chat.
+    up.body = rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, stream);
+    if (!ex.route) std::string().swap(ex.req.body);  // only a routed request may need it again
+    return up;
+  };
+  std::optional<ProviderCall> call;
+  AttemptScope scope{ex};
+  Status started = co_await startAttempts(ex, call, build);
   std::string().swap(ex.req.body);
-  ProviderCall call(ex, p);
-  if (Status s = co_await call.start(std::move(up)); !s) {
-    if (!call.clientGone()) co_await ex.fail(call.describe(s));
+  if (!started) {
+    if (!ex.client_gone) co_await ex.fail(started);
     co_return;
   }
-  co_await call.relayRaw(UsageFormat::kOpenAI);
+  co_await call->relayRaw(UsageFormat::kOpenAI);
 }
 
 }  // namespace igw

@@ -5,6 +5,7 @@
 #include "filters/filters.h"
 #include "pipeline/exchange.h"
 #include "providers/api_support.h"
+#include "routing/router.h"
 
 namespace igw {
 
@@ -14,6 +15,22 @@ Status checkOpenAIEndpoint(Exchange& ex) {
   if (which == OpenAIEndpoint::kEmbeddings) {
     ex.target.stream = false;  // embeddings have no streamed form
     ex.info.stream = false;
+  }
+  if (ex.route) {  // a routing alias: every deployment must serve it, on OpenAI's shape
+    for (const Deployment& d : ex.route->alias().deployments) {
+      std::string_view id = d.provider->spec->id;
+      const bool native_embed = which == OpenAIEndpoint::kEmbeddings && d.provider->adapter &&
+                                (d.provider->spec->native == WireFormat::kGemini ||
+                                 d.provider->spec->native == WireFormat::kCohere);
+      if (!providerPath(id, which).empty() && !native_embed) continue;
+      ex.refusal_code = "unsupported_endpoint";
+      return invalidArgument(
+          "model alias '" + ex.target.client_model + "' has deployment '" + d.label +
+          "', which cannot serve " + std::string(clientPath(which)) +
+          " through a routing alias; providers that have it: " + providersWith(which) +
+          " (Google and Cohere embeddings only with *_API_FORMAT=openai)");
+    }
+    return Status::ok();
   }
   std::string_view id = ex.target.provider->spec->id;
   if (!providerPath(id, which).empty()) return Status::ok();

@@ -463,6 +463,19 @@ ${dep(a)}
     assert.equal(ant.requests.at(-1).path, '/v1/messages', "Anthropic's own API");
   });
 
+  test('/v1/embeddings through an alias: retried like chat; a deployment without embeddings is a 400', async () => {
+    const before = a.count;
+    a.failNext(1, 503);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    const res = await client.embeddings.create({ model: 'smart', input: 'hi', encoding_format: 'float' });
+    assert.deepEqual(res.data[0].embedding, [0.5, 1]);
+    assert.equal(a.count - before, 2);
+    assert.equal(a.requests.at(-1).path, '/v1/embeddings');
+    assert.equal(a.requests.at(-1).body.model, 'model-a');
+    await assert.rejects(client.embeddings.create({ model: 'claude', input: 'hi' }),
+      (err) => err.status === 400 && /model alias 'claude' has deployment 'anthropic\/claude-up', which cannot serve \/v1\/embeddings/.test(err.message));
+  });
+
   test('/v1/messages through an alias of OpenAI deployments is translated', async () => {
     const client = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
     const msg = await client.messages.create({ model: 'smart', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });

@@ -1,5 +1,6 @@
 // A fault-injecting provider for the routing tests: OpenAI's chat completions API
-// (POST {base}/chat/completions, JSON or SSE as documented) and Anthropic's Messages API
+// (POST {base}/chat/completions, JSON or SSE as documented), its embeddings API
+// (POST {base}/embeddings) and Anthropic's Messages API
 // (POST {base}/messages), each answer naming the deployment (`name`) that served it.
 //
 //   const up = await startFaultyUpstream('a');
@@ -79,6 +80,12 @@ export async function startFaultyUpstream(name) {
       return;
     }
     const model = body.model ?? 'unknown';
+    if (req.url.endsWith('/embeddings')) {  // OpenAI's embeddings API
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', model, usage: { prompt_tokens: 2, total_tokens: 2 },
+        data: [{ object: 'embedding', index: 0, embedding: [0.5, name.length] }] }));
+      return;
+    }
     if (anthropic) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(message(name, model)));
