@@ -46,15 +46,7 @@ net::awaitable<void> passThroughToAnthropic(Exchange& ex) {
     if (!ex.route) std::string().swap(ex.req.body);
     return up;
   };
-  std::optional<ProviderCall> call;
-  AttemptScope scope{ex};
-  Status started = co_await startAttempts(ex, call, build);
-  std::string().swap(ex.req.body);
-  if (!started) {
-    if (!ex.client_gone) co_await ex.fail(started);
-    co_return;
-  }
-  co_await call->relayRaw(UsageFormat::kAnthropic);
+  co_await relayAttempts(ex, build, UsageFormat::kAnthropic);
 }
 
 // Byte for byte only when every provider the request may go to speaks Anthropic's API.

@@ -102,15 +102,7 @@ net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
     if (!ex.route) std::string().swap(ex.req.body);  // only a routed request may need it again
     return up;
   };
-  std::optional<ProviderCall> call;
-  AttemptScope scope{ex};
-  Status started = co_await startAttempts(ex, call, build);
-  std::string().swap(ex.req.body);
-  if (!started) {
-    if (!ex.client_gone) co_await ex.fail(started);
-    co_return;
-  }
-  co_await call->relayRaw(UsageFormat::kOpenAI);
+  co_await relayAttempts(ex, build, UsageFormat::kOpenAI);
 }
 
 }  // namespace igw

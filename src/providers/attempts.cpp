@@ -192,6 +192,18 @@ net::awaitable<Status> startAttempts(Exchange& ex, std::optional<ProviderCall>& 
   co_return last;  // ok: `call` holds the last provider's error answer
 }
 
+net::awaitable<void> relayAttempts(Exchange& ex, const BuildAttempt& build, UsageFormat usage) {
+  std::optional<ProviderCall> call;
+  AttemptScope scope{ex};
+  Status started = co_await startAttempts(ex, call, build);
+  std::string().swap(ex.req.body);
+  if (!started) {
+    if (!ex.client_gone) co_await ex.fail(started);
+    co_return;
+  }
+  co_await call->relayRaw(usage);
+}
+
 void finishAttempt(Exchange& ex) {
   if (!ex.route || ex.route->active() == nullptr) return;
   int64_t latency = 0;

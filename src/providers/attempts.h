@@ -32,6 +32,11 @@ using BuildAttempt = std::function<Result<UpstreamRequest>(const ProviderEntry& 
 net::awaitable<Status> startAttempts(Exchange& ex, std::optional<ProviderCall>& call,
                                      const BuildAttempt& build);
 
+// The byte-for-byte routes' whole provider call: startAttempts, then the answer relayed as the
+// provider sent it (usage read on the side in `usage` format), or the error in the client's
+// API shape. Frees the client's body (ex.req.body) once no attempt can need it.
+net::awaitable<void> relayAttempts(Exchange& ex, const BuildAttempt& build, UsageFormat usage);
+
 // After the answer was delivered (or failed midway): frees the routed deployment's in-flight
 // slot and records its time to first token for least_latency. No-op for other requests.
 void finishAttempt(Exchange& ex);

@@ -68,7 +68,11 @@ export function limitsScenarios(ctx) {
     }, { what: '7 immediate refusals' });
     assert.ok(refused.every((r) => r.status === 429), refused.map((r) => r.status).join());
     assert.match(refused[0].json.error.message, /allows 3 requests in flight/);
-    const held = c.upstream.requests.filter((r) => r.body?.model === 'slow-headers').slice(before);
+    // The admitted ones may still be on their way to the provider when the refusals are back;
+    // 10 requests less 7 refusals leave at most 3, so waiting for 3 is exact.
+    const arrived = () => c.upstream.requests.filter((r) => r.body?.model === 'slow-headers').slice(before);
+    await eventually(() => arrived().length >= 3, { what: 'the 3 admitted requests at the provider' });
+    const held = arrived();
     assert.equal(held.length, 3, 'exactly 3 requests reached the provider');
     for (const h of held) h.release();
     const all = await Promise.all(pending);
