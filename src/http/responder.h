@@ -39,8 +39,9 @@ class Responder {
   // HTTP status of the response begun or sent (0 before that).
   virtual int status() const = 0;
 
-  // A header added to whatever response this request gets (e.g. X-Request-Id).
-  virtual void addHeader(std::string name, std::string value) = 0;
+  // A header added to whatever response this request gets (e.g. X-Request-Id). Copied: the
+  // views need not outlive the call.
+  virtual void addHeader(std::string_view name, std::string_view value) = 0;
 };
 
 }  // namespace igw

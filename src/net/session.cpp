@@ -5,6 +5,7 @@
 #include <atomic>
 #include <exception>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -43,7 +44,7 @@ std::string_view reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status));
 }
 
-void appendHeaders(std::string& out, const Headers& headers) {
+void appendHeaders(std::string& out, std::span<const Header> headers) {
   for (const auto& h : headers) {
     out += h.name;
     out += ": ";
@@ -156,7 +157,7 @@ class Session final : public SessionBase, public Responder {
     status_ = status;
     head_.clear();
     appendHead(head_, status, headers, keep_alive_, http10_);
-    appendHeaders(head_, extra_headers_);
+    appendHeaders(head_, extraHeaders());
     bool no_body = head_only_ || statusHasNoBody(status);
     // A HEAD answer relayed from upstream has an empty body whatever the GET would have had:
     // then no Content-Length rather than a wrong one.
@@ -191,7 +192,7 @@ class Session final : public SessionBase, public Responder {
     }
     head_.clear();
     appendHead(head_, status, headers, keep_alive_, http10_);
-    appendHeaders(head_, extra_headers_);
+    appendHeaders(head_, extraHeaders());
     if (framing_ == Framing::kChunked) head_ += "Transfer-Encoding: chunked\r\n";
     head_ += "\r\n";
     head_pending_ = true;  // written with the first chunk
@@ -276,8 +277,21 @@ class Session final : public SessionBase, public Responder {
 
   bool started() const override { return started_; }
   int status() const override { return status_; }
-  void addHeader(std::string name, std::string value) override {
-    extra_headers_.push_back({std::move(name), std::move(value)});
+  // Into slots kept from earlier requests on this connection: their strings' capacity is reused,
+  // so the usual headers (X-Request-Id, x-ratelimit-*) allocate only on a connection's first
+  // request.
+  void addHeader(std::string_view name, std::string_view value) override {
+    if (extra_count_ < extra_headers_.size()) {
+      Header& h = extra_headers_[extra_count_];
+      h.name.assign(name);
+      h.value.assign(value);
+    } else {
+      extra_headers_.push_back({std::string(name), std::string(value)});
+    }
+    ++extra_count_;
+  }
+  std::span<const Header> extraHeaders() const {
+    return std::span<const Header>(extra_headers_.data(), extra_count_);
   }
 
  private:
@@ -513,7 +527,8 @@ class Session final : public SessionBase, public Responder {
       head_only_ = parser.method() == http::verb::head;
       started_ = responded_ = streaming_ = wrote_ = false;
       status_ = 0;
-      extra_headers_.clear();
+      extra_count_ = 0;
+      if (extra_headers_.size() > kKeepHeaderCount) extra_headers_.clear();
 
       WorkerContext ctx{*worker_.upstream, worker_.ids, worker_.metrics, worker_.tracer.get(),
                         worker_.index};
@@ -578,7 +593,8 @@ class Session final : public SessionBase, public Responder {
   bool wrote_ = false;  // some byte of this request's response went to the socket
   Framing framing_ = Framing::kChunked;
   int status_ = 0;
-  Headers extra_headers_;
+  Headers extra_headers_;  // the first extra_count_ are this request's
+  size_t extra_count_ = 0;
   std::string head_;           // status line and headers of the response (capacity kept)
   bool head_pending_ = false;  // a stream's head_ waits for its first chunk
   Request req_;                // reused from request to request (capacity kept)

@@ -58,8 +58,8 @@ class ObservedResponder final : public Responder {
   void stopWatching() override { inner_.stopWatching(); }
   bool started() const override { return inner_.started(); }
   int status() const override { return inner_.status(); }
-  void addHeader(std::string name, std::string value) override {
-    inner_.addHeader(std::move(name), std::move(value));
+  void addHeader(std::string_view name, std::string_view value) override {
+    inner_.addHeader(name, value);
   }
 
  private:

@@ -296,8 +296,8 @@ class FakeResponder final : public Responder {
   void stopWatching() override { on_gone_ = nullptr; }
   bool started() const override { return status_code != 0; }
   int status() const override { return status_code; }
-  void addHeader(std::string name, std::string value) override {
-    added_.push_back({std::move(name), std::move(value)});
+  void addHeader(std::string_view name, std::string_view value) override {
+    added_.push_back({std::string(name), std::string(value)});
   }
 
  private:
