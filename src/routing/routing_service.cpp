@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,9 @@ struct RoutingService::Watcher {
   asio::signal_set hup{ioc, SIGHUP};
   asio::steady_timer timer{ioc};
   std::thread thread;
-  std::string failed_text;  // the last file that did not load (not reported twice)
+  std::string failed_text;         // the last file that did not load (not reported twice)
+  std::function<void()> arm_hup;   // waits for the next SIGHUP
+  std::function<void()> arm_tick;  // waits for the next file check
 };
 
 RoutingService::RoutingService(const Config& cfg, const Logger& log, unsigned workers)
@@ -86,27 +89,27 @@ Status RoutingService::start() {
   if (Status s = reload(); !s) return s;
   watcher_ = std::make_unique<Watcher>();
   Watcher& w = *watcher_;
-  // SIGHUP: load the file again, whatever it looks like now.
-  auto on_hup = std::make_shared<std::function<void()>>();
-  *on_hup = [this, &w, on_hup] {
-    w.hup.async_wait([this, on_hup](boost::system::error_code ec, int) {
+  // SIGHUP: load the file again, whatever it looks like now. The handlers re-arm through the
+  // Watcher's own functions (the Watcher outlives its io_context's thread), not through
+  // shared_ptrs to themselves, which would never be freed.
+  w.arm_hup = [this, &w] {
+    w.hup.async_wait([this, &w](boost::system::error_code ec, int) {
       if (ec) return;
       log_.info("SIGHUP: loading the routing file again", {{"path", cfg_.routing.config_path}});
       if (Status s = reload(); !s) {
         log_.error("routing file not reloaded, the previous configuration stays in force",
                    {{"error", s.message()}});
       }
-      (*on_hup)();
+      w.arm_hup();
     });
   };
-  (*on_hup)();
+  w.arm_hup();
   // The file watch: a changed file is loaded; a broken one is reported once.
-  auto on_tick = std::make_shared<std::function<void()>>();
   const Millis interval = cfg_.routing.watch_interval;
-  *on_tick = [this, &w, on_tick, interval] {
+  w.arm_tick = [this, &w, interval] {
     if (interval.count() == 0) return;
     w.timer.expires_after(interval);
-    w.timer.async_wait([this, &w, on_tick](boost::system::error_code ec) {
+    w.timer.async_wait([this, &w](boost::system::error_code ec) {
       if (ec) return;
       auto text = readFile();
       bool changed = false;
@@ -124,10 +127,10 @@ Status RoutingService::start() {
           w.failed_text.clear();
         }
       }
-      (*on_tick)();
+      w.arm_tick();
     });
   };
-  (*on_tick)();
+  w.arm_tick();
   w.thread = std::thread([&w] { w.ioc.run(); });
   return Status::ok();
 }
@@ -179,7 +182,8 @@ nlohmann::json describeAliases(const RoutingTable& table, const Config& cfg) {
            {"model", d.spec.model},
            {"state", breakerStateName(d.state->state(now))},
            {"in_flight", d.state->in_flight.load(std::memory_order_relaxed)},
-           {"latency_ms", latency == 0 ? json(nullptr) : json(static_cast<double>(latency) / 1000)}});
+           {"latency_ms",
+            latency == 0 ? json(nullptr) : json(static_cast<double>(latency) / 1000)}});
     }
     out.push_back({{"alias", a->spec.name},
                    {"strategy", strategyName(a->spec.strategy)},
