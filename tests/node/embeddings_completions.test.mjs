@@ -226,11 +226,12 @@ test('a key\'s own models list applies to both routes (403 model_not_allowed_for
   const ok = await sdk.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'fine' });
   assert.equal(ok.data.length, 1);
   const before = up.requests.length;
-  for (const p of [
-    sdk.completions.create({ model: 'openai/gpt-3.5-turbo-instruct', prompt: 'x' }),
-    sdk.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'x' }),
+  // One at a time: a second promise rejecting before it is awaited would be an unhandled rejection.
+  for (const call of [
+    () => sdk.completions.create({ model: 'openai/gpt-3.5-turbo-instruct', prompt: 'x' }),
+    () => sdk.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'x' }),
   ]) {
-    const err = await p.catch((e) => e);
+    const err = await call().catch((e) => e);
     assert.equal(err.status, 403);
     assert.equal(err.code, 'model_not_allowed_for_key');
   }
