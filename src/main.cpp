@@ -9,6 +9,7 @@
 
 #include "a2a/a2a_source.h"
 #include "api/app.h"
+#include "api/model_info.h"
 #include "auth/auth_service.h"
 #include "core/config.h"
 #include "core/json_parse.h"
@@ -137,6 +138,17 @@ int main(int argc, char** argv) {
     std::signal(SIGHUP, SIG_IGN);
   }
 
+  // Context windows, modalities and prices for GET /v1/models?include=.
+  auto model_info = loadModelInfo(*config);
+  if (!model_info) {
+    std::fprintf(stderr, "start-up error: %s\n", model_info.status().message().c_str());
+    if (routing) routing->stop();
+    if (limits) limits->stop();
+    if (auth) auth->stop();
+    tools.stop();
+    return 1;
+  }
+
   // What requests read, as one immutable snapshot: a reload publishes a new one, and a request
   // keeps the one it started with. Each worker reads through its own cache (no shared lock).
   FilterChain chain = buildFilterChain(*config, &tools);
@@ -146,7 +158,7 @@ int main(int argc, char** argv) {
   }
   Snapshot<App> snapshot(std::make_shared<const App>(
       App{config, std::move(table.value()), log, &tools, std::move(chain), std::move(tool_views),
-          auth.get(), limits.get(), metrics.get(), routing.get()}));
+          auth.get(), limits.get(), metrics.get(), routing.get(), std::move(model_info).value()}));
   std::vector<Snapshot<App>::Reader> readers(worker_count, Snapshot<App>::Reader(snapshot));
   ServerHandlers handlers;
   handlers.api = [&snapshot, &readers](Request& req, Responder& res, WorkerContext& ctx) {

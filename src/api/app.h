@@ -30,6 +30,7 @@ struct WorkerToolViews {
 
 class AuthService;
 class LimitsService;
+struct ModelInfo;
 class MetricsRegistry;
 class RoutingService;
 
@@ -44,6 +45,7 @@ struct App {
   LimitsService* limits = nullptr;              // null when AUTH_ENABLED is off; outlives App
   MetricsRegistry* metrics = nullptr;  // null when TELEMETRY_ENABLE is off; outlives App (/ui)
   RoutingService* routing = nullptr;   // null when ROUTING_ENABLED is off; outlives App
+  std::shared_ptr<const ModelInfo> model_info;  // /v1/models?include= (api/model_info.h)
 };
 
 // GET /metrics on the telemetry listener.

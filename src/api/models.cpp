@@ -1,10 +1,14 @@
 // GET /v1/models: every listed provider queried concurrently, ids prefixed "provider/",
 // failures and timeouts of one provider leave it out instead of failing the list.
+// ?include=context_window,pricing,modalities adds those fields to every model (null when
+// unknown) from the metadata and price tables (api/model_info.h).
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "api/model_info.h"
 #include "api/respond.h"
 #include "core/json_parse.h"
+#include "core/safe_text.h"
 #include "net/parallel.h"
 #include "pipeline/exchange.h"
 #include "providers/routing.h"
@@ -89,6 +93,71 @@ net::awaitable<void> fetch(const App& app, WorkerContext& ctx, Listing& out) {
   out.models = normalise(p, parsed, *app.config);
 }
 
+// What ?include= asked for.
+struct Includes {
+  bool context_window = false;
+  bool pricing = false;
+  bool modalities = false;
+  bool any() const { return context_window || pricing || modalities; }
+};
+
+Result<Includes> parseIncludes(std::string_view text) {
+  Includes in;
+  constexpr std::string_view kKnown = "context_window, pricing, modalities";
+  if (text.size() > 256) return invalidArgument("include is too long; use " + std::string(kKnown));
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    if (item == "context_window") {
+      in.context_window = true;
+    } else if (item == "pricing") {
+      in.pricing = true;
+    } else if (item == "modalities") {
+      in.modalities = true;
+    } else {
+      return invalidArgument("unknown include '" + safeText(item, 40, TextStyle::kEscape) +
+                             "'; use any of " + std::string(kKnown) + ", comma-separated");
+    }
+  }
+  return in;
+}
+
+json tokensOrNull(int64_t n) {
+  return n >= 0 ? json(n) : json(nullptr);
+}
+
+// The fields ?include= asked for on one model entry; null for what the tables do not know
+// (and for routing aliases, whose deployments may differ).
+void addIncludes(json& entry, const Includes& in, const ModelInfo* info, std::string_view provider,
+                 std::string_view model) {
+  const bool known = info != nullptr && !provider.empty();
+  const ModelMetadata* meta = known ? info->metadata.find(provider, model) : nullptr;
+  if (in.context_window) {
+    entry["context_window"] = meta ? tokensOrNull(meta->context_window) : json(nullptr);
+    entry["max_output_tokens"] = meta ? tokensOrNull(meta->max_output_tokens) : json(nullptr);
+  }
+  if (in.pricing) {
+    const ModelPrice* price = known ? info->prices.find(provider, model) : nullptr;
+    entry["pricing"] = price ? json{{"input", price->input},
+                                    {"output", price->output},
+                                    {"cached_input", price->cached_input},
+                                    {"reasoning", price->reasoning},
+                                    {"currency", "USD"},
+                                    {"per_tokens", 1000000}}
+                             : json(nullptr);
+  }
+  if (in.modalities) {
+    entry["modalities"] = meta && meta->has_modalities
+                              ? json{{"input", meta->input_modalities},
+                                     {"output", meta->output_modalities}}
+                              : json(nullptr);
+  }
+}
+
 // The routing aliases (ROUTING_ENABLED), with each deployment's circuit state.
 void appendAliases(const App& app, json& data) {
   if (app.routing == nullptr) return;
@@ -113,6 +182,11 @@ net::awaitable<void> listModels(const App& app, Request& req, Responder& res, Wo
                                 RequestInfo& info) {
   std::string only = req.queryParam("provider");
   info.provider = "all";
+  auto includes = parseIncludes(req.queryParam("include"));
+  if (!includes) {
+    co_await respondError(res, includes.status());
+    co_return;
+  }
   std::vector<Listing> listings;
   if (!only.empty()) {
     auto spec = lookupProvider(only);
@@ -141,10 +215,32 @@ net::awaitable<void> listModels(const App& app, Request& req, Responder& res, Wo
 
   json data = json::array();
   if (only.empty()) appendAliases(app, data);
+  const ModelInfo* model_info = app.model_info.get();
   for (auto& l : listings) {
-    for (auto& m : l.models) data.push_back(std::move(m));
+    for (auto& m : l.models) {
+      if (includes->any()) {
+        // The id is "provider/model": the tables are keyed the same way.
+        const std::string id = m["id"].get<std::string>();
+        const size_t slash = id.find('/');
+        addIncludes(m, *includes, model_info, std::string_view(id).substr(0, slash),
+                    std::string_view(id).substr(slash + 1));
+      }
+      data.push_back(std::move(m));
+    }
+  }
+  if (includes->any()) {
+    for (auto& m : data) {
+      if (m.contains("routing")) addIncludes(m, *includes, nullptr, {}, {});
+    }
   }
   json body = {{"object", "list"}, {"data", std::move(data)}};
+  if (includes->any() && model_info != nullptr) {
+    body["sources"] = {
+        {"metadata",
+         {{"source", model_info->metadata.source()}, {"updated", model_info->metadata.updated()}}},
+        {"pricing",
+         {{"source", model_info->prices.source()}, {"updated", model_info->prices.updated()}}}};
+  }
   if (!only.empty()) body["provider"] = std::string(listings.front().provider->spec->id);
   Headers h{Header{"Content-Type", "application/json"}};
   co_await res.send(200, h, body.dump());

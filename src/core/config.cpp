@@ -3,6 +3,7 @@
 #include "core/config_parse.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -389,6 +390,18 @@ const Option
             BOOL_OPTION("LOG_MESSAGE_CONTENT", "false",
                         "Debugging only: log request bodies (message contents) at debug level",
                         log_message_content, nullptr),
+            {"AZURE_API_VERSION", "2024-10-21",
+             "Azure OpenAI api-version sent with every deployment call (the Responses API uses "
+             "Azure's v1 surface, which takes none)",
+             [](Config& c, const std::string& v) {
+               const bool ok = !v.empty() && v.size() <= 64 &&
+                               std::all_of(v.begin(), v.end(), [](unsigned char ch) {
+                                 return std::isalnum(ch) || ch == '-' || ch == '.';
+                               });
+               if (!ok) return bad("must look like 2024-10-21 or 2025-04-01-preview, got '" + v + "'");
+               c.azure_api_version = v;
+               return Status::ok();
+             }},
             UNSIGNED_OPTION("ANTHROPIC_DEFAULT_MAX_TOKENS", "4096",
                             "max_tokens sent to Anthropic's native API when the client gives none",
                             anthropic_default_max_tokens, 1000000, uint64_t),

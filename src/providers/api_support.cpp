@@ -16,6 +16,8 @@ struct Support {
 
 // One row per catalog provider (tests/unit checks that none is missing). Sources, as of 2026-12:
 //   anthropic   neither (no embeddings API; the OpenAI compatibility layer is chat only)
+//   azure       both, on the deployment's URL (/openai/deployments/{model}/embeddings and
+//               /completions?api-version=...: ProviderTable::operationUrl)
 //   cloudflare  /v1/embeddings ("OpenAI compatible API endpoints"); no text completions
 //   cohere      /compatibility/v1/embeddings (Compatibility API: chat and embeddings); on its
 //               native API (the default) v2 embed, translated (api/openai_relay.cpp)
@@ -35,6 +37,7 @@ struct Support {
 //   zai         neither documented on the international API
 constexpr std::array kSupport = {
     Support{"anthropic", "", ""},
+    Support{"azure", "/embeddings", "/completions"},
     Support{"cloudflare", "/v1/embeddings", ""},
     Support{"cohere", "/compatibility/v1/embeddings", ""},
     Support{"deepseek", "", "/beta/completions"},

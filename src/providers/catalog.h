@@ -11,6 +11,7 @@ enum class AuthStyle {
   kBearer,     // Authorization: Bearer KEY
   kXApiKey,    // x-api-key: KEY (+ anthropic-version)
   kGoogleKey,  // native: x-goog-api-key: KEY; OpenAI-compatible endpoint: Bearer
+  kApiKey,     // api-key: KEY (Azure OpenAI)
   kNone,       // no credentials (local servers); a key, if set, is sent as Bearer
 };
 
@@ -28,6 +29,10 @@ struct ProviderSpec {
   std::string_view models_path;  // appended to the base URL
   WireFormat native = WireFormat::kOpenAI;   // its own API, used by default when not kOpenAI
   std::string_view native_models_path = {};  // models endpoint of the native API, if different
+  // Azure OpenAI: the model is a deployment named in the URL
+  // (/openai/deployments/{model}/chat/completions?api-version=...), not in the body alone
+  // (ProviderTable::operationUrl).
+  bool deployment_urls = false;
 };
 
 std::span<const ProviderSpec> providerCatalog();

@@ -47,7 +47,7 @@ Result<UpstreamRequest> buildChatRequest(Exchange& ex, const ProviderEntry& p, C
   up.headers.push_back({"Accept", info.stream ? "text/event-stream" : "application/json"});
 
   if (!p.adapter) {
-    up.url = ProviderTable::endpoint(p, p.spec->chat_path);
+    up.url = ProviderTable::operationUrl(p, p.spec->chat_path, model);
     // Ask for usage on streams so token accounting works even when the client did not.
     up.body = rewriteChatBody(turn.body, info, model, info.stream);
     std::string().swap(turn.body);

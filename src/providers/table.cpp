@@ -24,6 +24,10 @@ Result<ProviderTable> ProviderTable::build(const Config& cfg) {
     e.usable = has_key || !spec.key_required;
     e.listed = has_key || (!spec.key_required && e.setting.url_set);
     e.models_path = spec.models_path;
+    if (spec.deployment_urls) {
+      e.api_version = cfg.azure_api_version;
+      e.models_path += "?api-version=" + e.api_version;
+    }
     if (e.setting.native) {
       switch (spec.native) {
         case WireFormat::kAnthropic: {
@@ -77,6 +81,9 @@ void ProviderTable::addAuth(const ProviderEntry& e, Headers& headers,
         headers.push_back({"Authorization", "Bearer " + key});
       }
       break;
+    case AuthStyle::kApiKey:
+      headers.push_back({"api-key", key});
+      break;
     case AuthStyle::kBearer:
     case AuthStyle::kNone:
       if (!key.empty()) headers.push_back({"Authorization", "Bearer " + key});
@@ -89,6 +96,30 @@ Url ProviderTable::endpoint(const ProviderEntry& e, std::string_view path) {
   u.target += path;
   if (u.target.empty()) u.target = "/";
   return u;
+}
+
+Url ProviderTable::operationUrl(const ProviderEntry& e, std::string_view op,
+                                std::string_view model) {
+  if (!e.spec->deployment_urls) return endpoint(e, op);
+  // Azure's Responses API is only on its v1 surface, the deployment named in the body.
+  if (op == "/responses") return endpoint(e, "/openai/v1/responses");
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string path = "/openai/deployments/";
+  for (unsigned char c : model) {  // a deployment name as one path segment
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      path += static_cast<char>(c);
+    } else {
+      path += '%';
+      path += kHex[c >> 4];
+      path += kHex[c & 15];
+    }
+  }
+  path += op;
+  path += "?api-version=";
+  path += e.api_version;
+  return endpoint(e, path);
 }
 
 }  // namespace igw

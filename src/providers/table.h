@@ -26,7 +26,8 @@ struct ProviderEntry {
   bool listed = false;
   // Set when requests go through the provider's native API (translated by this adapter).
   std::shared_ptr<const ChatAdapter> adapter;
-  std::string_view models_path;
+  std::string models_path;  // may carry a query (Azure's api-version)
+  std::string api_version;  // Azure OpenAI: AZURE_API_VERSION
 };
 
 class ProviderTable {
@@ -43,6 +44,10 @@ class ProviderTable {
   static void addAuth(const ProviderEntry& e, Headers& headers, std::string_view key_override = {});
   // base URL + path (path starts with '/', may carry a query).
   static Url endpoint(const ProviderEntry& e, std::string_view path);
+  // The URL of an OpenAI API operation (`op`: "/chat/completions", "/embeddings", ...) for
+  // `model`: base URL + op, or for Azure OpenAI the deployment's URL
+  // (/openai/deployments/{model}{op}?api-version=...; the Responses API at /openai/v1/responses).
+  static Url operationUrl(const ProviderEntry& e, std::string_view op, std::string_view model);
 
  private:
   std::vector<ProviderEntry> entries_;  // catalog order

@@ -188,7 +188,7 @@ test('model without provider prefix and no ?provider -> 400', async () => {
 test('unknown provider -> 400 listing the valid provider ids', async () => {
   const before = up.requests.length;
   const e = assertErrorShape(await chat(gw.url, { model: 'nosuchprovider/some-model', messages }), 400);
-  for (const id of ['openai', 'anthropic', 'google', 'cohere', 'groq', 'deepseek', 'mistral', 'ollama', 'ollama_cloud', 'llamacpp', 'cloudflare', 'nvidia', 'moonshot', 'minimax', 'zai', 'vllm']) {
+  for (const id of ['openai', 'anthropic', 'azure', 'google', 'cohere', 'groq', 'deepseek', 'mistral', 'ollama', 'ollama_cloud', 'llamacpp', 'cloudflare', 'nvidia', 'moonshot', 'minimax', 'zai', 'vllm']) {
     assert.ok(e.message.includes(id), `message does not list "${id}": ${e.message}`);
   }
   const e2 = assertErrorShape(await chat(gw.url, { model: 'gpt-4o', messages }, { query: '?provider=nosuchprovider' }), 400);

@@ -13,7 +13,7 @@ test('--help lists every variable with its default and exits 0', async () => {
     'CLIENT_RESPONSE_HEADER_TIMEOUT', 'CLIENT_IDLE_CHUNK_TIMEOUT', 'CLIENT_TIMEOUT', 'CLIENT_MAX_IDLE_CONNS_PER_HOST', 'CLIENT_IDLE_CONN_TIMEOUT',
     'ALLOWED_MODELS', 'DISALLOWED_MODELS',
   ];
-  for (const id of ['openai', 'anthropic', 'google', 'cohere', 'groq', 'deepseek', 'mistral', 'ollama', 'ollama_cloud', 'llamacpp', 'cloudflare', 'nvidia', 'moonshot', 'minimax', 'zai', 'vllm']) {
+  for (const id of ['openai', 'anthropic', 'azure', 'google', 'cohere', 'groq', 'deepseek', 'mistral', 'ollama', 'ollama_cloud', 'llamacpp', 'cloudflare', 'nvidia', 'moonshot', 'minimax', 'zai', 'vllm']) {
     vars.push(`${id.toUpperCase()}_API_URL`);
     if (!['ollama', 'llamacpp', 'vllm'].includes(id)) vars.push(`${id.toUpperCase()}_API_KEY`);
   }

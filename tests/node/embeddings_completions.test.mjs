@@ -112,11 +112,11 @@ test('a provider without embeddings gets a 400 naming the providers that have th
     assert.equal(err.status, 400);
     assert.equal(err.code, 'unsupported_endpoint');
     assert.match(err.message, /provider 'groq' has no \/v1\/embeddings/);
-    assert.match(err.message, /cloudflare, cohere, google, llamacpp, mistral, nvidia, ollama, openai, vllm/);
+    assert.match(err.message, /azure, cloudflare, cohere, google, llamacpp, mistral, nvidia, ollama, openai, vllm/);
     return true;
   });
   const e = assertErrorShape(await request(gw.url, { method: 'POST', path: '/v1/completions', body: { model: 'groq/llama-3.3-70b', prompt: 'x' } }), 400);
-  assert.match(e.message, /provider 'groq' has no \/v1\/completions; providers that have it: deepseek, llamacpp, ollama, openai, vllm/);
+  assert.match(e.message, /provider 'groq' has no \/v1\/completions; providers that have it: azure, deepseek, llamacpp, ollama, openai, vllm/);
   assert.equal(up.requests.length, before);
 });
 

@@ -31,9 +31,9 @@ TEST(ApiSupport, PathsUnderTheProviderBaseUrl) {
 
 TEST(ApiSupport, ProvidersWithListsCatalogIdsInOrder) {
   EXPECT_EQ(providersWith(OpenAIEndpoint::kEmbeddings),
-            "cloudflare, cohere, google, llamacpp, mistral, nvidia, ollama, openai, vllm");
+            "azure, cloudflare, cohere, google, llamacpp, mistral, nvidia, ollama, openai, vllm");
   EXPECT_EQ(providersWith(OpenAIEndpoint::kCompletions),
-            "deepseek, llamacpp, ollama, openai, vllm");
+            "azure, deepseek, llamacpp, ollama, openai, vllm");
   EXPECT_EQ(clientPath(OpenAIEndpoint::kEmbeddings), "/v1/embeddings");
   EXPECT_EQ(clientPath(OpenAIEndpoint::kCompletions), "/v1/completions");
 }
