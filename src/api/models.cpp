@@ -151,10 +151,9 @@ void addIncludes(json& entry, const Includes& in, const ModelInfo* info, std::st
                              : json(nullptr);
   }
   if (in.modalities) {
-    entry["modalities"] = meta && meta->has_modalities
-                              ? json{{"input", meta->input_modalities},
-                                     {"output", meta->output_modalities}}
-                              : json(nullptr);
+    entry["modalities"] = meta && meta->has_modalities ? json{{"input", meta->input_modalities},
+                                                              {"output", meta->output_modalities}}
+                                                       : json(nullptr);
   }
 }
 
@@ -164,13 +163,13 @@ void appendAliases(const App& app, json& data) {
   auto table = app.routing->current();
   if (!table) return;
   for (auto& a : describeAliases(*table, *app.config)) {
-    data.push_back({{"id", a["alias"]},
-                    {"object", "model"},
-                    {"created", 0},
-                    {"owned_by", "gateway"},
-                    {"served_by", "routing"},
-                    {"routing",
-                     {{"strategy", a["strategy"]}, {"deployments", std::move(a["deployments"])}}}});
+    data.push_back(
+        {{"id", a["alias"]},
+         {"object", "model"},
+         {"created", 0},
+         {"owned_by", "gateway"},
+         {"served_by", "routing"},
+         {"routing", {{"strategy", a["strategy"]}, {"deployments", std::move(a["deployments"])}}}});
   }
 }
 

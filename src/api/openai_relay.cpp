@@ -91,8 +91,8 @@ net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
   BuildAttempt build = [&](const ProviderEntry& p) -> Result<UpstreamRequest> {
     UpstreamRequest up;
     up.method = "POST";
-    up.url = ProviderTable::operationUrl(p, providerPath(p.spec->id, which),
-                                         ex.target.upstream_model);
+    up.url =
+        ProviderTable::operationUrl(p, providerPath(p.spec->id, which), ex.target.upstream_model);
     up.stream = stream;
     up.headers.push_back({"Content-Type", "application/json"});
     up.headers.push_back({"Accept", stream ? "text/event-stream" : "application/json"});

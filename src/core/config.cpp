@@ -398,7 +398,8 @@ const Option
                                std::all_of(v.begin(), v.end(), [](unsigned char ch) {
                                  return std::isalnum(ch) || ch == '-' || ch == '.';
                                });
-               if (!ok) return bad("must look like 2024-10-21 or 2025-04-01-preview, got '" + v + "'");
+               if (!ok)
+                 return bad("must look like 2024-10-21 or 2025-04-01-preview, got '" + v + "'");
                c.azure_api_version = v;
                return Status::ok();
              }},
@@ -493,8 +494,8 @@ const Option
                         nullptr),
             // A2A: external agents whose skills the gateway offers as tools.
             BOOL_OPTION("A2A_ENABLE", "false",
-                        "Offer the skills of A2A agents as tools and delegate to them", a2a.enable,
-                        "A2A_ENABLED"),
+                        "Offer the skills of A2A agents as tools and delegate to them",
+                        a2a.enable, "A2A_ENABLED"),
             BOOL_OPTION("A2A_EXPOSE", "false", "Serve GET /v1/a2a/agents (403 otherwise)",
                         a2a.expose, nullptr),
             {"A2A_AGENTS",

@@ -185,7 +185,7 @@ struct Config {
   RoutingSettings routing;
   bool log_message_content = false;
   uint64_t log_max_field_length = 1024;  // bytes per log field value; longer ones are cut
-  std::string azure_api_version;  // AZURE_API_VERSION
+  std::string azure_api_version;         // AZURE_API_VERSION
   uint64_t anthropic_default_max_tokens =
       0;  // Anthropic requires max_tokens  // debugging only: put message bodies in debug logs
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id

@@ -152,10 +152,15 @@ const ModelPrice* PriceTable::findIn(const ModelMap& models, std::string_view mo
 }
 
 const ModelPrice* PriceTable::find(std::string_view provider, std::string_view model) const {
-  auto it = providers_.find(provider);
-  if (it == providers_.end()) return nullptr;
   if (startsWithFold(model, "models/")) model.remove_prefix(7);
-  return findIn(it->second, model);
+  if (auto it = providers_.find(provider); it != providers_.end()) {
+    if (const ModelPrice* p = findIn(it->second, model)) return p;
+  }
+  // Azure OpenAI bills its global standard deployments at OpenAI's list prices, and a
+  // deployment usually carries its model's name: "azure/gpt-4o" takes "openai/gpt-4o" unless an
+  // "azure/..." entry (MODEL_PRICES_PATH) says otherwise.
+  if (FoldEq{}(provider, "azure")) return find("openai", model);
+  return nullptr;
 }
 
 int64_t costNanoUsd(const ModelPrice& price, const TokenUsage& usage) {

@@ -54,7 +54,9 @@ class PriceTable {
   // 1. the exact "provider/model";
   // 2. the longest listed model that `model` starts with, followed by '-' (dated snapshots and
   //    versions: "gpt-4o-2024-08-06" takes "gpt-4o"; "gpt-4o-mini-..." takes "gpt-4o-mini");
-  // 3. "provider/*".
+  // 3. "provider/*";
+  // 4. for "azure" (deployments usually carry their model's name, billed at OpenAI's list
+  //    prices), the same steps under "openai".
   // A leading "models/" (Gemini's native naming) is ignored.
   const ModelPrice* find(std::string_view provider, std::string_view model) const;
 

@@ -11,8 +11,16 @@ constexpr std::array kCatalog = {
     ProviderSpec{"anthropic", "Anthropic", "https://api.anthropic.com/v1", AuthStyle::kXApiKey,
                  true, "/chat/completions", "/models", WireFormat::kAnthropic},
     // Azure OpenAI: {RESOURCE} is the resource name; the model is the deployment's name.
-    ProviderSpec{"azure", "Azure OpenAI", "https://{RESOURCE}.openai.azure.com", AuthStyle::kApiKey,
-                 true, "/chat/completions", "/openai/models", WireFormat::kOpenAI, {}, true},
+    ProviderSpec{"azure",
+                 "Azure OpenAI",
+                 "https://{RESOURCE}.openai.azure.com",
+                 AuthStyle::kApiKey,
+                 true,
+                 "/chat/completions",
+                 "/openai/models",
+                 WireFormat::kOpenAI,
+                 {},
+                 true},
     ProviderSpec{"cloudflare", "Cloudflare",
                  "https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai",
                  AuthStyle::kBearer, true, "/v1/chat/completions", "/finetunes/public?limit=1000"},
@@ -49,7 +57,8 @@ constexpr std::array kCatalog = {
 };
 
 constexpr std::string_view kIdList =
-    "anthropic, azure, cloudflare, cohere, deepseek, google, groq, llamacpp, minimax, mistral, moonshot, "
+    "anthropic, azure, cloudflare, cohere, deepseek, google, groq, llamacpp, minimax, mistral, "
+    "moonshot, "
     "nvidia, ollama, ollama_cloud, openai, vllm, zai";
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {

@@ -44,8 +44,8 @@ Status modalityList(const json& v, std::string_view key, const char* side,
   for (const auto& m : v) {
     if (!m.is_string() || m.get_ref<const std::string&>().empty() ||
         m.get_ref<const std::string&>().size() > 32) {
-      return entryError(key, std::string("modalities.") + side + " holds a name that is not a " +
-                                 "short string");
+      return entryError(
+          key, std::string("modalities.") + side + " holds a name that is not a " + "short string");
     }
     out.push_back(m.get<std::string>());
   }
@@ -150,6 +150,8 @@ const ModelMetadata* ModelMetadataTable::find(std::string_view provider,
     if (key[i] != '-') continue;
     if (auto it = models_.find(key.substr(0, i)); it != models_.end()) return &it->second;
   }
+  // An Azure OpenAI deployment usually carries its model's name: OpenAI's figures apply.
+  if (key.compare(0, base, "azure/") == 0) return find("openai", model);
   return nullptr;
 }
 

@@ -36,7 +36,8 @@ class ModelMetadataTable {
   static Result<ModelMetadataTable> parse(std::string_view text);
 
   // `model` of `provider`: exact, else the longest listed model that `model` starts with,
-  // followed by '-' (dated snapshots). Case-insensitive; a leading "models/" is ignored.
+  // followed by '-' (dated snapshots). Case-insensitive; a leading "models/" is ignored. An
+  // "azure" deployment not listed under "azure/" takes the "openai/" entry of its name.
   const ModelMetadata* find(std::string_view provider, std::string_view model) const;
 
   size_t size() const { return models_.size(); }

@@ -29,7 +29,9 @@ TEST(Config, DefaultsMatchTheGoGateway) {
   EXPECT_EQ(cfg->providers.at("openai").url, "https://api.openai.com/v1");
   EXPECT_EQ(cfg->providers.at("anthropic").url, "https://api.anthropic.com/v1");
   EXPECT_EQ(cfg->providers.at("ollama").url, "http://ollama:8080/v1");
-  EXPECT_EQ(cfg->providers.size(), 16u);
+  EXPECT_EQ(cfg->providers.at("azure").url, "https://{RESOURCE}.openai.azure.com");
+  EXPECT_EQ(cfg->azure_api_version, "2024-10-21");
+  EXPECT_EQ(cfg->providers.size(), 17u);  // Azure OpenAI included
 }
 
 TEST(Config, ReadsProviderUrlAndKeyAndTrimsSlash) {

@@ -38,6 +38,19 @@ TEST(ModelMetadata, SnapshotsTakeTheLongestListedNameBeforeADash) {
   EXPECT_EQ(e->max_output_tokens, -1);
 }
 
+TEST(ModelMetadata, AzureDeploymentsNamedAfterTheirModelTakeOpenAIsFigures) {
+  auto t = ModelMetadataTable::builtin().value();
+  ASSERT_NE(t.find("openai", "gpt-4o"), nullptr);
+  EXPECT_EQ(t.find("azure", "gpt-4o"), t.find("openai", "gpt-4o"));
+  EXPECT_EQ(t.find("Azure", "gpt-4o-2024-08-06"), t.find("openai", "gpt-4o"));
+  EXPECT_EQ(t.find("azure", "my-own-deployment"), nullptr);
+  // An "azure/..." entry of its own wins.
+  auto own = ModelMetadataTable::parse(
+      R"({"models":{"azure/gpt-4o":{"context_window":1000},"openai/gpt-4o":{"context_window":2}}})");
+  ASSERT_TRUE(own.isOk()) << own.status().message();
+  EXPECT_EQ(own->find("azure", "gpt-4o")->context_window, 1000);
+}
+
 TEST(ModelMetadata, StrictParserNamesTheEntry) {
   struct Case {
     const char* text;

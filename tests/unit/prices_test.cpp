@@ -77,6 +77,22 @@ TEST(Prices, BuiltinLoadsWithSourceDateAndEveryProvider) {
   EXPECT_EQ(local->output, 0);
 }
 
+TEST(Prices, AzureDeploymentsAreBilledAtOpenAIsListPricesUnlessListed) {
+  PriceTable t = builtin();
+  ASSERT_NE(t.find("openai", "gpt-4o"), nullptr);
+  EXPECT_EQ(t.find("azure", "gpt-4o"), t.find("openai", "gpt-4o"));
+  EXPECT_EQ(t.find("azure", "gpt-4o-mini-2024-07-18"), t.find("openai", "gpt-4o-mini"));
+  EXPECT_EQ(t.find("azure", "prod-chat"), nullptr);  // a deployment named otherwise: no price
+  ASSERT_TRUE(t.overlayText("azure/prod-chat: {input: 1, output: 2}\n"
+                            "azure/gpt-4o: {input: 3, output: 4}\n",
+                            PriceFormat::kYaml)
+                  .isOk());
+  ASSERT_NE(t.find("azure", "prod-chat"), nullptr);
+  EXPECT_DOUBLE_EQ(t.find("azure", "prod-chat")->output, 2.0);
+  EXPECT_DOUBLE_EQ(t.find("azure", "gpt-4o")->input, 3.0);  // its own entry wins
+  EXPECT_DOUBLE_EQ(t.find("openai", "gpt-4o")->input, 2.5);
+}
+
 TEST(Prices, BuiltinFigures) {
   PriceTable t = builtin();
   const ModelPrice* p = t.find("openai", "gpt-4o");
