@@ -3,6 +3,7 @@
 // counted and logged like any other answer. Kept to a handful of comparisons: no regex.
 #include "api/app.h"
 #include "pipeline/exchange.h"
+#include "providers/media_support.h"
 
 namespace igw {
 
@@ -26,7 +27,8 @@ net::awaitable<void> notFound(Exchange& ex) {
 net::awaitable<void> methodNotAllowed(Exchange& ex) {
   std::string_view path = ex.req.path();
   const bool post = path == "/v1/chat/completions" || path == "/v1/messages" ||
-                    path == "/v1/embeddings" || path == "/v1/completions";
+                    path == "/v1/embeddings" || path == "/v1/completions" ||
+                    mediaEndpointOf(path).has_value();
   const char* use = post ? "POST" : "GET";
   co_await ex.fail(405, std::string("use ") + use + " for " + std::string(path),
                    "method_not_allowed");
@@ -56,6 +58,12 @@ Match match(const Request& req) {
   if (path == "/v1/completions") {
     if (m == "POST") return {Endpoint::kCompletions, handleCompletions};
     return {Endpoint::kOther, methodNotAllowed};
+  }
+  if (startsWith(path, "/v1/images/") || startsWith(path, "/v1/audio/")) {
+    if (auto e = mediaEndpointOf(path)) {
+      if (m != "POST") return {Endpoint::kOther, methodNotAllowed};
+      return {isImages(*e) ? Endpoint::kImages : Endpoint::kAudio, handleMedia};
+    }
   }
   if (path == "/health") return {Endpoint::kHealth, health};
   if (path == "/v1/models") {

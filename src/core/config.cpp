@@ -102,6 +102,16 @@ const Option
                c.disallowed_models = splitList(v);
                return Status::ok();
              }},
+            // The Go gateway's ENABLE_IMAGES (default off; 404 when off). Audio has no flag there:
+            // it gets its own, alike (docs/media.md).
+            BOOL_OPTION("ENABLE_IMAGES", "false",
+                        "Serve the Images API: POST /v1/images/generations, /v1/images/edits, "
+                        "/v1/images/variations (404 when off)",
+                        enable_images, "IMAGES_ENABLED"),
+            BOOL_OPTION("ENABLE_AUDIO", "false",
+                        "Serve the Audio API: POST /v1/audio/speech, /v1/audio/transcriptions, "
+                        "/v1/audio/translations (404 when off)",
+                        enable_audio, "AUDIO_ENABLED"),
             {"SERVER_HOST", "127.0.0.1", "Address to listen on (0.0.0.0 for all interfaces)",
              [](Config& c, const std::string& v) {
                if (v.empty()) return bad("must not be empty");

@@ -191,6 +191,8 @@ struct Config {
   std::map<std::string, ProviderSetting, std::less<>> providers;  // every catalog id
   std::vector<std::string> allowed_models;                        // lower-cased
   std::vector<std::string> disallowed_models;                     // lower-cased
+  bool enable_images = false;  // ENABLE_IMAGES: /v1/images/* (docs/media.md)
+  bool enable_audio = false;   // ENABLE_AUDIO: /v1/audio/*
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

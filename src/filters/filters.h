@@ -4,7 +4,7 @@
 //   telemetry   in-flight gauge, request metrics, access log (onComplete)
 //   auth        the caller's credential -> Identity (AUTH_ENABLED; every route but /health)
 //   route       the body's model -> provider and upstream model (chat, messages, embeddings,
-//               completions, proxy)
+//               completions, images, audio, proxy)
 //   model_allowlist  ALLOWED_MODELS / DISALLOWED_MODELS on every route that names a model
 //   key_models  a gateway key's own model patterns (AUTH_ENABLED)
 //   limits      per-key and per-team limits and budgets; the spend log (AUTH_ENABLED)
@@ -38,6 +38,16 @@ std::unique_ptr<Filter> makeToolLoopFilter(const Config& config, const ToolRegis
 // After the route of /v1/embeddings or /v1/completions is chosen: 400 naming the providers
 // that have the endpoint when the chosen one does not (filters/route_api.cpp).
 Status checkOpenAIEndpoint(Exchange& ex);
+
+// The route of /v1/images/* and /v1/audio/* (filters/route_media.cpp): 404 when ENABLE_IMAGES /
+// ENABLE_AUDIO is off; the model from the JSON body or the multipart "model" field, then as
+// chat's (model prefix, ?provider=, routing alias); 400 naming the providers that have the
+// endpoint when the chosen one does not.
+Status routeMedia(Exchange& ex);
+
+// The provider and upstream model for a request whose routing fields are `body`: routing alias,
+// else the model prefix or ?provider= (filters/route.cpp). Sets ex.target, ex.info, ex.body.
+Status routeByBody(Exchange& ex, ChatBodyInfo body);
 
 // True when `ex` would be offered MCP/A2A tools (sources up, not bypassed by X-MCP-Bypass /
 // X-A2A-Bypass). /v1/messages to Anthropic goes byte for byte only when this is false.

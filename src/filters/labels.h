@@ -17,6 +17,11 @@ inline std::string_view metricPath(std::string_view path) {
       path == "/v1/completions") {
     return path;
   }
+  for (std::string_view media :
+       {"/v1/images/generations", "/v1/images/edits", "/v1/images/variations", "/v1/audio/speech",
+        "/v1/audio/transcriptions", "/v1/audio/translations"}) {
+    if (path == media) return media;
+  }
   if (startsWith(path, "/v1/a2a/agents/")) return "/v1/a2a/agents/{id}";
   if (startsWith(path, "/proxy/") || startsWith(path, "/v1/proxy/")) return "/proxy";
   return "other";

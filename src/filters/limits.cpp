@@ -14,6 +14,7 @@
 #include "limits/local_counters.h"
 #include "net/beast.h"
 #include "pipeline/exchange.h"
+#include "providers/media_support.h"
 #include "providers/table.h"
 #include "telemetry/metrics.h"
 
@@ -194,12 +195,19 @@ class LimitsFilter final : public Filter {
         (who.team_limits && (who.team_limits->spec.tpm || who.team_limits->spec.budget));
     if (!tokens) return est;
     const std::string_view body = ex.req.body;
+    // Images and audio (docs/media.md): no max_tokens to read, and an upload's bytes are not
+    // prompt text: a JSON body's text is estimated, a multipart one reserves a token. What
+    // the provider reports is charged at settlement.
+    const bool media = ex.endpoint == Endpoint::kImages || ex.endpoint == Endpoint::kAudio;
+    const auto which = media ? mediaEndpointOf(ex.req.path()) : std::nullopt;
     // About four bytes of JSON per token of prompt: generous for English text, so the
     // reservation errs on the high side.
-    const int64_t prompt = static_cast<int64_t>(body.size() / 4) + 1;
+    const int64_t prompt =
+        which && isMultipart(*which) ? 1 : static_cast<int64_t>(body.size() / 4) + 1;
     // Embeddings produce no output tokens: nothing to reserve for them.
-    const int64_t output =
-        ex.endpoint == Endpoint::kEmbeddings ? 0 : maxOutputTokens(body, default_max_tokens_);
+    const int64_t output = ex.endpoint == Endpoint::kEmbeddings || media
+                               ? 0
+                               : maxOutputTokens(body, default_max_tokens_);
     est.tokens = prompt + output;
     if (const ModelPrice* p =
             ex.app.limits->price(ex.info.provider, upstreamModel(ex), ex.ctx.worker)) {

@@ -52,6 +52,8 @@ std::string_view operationName(Endpoint endpoint, const RequestInfo& info) {
   if (endpoint == Endpoint::kProxy || info.model.empty()) return "proxy";
   if (endpoint == Endpoint::kEmbeddings) return "embeddings";
   if (endpoint == Endpoint::kCompletions) return "text_completion";
+  if (endpoint == Endpoint::kImages) return "images";  // no GenAI convention name yet
+  if (endpoint == Endpoint::kAudio) return "audio";
   return "chat";
 }
 

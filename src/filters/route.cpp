@@ -27,6 +27,9 @@ class RouteFilter final : public Filter {
       case Endpoint::kCompletions:
         if (Status s = routeChat(ex); !s) return s;
         return checkOpenAIEndpoint(ex);  // route_api.cpp
+      case Endpoint::kImages:
+      case Endpoint::kAudio:
+        return routeMedia(ex);  // route_media.cpp
       case Endpoint::kProxy:
         return routeProxy(ex);
       default:
@@ -38,6 +41,12 @@ class RouteFilter final : public Filter {
   static Status routeChat(Exchange& ex) {
     auto body = inspectChatBody(ex.req.body);
     if (!body) return body.status();
+    return routeBody(ex, std::move(body));
+  }
+
+ public:
+  // The routing fields of a body already inspected (a multipart one too: route_media.cpp).
+  static Status routeBody(Exchange& ex, Result<ChatBodyInfo> body) {
     if (routeAlias(ex, *body)) {
       ex.body = std::move(body.value());
       return Status::ok();
@@ -125,6 +134,10 @@ class ModelAllowListFilter final : public Filter {
 };
 
 }  // namespace
+
+Status routeByBody(Exchange& ex, ChatBodyInfo body) {
+  return RouteFilter::routeBody(ex, std::move(body));
+}
 
 std::unique_ptr<Filter> makeRouteFilter(const Config&) {
   return std::make_unique<RouteFilter>();

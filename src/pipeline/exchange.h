@@ -42,6 +42,8 @@ enum class Endpoint {
   kMessages,
   kEmbeddings,   // POST /v1/embeddings
   kCompletions,  // POST /v1/completions (legacy text completions)
+  kImages,       // POST /v1/images/{generations,edits,variations} (ENABLE_IMAGES)
+  kAudio,        // POST /v1/audio/{speech,transcriptions,translations} (ENABLE_AUDIO)
   kProxy,
   kModels,
   kToolListing,

@@ -255,14 +255,14 @@ void ProviderCall::observeWhole(UsageFormat format, std::string_view body) {
   ex_.info.first_token.reset();  // not a stream: no time to first token
 }
 
-net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage) {
+net::awaitable<void> ProviderCall::relayRaw(UsageFormat usage, bool buffer_sized) {
   Headers h;
   for (const auto& hdr : up_->headers()) {
     if (passThroughResponseHeader(hdr.name)) h.push_back(hdr);
   }
   const bool sse = isEventStream();
   const bool sized = findHeader(up_->headers(), "Content-Length") != nullptr;
-  if (sized && !sse) {
+  if (sized && !sse && buffer_sized) {
     auto body = co_await readBody(ex_.config.client.max_response_bytes);
     if (!body) {
       if (!client_gone_) co_await ex_.fail(describe(body.status()));

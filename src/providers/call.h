@@ -62,8 +62,9 @@ class ProviderCall {
 
   // Byte-for-byte to the client: status, the upstream's headers (hop-by-hop and cookies
   // dropped) and body, streamed when it is. Usage (and time to first token on event streams)
-  // is read on the side in `usage` format.
-  net::awaitable<void> relayRaw(UsageFormat usage);
+  // is read on the side in `usage` format. `buffer_sized`: false streams a body the upstream
+  // sized too (audio), instead of reading it whole to send it with its Content-Length.
+  net::awaitable<void> relayRaw(UsageFormat usage, bool buffer_sized = true);
 
   // `s` with "upstream ID: " in front, so users see which provider failed.
   Status describe(const Status& s) const;

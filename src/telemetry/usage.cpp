@@ -72,6 +72,10 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
     if (f.key == "prompt_tokens") out.prompt = nonNegativeInteger(f.value);
     if (f.key == "completion_tokens") out.completion = nonNegativeInteger(f.value);
     if (f.key == "total_tokens") out.total = nonNegativeInteger(f.value);
+    // The Images and Audio APIs' usage (gpt-image-1, gpt-4o-transcribe, speech streams):
+    // {"input_tokens":N,"output_tokens":N,"total_tokens":N}.
+    if (f.key == "input_tokens") out.prompt = nonNegativeInteger(f.value);
+    if (f.key == "output_tokens") out.completion = nonNegativeInteger(f.value);
     // One level deeper for the details: {"prompt_tokens_details":{"cached_tokens":N}},
     // {"completion_tokens_details":{"reasoning_tokens":N}}.
     if (f.key == "prompt_tokens_details") readField(f.value, "cached_tokens", out.cached);

@@ -22,7 +22,8 @@ struct TokenUsage {
   bool known() const { return prompt >= 0 || completion >= 0 || total >= 0; }
 };
 
-// Top-level "usage" of a chat.completion or chat.completion.chunk; false when absent or null.
+// Top-level "usage" of a chat.completion or chat.completion.chunk (prompt_tokens, ...), or of an
+// Images / Audio API answer or event (input_tokens, output_tokens); false when absent or null.
 bool extractUsage(std::string_view json, TokenUsage& out);
 
 // Anthropic Messages usage, gathered from a whole message or from stream events: message_start
