@@ -4,10 +4,13 @@
 #
 #   bench/callgrind.sh [VAR=value ...]
 #     GATEWAY_BIN  gateway binary                (default: build/inference-gateway)
-#     TARGET       gateway | auth | routing      (default: gateway)
+#     TARGET       gateway | auth | limits | routing   (default: gateway)
 #                  gateway: bench/run.sh's "gateway" settings; auth: plus AUTH_ENABLED, a
-#                  SQLite key store and SPEND_LOG_ENABLED=false ("gateway-auth"); routing: the
-#                  alias "bench" over openai/gpt-4o-mini ("gateway-routing")
+#                  SQLite key store and SPEND_LOG_ENABLED=false ("gateway-auth"); limits: auth
+#                  with a key and team carrying rpm, tpm, max_parallel and a budget that never
+#                  refuse, spend log on ("gateway-limits"); routing: the alias "bench" over
+#                  openai/gpt-4o-mini ("gateway-routing")
+#     KEEP         a file to copy the callgrind dump to (for callgrind_annotate)
 #     CONNS        wrk connections               (default: 8)
 #     DURATION     measured wrk run              (default: 10s)
 #
@@ -21,7 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 for arg in "$@"; do
     case $arg in
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *=*) export "${arg?}" ;;
         *) echo "unknown argument: $arg (use VAR=value)" >&2; exit 2 ;;
     esac
@@ -81,6 +84,9 @@ case $TARGET in
     auth)
         mkdir -p "$WORK/data"
         ENVS+=(AUTH_ENABLED=true AUTH_ADMIN_KEY=$ADMIN DATA_DIR=$WORK/data SPEND_LOG_ENABLED=false) ;;
+    limits)
+        mkdir -p "$WORK/data"
+        ENVS+=(AUTH_ENABLED=true AUTH_ADMIN_KEY=$ADMIN DATA_DIR=$WORK/data) ;;
     routing)
         printf 'models:\n  bench:\n    deployments:\n      - {provider: openai, model: gpt-4o-mini}\n' \
             >"$WORK/routing.yaml"
@@ -93,9 +99,15 @@ env "${ENVS[@]}" valgrind --tool=callgrind --separate-threads=no \
 GW_PID=$!
 PIDS+=("$GW_PID")
 wait_ready "$GW_PID" "http://127.0.0.1:$GW_PORT/health" "$WORK/gateway.log"
-if [[ $TARGET == auth ]]; then
-    created=$(curl -fsS -X POST -H "Authorization: Bearer $ADMIN" \
-        -d '{"name":"bench","team":"bench","models":["openai/*"]}' \
+KEY_BODY='{"name":"bench","team":"bench","models":["openai/*"]}'
+if [[ $TARGET == limits ]]; then
+    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $ADMIN" \
+        -d '{"id":"bench","rpm":1000000000,"tpm":1000000000000,"budget":{"usd":1000000}}' \
+        "http://127.0.0.1:$GW_PORT/admin/teams" || die "creating a team failed"
+    KEY_BODY='{"name":"bench","team":"bench","rpm":1000000000,"tpm":1000000000000,"max_parallel":100000,"budget":{"usd":1000000,"period":"month"}}'
+fi
+if [[ $TARGET == auth || $TARGET == limits ]]; then
+    created=$(curl -fsS -X POST -H "Authorization: Bearer $ADMIN" -d "$KEY_BODY" \
         "http://127.0.0.1:$GW_PORT/admin/keys") || die "creating a key failed"
     TOKEN=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$created")
     [[ $TOKEN == sk-igw-* ]] || die "no key in $created"
@@ -106,11 +118,14 @@ run_wrk() { WRK_TOKEN=$TOKEN WRK_MODEL=$MODEL wrk -t1 -c"$CONNS" -d"$1" -s "$BEN
 run_wrk 3s >"$WORK/warmup.txt"
 callgrind_control -z "$GW_PID" >/dev/null 2>&1
 run_wrk "$DURATION" >"$WORK/wrk.txt"
+# The spend writer flushes every second: let its last batch land before the dump.
+[[ $TARGET == limits ]] && sleep 2
 callgrind_control -d "$GW_PID" >/dev/null 2>&1
 grep -q 'Non-2xx\|Socket errors' "$WORK/wrk.txt" && { cat "$WORK/wrk.txt" >&2; die "errors during the run"; }
 requests=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
 # The dump after zeroing is the last file callgrind wrote (callgrind.out.1 or similar).
 dump=$(ls -t "$WORK"/callgrind.out* | head -n 1)
 ir=$(awk '/^summary:/ {print $2}' "$dump")
+[[ -n ${KEEP:-} ]] && cp "$dump" "$KEEP"
 [[ -n $ir && -n $requests && $requests -gt 0 ]] || die "no figures (dump $dump, requests $requests)"
 echo "$TARGET $((ir / requests)) $requests"
