@@ -62,6 +62,7 @@ net::awaitable<void> handleMessages(Exchange& ex);     // POST /v1/messages
 net::awaitable<void> handleEmbeddings(Exchange& ex);   // POST /v1/embeddings
 net::awaitable<void> handleCompletions(Exchange& ex);  // POST /v1/completions
 net::awaitable<void> handleMedia(Exchange& ex);        // POST /v1/images/*, /v1/audio/*
+net::awaitable<void> handleResponses(Exchange& ex);    // POST /v1/responses
 net::awaitable<void> handleProxy(Exchange& ex);        // ANY /proxy/, /v1/proxy/{provider}/...
 net::awaitable<void> handleModels(Exchange& ex);       // GET /v1/models
 net::awaitable<void> handleToolListing(Exchange& ex);  // GET /v1/mcp/tools, /v1/a2a/agents[/id]

@@ -69,6 +69,8 @@ Result<ChatBodyInfo> inspectChatBody(std::string_view body) {
       }
     } else if (m.key == "messages") {
       info.messages = m.elements;
+    } else if (m.key == "input") {
+      info.input_items = m.elements;
     } else if (m.key == "stream_options") {
       info.has_stream_options = true;
       info.stream_options_begin = m.value_begin;

@@ -19,6 +19,7 @@ struct ChatBodyInfo {
   bool include_usage_set = false;   // stream_options.include_usage present (any value)
   size_t stream_options_begin = 0;  // span of the stream_options value
   size_t messages = 0;              // elements of "messages" (when an array)
+  size_t input_items = 0;           // elements of "input" (when an array: Responses API items)
   size_t json_values = 0;           // values in the whole body: the cost of its DOM
 };
 

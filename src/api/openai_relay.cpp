@@ -88,6 +88,8 @@ net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
     co_return;
   }
   const bool stream = ex.target.stream;
+  // The Responses API reports usage in its final event unasked (and has no include_usage).
+  const bool responses = which == OpenAIEndpoint::kResponses;
   BuildAttempt build = [&](const ProviderEntry& p) -> Result<UpstreamRequest> {
     UpstreamRequest up;
     up.method = "POST";
@@ -99,11 +101,12 @@ net::awaitable<void> relayOpenAIEndpoint(Exchange& ex, OpenAIEndpoint which) {
     addUpstreamHeaders(ex, p, up.headers);
     // Streams ask for usage (stream_options.include_usage) unless the client chose otherwise,
     // so that token accounting works: the same splice as chat.
-    up.body = rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, stream);
+    up.body =
+        rewriteChatBody(ex.req.body, *ex.body, ex.target.upstream_model, stream && !responses);
     if (!ex.route) std::string().swap(ex.req.body);  // only a routed request may need it again
     return up;
   };
-  co_await relayAttempts(ex, build, UsageFormat::kOpenAI);
+  co_await relayAttempts(ex, build, responses ? UsageFormat::kResponses : UsageFormat::kOpenAI);
 }
 
 }  // namespace igw

@@ -1,7 +1,7 @@
 // The byte-for-byte relay of OpenAI API requests other than chat (embeddings, legacy text
-// completions) to providers that serve them in OpenAI's shape: only "model" is renamed (and, on
-// streams, usage requested as chat does), the answer goes back as the provider sent it, and
-// usage is read on the side for metrics, limits and budgets.
+// completions, the Responses API) to providers that serve them in OpenAI's shape: only "model"
+// is renamed (and, on chat-like streams, usage requested as chat does), the answer goes back as
+// the provider sent it, and usage is read on the side for metrics, limits and budgets.
 #pragma once
 
 #include "net/asio.h"

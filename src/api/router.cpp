@@ -28,7 +28,7 @@ net::awaitable<void> methodNotAllowed(Exchange& ex) {
   std::string_view path = ex.req.path();
   const bool post = path == "/v1/chat/completions" || path == "/v1/messages" ||
                     path == "/v1/embeddings" || path == "/v1/completions" ||
-                    mediaEndpointOf(path).has_value();
+                    path == "/v1/responses" || mediaEndpointOf(path).has_value();
   const char* use = post ? "POST" : "GET";
   co_await ex.fail(405, std::string("use ") + use + " for " + std::string(path),
                    "method_not_allowed");
@@ -57,6 +57,10 @@ Match match(const Request& req) {
   }
   if (path == "/v1/completions") {
     if (m == "POST") return {Endpoint::kCompletions, handleCompletions};
+    return {Endpoint::kOther, methodNotAllowed};
+  }
+  if (path == "/v1/responses") {
+    if (m == "POST") return {Endpoint::kResponses, handleResponses, ClientApi::kResponses};
     return {Endpoint::kOther, methodNotAllowed};
   }
   if (startsWith(path, "/v1/images/") || startsWith(path, "/v1/audio/")) {

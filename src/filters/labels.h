@@ -14,7 +14,7 @@ inline std::string_view metricPath(std::string_view path) {
   };
   if (path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/messages" ||
       path == "/v1/mcp/tools" || path == "/v1/a2a/agents" || path == "/v1/embeddings" ||
-      path == "/v1/completions") {
+      path == "/v1/completions" || path == "/v1/responses") {
     return path;
   }
   for (std::string_view media :

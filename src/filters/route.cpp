@@ -22,6 +22,7 @@ class RouteFilter final : public Filter {
     switch (ex.endpoint) {
       case Endpoint::kChat:
       case Endpoint::kMessages:
+      case Endpoint::kResponses:  // every provider: byte for byte or through the bridge
         return routeChat(ex);
       case Endpoint::kEmbeddings:
       case Endpoint::kCompletions:

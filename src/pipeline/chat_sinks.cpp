@@ -4,6 +4,7 @@
 #include "http/sse.h"
 #include "pipeline/exchange.h"
 #include "translate/anthropic_openai.h"
+#include "translate/responses_openai.h"
 
 namespace igw {
 
@@ -163,7 +164,89 @@ class MessagesSink final : public ChatSink {
   bool ended_ = false;
 };
 
+// Responses API clients (the bridge): chat answers become Response objects, chunks become
+// Responses events; errors stay OpenAI error objects, which is what /v1/responses answers with.
+class ResponsesSink final : public ChatSink {
+ public:
+  ResponsesSink(Responder& res, std::string client_model, std::string echo)
+      : res_(res),
+        writer_(client_model, echo),
+        model_(std::move(client_model)),
+        echo_(std::move(echo)) {}
+
+  net::awaitable<void> answer(int status, const Headers& headers, std::string_view body) override {
+    Headers h = withContentType(headers, "application/json");
+    if (status >= 400 || isOpenAIError(body)) {
+      co_await res_.send(status, h, body);
+      co_return;
+    }
+    auto response = chatResponseToResponse(body, model_, echo_);
+    if (!response) {
+      std::string err = errorJson(response.status());
+      co_await res_.send(502, h, err);
+      co_return;
+    }
+    co_await res_.send(status, h, *response);
+  }
+
+  net::awaitable<bool> beginStream(int status, const Headers& headers) override {
+    Headers h = streamHeaders(headers);
+    Status s = co_await res_.beginStream(status, h);
+    co_return s.isOk();
+  }
+
+  void event(std::string_view data, std::string_view raw) override {
+    if (!failed_.isOk()) return;
+    if (data.empty()) {
+      out_ += raw;  // a comment (the tool loop's progress notes), between whole events
+      return;
+    }
+    failed_ = writer_.onChunk(data, out_);
+  }
+
+  net::awaitable<bool> flush(bool last) override {
+    if (ended_) co_return false;
+    if (last) {
+      (void)writer_.finish(out_);  // owes response.completed, or nothing after an error
+      ended_ = true;
+    }
+    if (out_.empty() && !last) co_return true;
+    Status s = co_await res_.writeChunk(out_, last);
+    out_.clear();
+    co_return s.isOk();
+  }
+
+  net::awaitable<void> endStream(const Status& failure) override {
+    if (ended_) co_return;
+    if (!failure.isOk()) {
+      (void)writer_.fail(errorType(httpStatus(failure.code())), failure.message(), out_);
+    } else {
+      (void)writer_.finish(out_);
+    }
+    if (!out_.empty()) {
+      (void)co_await res_.writeChunk(out_);
+      out_.clear();
+    }
+    ended_ = true;
+    co_await res_.endStream();
+  }
+
+ private:
+  Responder& res_;
+  ResponsesStreamWriter writer_;
+  std::string model_;
+  std::string echo_;
+  std::string out_;
+  Status failed_;
+  bool ended_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<ChatSink> makeResponsesSink(Exchange& ex, std::string client_model,
+                                            std::string echo) {
+  return std::make_unique<ResponsesSink>(ex.res, std::move(client_model), std::move(echo));
+}
 
 std::unique_ptr<ChatSink> makeClientSink(Exchange& ex, std::string client_model) {
   if (ex.api == ClientApi::kAnthropic) {

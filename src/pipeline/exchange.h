@@ -31,6 +31,7 @@ class RoutePlan;
 enum class ClientApi {
   kOpenAI,     // OpenAI error objects {"error":{message,type,code}}
   kAnthropic,  // Anthropic envelopes {"type":"error","error":{type,message}}
+  kResponses,  // OpenAI Responses API: OpenAI error objects, Response objects and events
 };
 
 // Which endpoint family the request is for (set by the router before the filters run).
@@ -44,6 +45,7 @@ enum class Endpoint {
   kCompletions,  // POST /v1/completions (legacy text completions)
   kImages,       // POST /v1/images/{generations,edits,variations} (ENABLE_IMAGES)
   kAudio,        // POST /v1/audio/{speech,transcriptions,translations} (ENABLE_AUDIO)
+  kResponses,    // POST /v1/responses (OpenAI's Responses API)
   kProxy,
   kModels,
   kToolListing,

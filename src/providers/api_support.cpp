@@ -12,6 +12,7 @@ struct Support {
   std::string_view id;
   std::string_view embeddings;   // path under the base URL; empty: none
   std::string_view completions;  // path under the base URL; empty: none
+  std::string_view responses;    // path under the base URL; empty: none (the bridge serves it)
 };
 
 // One row per catalog provider (tests/unit checks that none is missing). Sources, as of 2026-12:
@@ -35,24 +36,34 @@ struct Support {
 //   openai      both
 //   vllm        both (its server has /v1/embeddings for pooling models, /v1/completions)
 //   zai         neither documented on the international API
+// Responses API (/v1/responses in OpenAI's format, streams included), byte for byte to:
+//   openai      https://platform.openai.com/docs/api-reference/responses
+//   azure       its v1 surface, /openai/v1/responses, the deployment named in the body
+//               (ProviderTable::operationUrl)
+//   groq        https://console.groq.com/docs/openai ("Groq also supports the Responses API")
+//   ollama, ollama_cloud  https://docs.ollama.com/api/openai-compatibility (/v1/responses,
+//               stateless only: no previous_response_id, no built-in web search)
+//   vllm        its OpenAI-compatible server's /v1/responses
+//               (vllm.entrypoints.openai.responses.serving)
+// Every other provider gets Responses requests through the bridge onto chat (api/responses.cpp).
 constexpr std::array kSupport = {
-    Support{"anthropic", "", ""},
-    Support{"azure", "/embeddings", "/completions"},
-    Support{"cloudflare", "/v1/embeddings", ""},
-    Support{"cohere", "/compatibility/v1/embeddings", ""},
-    Support{"deepseek", "", "/beta/completions"},
-    Support{"google", "/openai/embeddings", ""},
-    Support{"groq", "", ""},
-    Support{"llamacpp", "/embeddings", "/completions"},
-    Support{"minimax", "", ""},
-    Support{"mistral", "/embeddings", ""},
-    Support{"moonshot", "", ""},
-    Support{"nvidia", "/embeddings", ""},
-    Support{"ollama", "/embeddings", "/completions"},
-    Support{"ollama_cloud", "", ""},
-    Support{"openai", "/embeddings", "/completions"},
-    Support{"vllm", "/embeddings", "/completions"},
-    Support{"zai", "", ""},
+    Support{"anthropic", "", "", ""},
+    Support{"azure", "/embeddings", "/completions", "/responses"},
+    Support{"cloudflare", "/v1/embeddings", "", ""},
+    Support{"cohere", "/compatibility/v1/embeddings", "", ""},
+    Support{"deepseek", "", "/beta/completions", ""},
+    Support{"google", "/openai/embeddings", "", ""},
+    Support{"groq", "", "", "/responses"},
+    Support{"llamacpp", "/embeddings", "/completions", ""},
+    Support{"minimax", "", "", ""},
+    Support{"mistral", "/embeddings", "", ""},
+    Support{"moonshot", "", "", ""},
+    Support{"nvidia", "/embeddings", "", ""},
+    Support{"ollama", "/embeddings", "/completions", "/responses"},
+    Support{"ollama_cloud", "", "", "/responses"},
+    Support{"openai", "/embeddings", "/completions", "/responses"},
+    Support{"vllm", "/embeddings", "/completions", "/responses"},
+    Support{"zai", "", "", ""},
 };
 
 const Support* find(std::string_view id) {
@@ -63,13 +74,29 @@ const Support* find(std::string_view id) {
 }
 
 std::string_view pathOf(const Support& s, OpenAIEndpoint e) {
-  return e == OpenAIEndpoint::kEmbeddings ? s.embeddings : s.completions;
+  switch (e) {
+    case OpenAIEndpoint::kEmbeddings:
+      return s.embeddings;
+    case OpenAIEndpoint::kCompletions:
+      return s.completions;
+    case OpenAIEndpoint::kResponses:
+      return s.responses;
+  }
+  return {};
 }
 
 }  // namespace
 
 std::string_view clientPath(OpenAIEndpoint e) {
-  return e == OpenAIEndpoint::kEmbeddings ? "/v1/embeddings" : "/v1/completions";
+  switch (e) {
+    case OpenAIEndpoint::kEmbeddings:
+      return "/v1/embeddings";
+    case OpenAIEndpoint::kCompletions:
+      return "/v1/completions";
+    case OpenAIEndpoint::kResponses:
+      return "/v1/responses";
+  }
+  return {};
 }
 
 std::string_view providerPath(std::string_view provider_id, OpenAIEndpoint e) {

@@ -11,6 +11,7 @@
 #include "providers/table.h"
 #include "telemetry/usage.h"
 #include "translate/anthropic_openai.h"
+#include "translate/responses_openai.h"
 #include "translate/translator.h"
 
 namespace igw {
@@ -50,7 +51,8 @@ void forEachTranslatedEvent(std::string_view out, F&& f) {
 }
 
 // The events that tell a client of an event stream in `format` that it failed midway.
-std::string streamFailureEvents(UsageFormat format, const Status& failure) {
+// `next_sequence`: the Responses API's sequence_number for the first event written here.
+std::string streamFailureEvents(UsageFormat format, const Status& failure, int64_t next_sequence) {
   std::string out;
   switch (format) {
     case UsageFormat::kNone:
@@ -63,6 +65,11 @@ std::string streamFailureEvents(UsageFormat format, const Status& failure) {
       out = "event: error\n";
       appendSseData(out, messages::errorEnvelope(anthropicErrorType(httpStatus(failure.code())),
                                                  failure.message()));
+      break;
+    case UsageFormat::kResponses:
+      out = "event: error\n";
+      appendSseData(out, responses::errorEvent(errorType(httpStatus(failure.code())),
+                                               failure.message(), next_sequence));
       break;
   }
   return out;
@@ -247,6 +254,14 @@ void ProviderCall::observe(UsageFormat format, std::string_view event, std::stri
       if (!anthropic_) anthropic_ = std::make_unique<AnthropicUsageState>();
       if (extractAnthropicUsage(data, anthropic_->usage)) info.usage = anthropic_->usage.tokens();
       return;
+    case UsageFormat::kResponses:
+      if (!event.empty() || !data.empty()) ++responses_events_;
+      // The first token: the first delta of any output (text, arguments, reasoning).
+      if (!info.first_token && event.ends_with(".delta")) {
+        info.first_token = RequestInfo::Clock::now();
+      }
+      extractResponsesUsage(data, info.usage);
+      return;
   }
 }
 
@@ -296,7 +311,10 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage, UsageFormat
   auto on_event = [&](const SseEvent& ev) {
     if (!ev.has_data) return;
     observe(usage, ev.event, ev.data);
-    if (ev.data == "[DONE]" || ev.event == "message_stop") complete = true;
+    if (ev.data == "[DONE]" || ev.event == "message_stop" || ev.event == "response.completed" ||
+        ev.event == "response.incomplete" || ev.event == "response.failed") {
+      complete = true;
+    }
   };
   Status failure;
   std::string last_bytes;  // the end of what was passed on: is it between two events?
@@ -344,7 +362,9 @@ net::awaitable<void> ProviderCall::relayRawStream(UsageFormat usage, UsageFormat
     const bool between = last_bytes.empty() || last_bytes.ends_with("\n\n") ||
                          last_bytes.ends_with("\r\n\r\n") || last_bytes.ends_with("\r\r");
     std::string tail;
-    if (!complete && between) tail = streamFailureEvents(usage, describe(failure));
+    if (!complete && between) {
+      tail = streamFailureEvents(usage, describe(failure), responses_events_);
+    }
     if (!tail.empty()) (void)co_await ex_.res.writeChunk(tail);
   }
   co_await ex_.res.endStream();

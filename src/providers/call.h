@@ -28,8 +28,9 @@ class ChatSink;
 class StreamTranslator;
 struct ProviderEntry;
 
-// How token usage is read from answers that are relayed without translation.
-enum class UsageFormat { kNone, kOpenAI, kAnthropic };
+// How token usage is read from answers that are relayed without translation. kResponses: OpenAI's
+// Responses API (the Response object's usage; in streams, response.completed's response.usage).
+enum class UsageFormat { kNone, kOpenAI, kAnthropic, kResponses };
 
 class ProviderCall {
  public:
@@ -83,6 +84,7 @@ class ProviderCall {
   bool client_gone_ = false;
   struct AnthropicUsageState;
   std::unique_ptr<AnthropicUsageState> anthropic_;
+  int64_t responses_events_ = 0;  // Responses API events seen: the next sequence_number
 };
 
 }  // namespace igw

@@ -87,6 +87,37 @@ bool extractUsage(std::string_view json, TokenUsage& out) {
   return out.known();
 }
 
+bool extractResponsesUsage(std::string_view json, TokenUsage& out) {
+  // Text deltas, nearly every event of a stream, carry no usage: skip them without a walk.
+  if (!mayHaveValue(json, "\"usage\"", '{')) return false;
+  std::string_view usage, response;
+  forEachMember(json, [&](const RawMember& m) {
+    if (m.key == "usage") usage = m.value;
+    if (m.key == "response") response = m.value;
+    return true;
+  });
+  if ((usage.empty() || usage.front() != '{') && !response.empty() && response.front() == '{') {
+    forEachMember(response, [&](const RawMember& m) {
+      if (m.key != "usage") return true;
+      usage = m.value;
+      return false;
+    });
+  }
+  if (usage.empty() || usage.front() != '{') return false;
+  TokenUsage u;
+  forEachMember(usage, [&](const RawMember& f) {
+    if (f.key == "input_tokens") u.prompt = nonNegativeInteger(f.value);
+    if (f.key == "output_tokens") u.completion = nonNegativeInteger(f.value);
+    if (f.key == "total_tokens") u.total = nonNegativeInteger(f.value);
+    if (f.key == "input_tokens_details") readField(f.value, "cached_tokens", u.cached);
+    if (f.key == "output_tokens_details") readField(f.value, "reasoning_tokens", u.reasoning);
+    return true;
+  });
+  if (!u.known()) return false;
+  out = u;
+  return true;
+}
+
 TokenUsage AnthropicUsage::tokens() const {
   TokenUsage u;
   if (input >= 0) u.prompt = addSat(input, cache_read, cache_creation);

@@ -26,6 +26,12 @@ struct TokenUsage {
 // Images / Audio API answer or event (input_tokens, output_tokens); false when absent or null.
 bool extractUsage(std::string_view json, TokenUsage& out);
 
+// OpenAI Responses API usage: the Response object's "usage" ({input_tokens, output_tokens,
+// total_tokens, input_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens}), or
+// a stream event's "response".usage (response.completed, response.incomplete, response.failed).
+// False when neither is there (or null).
+bool extractResponsesUsage(std::string_view json, TokenUsage& out);
+
 // Anthropic Messages usage, gathered from a whole message or from stream events: message_start
 // carries it under "message", message_delta at the top level. Prompt tokens count the cached
 // ones too (as the OpenAI translation of Anthropic answers does).

@@ -33,6 +33,8 @@ before(async () => {
     TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
     // embeddings and text completions (fakes/openai_api_upstream.mjs)
     MISTRAL_API_URL: apiUp.url, MISTRAL_API_KEY: 'sk-mistral', DEEPSEEK_API_URL: apiUp.origin, DEEPSEEK_API_KEY: 'sk-deepseek',
+    // /v1/responses: byte for byte to a provider that serves it, the bridge onto chat for one that does not
+    OLLAMA_CLOUD_API_URL: apiUp.url, OLLAMA_CLOUD_API_KEY: 'sk-ollama', MOONSHOT_API_URL: up.url, MOONSHOT_API_KEY: 'sk-moonshot',
   });
   await gw.waitForLog(/mcp server ready server=fake /);
   await gw.waitForLog(/a2a agent ready name=Spec Agent /);
@@ -124,6 +126,29 @@ test('POST /v1/completions: a completion, a stream of chunks, and the errors', a
   assert.ok(events.some((e) => e.json?.usage), 'a usage chunk');
   await call(gw.url, 'post', '/v1/completions', { body: { model: 'mistral/codestral', prompt: 'x' }, status: 400 });
   await call(gw.url, 'post', '/v1/completions', { body: { model: 'deepseek/error-500', prompt: 'x' }, status: 500 });
+});
+
+test('POST /v1/responses: Response objects and event streams, byte for byte and bridged, and the errors', async () => {
+  const hdrs = { 'x-mcp-bypass': 'true', 'x-a2a-bypass': 'true' };
+  // SSE text -> the data of each event, checked against its event name.
+  const eventsOf = (text) => text.split('\n\n').filter(Boolean).map((block) => {
+    const name = /^event: (.*)$/m.exec(block)?.[1];
+    const data = JSON.parse(/^data: (.*)$/m.exec(block)[1]);
+    assert.equal(data.type, name, block);
+    return data;
+  });
+  for (const model of ['ollama_cloud/gpt-oss:120b', 'moonshot/kimi-k2']) {
+    const r = await call(gw.url, 'post', '/v1/responses', { body: { model, input: 'Hi' }, headers: hdrs, status: 200 });
+    assert.equal(r.json.object, 'response');
+    const s = await call(gw.url, 'post', '/v1/responses', { body: { model, input: 'Hi', stream: true }, headers: hdrs, status: 200 });
+    assert.match(s.headers['content-type'], /^text\/event-stream/);
+    const events = eventsOf(s.text);
+    assert.equal(events.at(-1).type, 'response.completed');
+    events.forEach((e, i) => spec.assertSchema('ResponseStreamEvent', e, `${model} responses event ${i} (${e.type})`));
+  }
+  await call(gw.url, 'post', '/v1/responses', { body: { model: 'moonshot/kimi-k2', input: 'x', previous_response_id: 'resp_1' }, headers: hdrs, status: 400 });
+  await call(gw.url, 'post', '/v1/responses', { body: '{"model":', status: 400 });
+  await call(gw.url, 'post', '/v1/responses', { body: { model: 'ollama_cloud/error-429', input: 'x' }, status: 429 });
 });
 
 test('POST /v1/messages: a message, a stream of events, and an error envelope', async () => {

@@ -1,4 +1,5 @@
-// Which providers serve /v1/embeddings and /v1/completions, and the /v1/proxy alias's path split.
+// Which providers serve /v1/embeddings, /v1/completions and /v1/responses, and the /v1/proxy
+// alias's path split.
 #include <gtest/gtest.h>
 
 #include "http/path.h"
@@ -36,6 +37,11 @@ TEST(ApiSupport, ProvidersWithListsCatalogIdsInOrder) {
             "azure, deepseek, llamacpp, ollama, openai, vllm");
   EXPECT_EQ(clientPath(OpenAIEndpoint::kEmbeddings), "/v1/embeddings");
   EXPECT_EQ(clientPath(OpenAIEndpoint::kCompletions), "/v1/completions");
+  EXPECT_EQ(providersWith(OpenAIEndpoint::kResponses),
+            "azure, groq, ollama, ollama_cloud, openai, vllm");
+  EXPECT_EQ(clientPath(OpenAIEndpoint::kResponses), "/v1/responses");
+  EXPECT_EQ(providerPath("openai", OpenAIEndpoint::kResponses), "/responses");
+  EXPECT_EQ(providerPath("anthropic", OpenAIEndpoint::kResponses), "");
 }
 
 TEST(ProxyRoutePart, BothPrefixes) {

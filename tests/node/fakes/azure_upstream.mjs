@@ -11,11 +11,59 @@
 //   chunk when stream_options.include_usage, then [DONE].
 // POST /openai/deployments/{d}/embeddings and /completions: OpenAI's shapes.
 // GET /openai/models: the models the resource can deploy (Azure's "Models - List").
+// POST /openai/v1/responses: the Responses API on Azure's v1 surface (learn.microsoft.com/azure/
+//   ai-foundry/openai/api-version-lifecycle): the deployment named as "model" in the body, no
+//   dated api-version (one is refused with 400; "preview" and "latest" are accepted). Answers
+//   "Hello from {d}" as a Response object, or streamed as the documented events; rec.sent holds
+//   the exact bytes.
 // A wrong key answers 401, an unknown deployment 404 DeploymentNotFound, a missing api-version
 // 404 as Azure does (error bodies in Azure's {"error":{"code","message"}} shape).
 import http from 'node:http';
 
 export const AZURE_KEY = 'az-key-123';
+
+export const azureResponseText = (deployment) => `Hello from ${deployment}`;
+
+// POST /openai/v1/responses: a Response object (or its event stream) for `deployment`.
+function azureResponses(res, rec, body, deployment) {
+  const text = azureResponseText(deployment);
+  const pieces = ['Hello', ' from', ` ${deployment}`];
+  const usage = { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: pieces.length, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 11 + pieces.length };
+  const shell = (status) => ({
+    id: 'resp_az1', object: 'response', created_at: 1_723_075_300, status, error: null, incomplete_details: null,
+    instructions: body.instructions ?? null, max_output_tokens: null, model: deployment, output: [], parallel_tool_calls: true,
+    previous_response_id: null, reasoning: { effort: null, summary: null }, store: body.store ?? true, temperature: 1.0,
+    text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1.0, truncation: 'disabled', usage: null, user: null, metadata: {},
+  });
+  const part = (t) => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
+  const item = (status, content) => ({ id: 'msg_az1', type: 'message', status, content, role: 'assistant' });
+  const done = { ...shell('completed'), output: [item('completed', [part(text)])], usage };
+  if (!body.stream) {
+    const s = JSON.stringify(done);
+    rec.sent = s;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s), 'apim-request-id': 'azure-req-1' });
+    res.end(s);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let seq = 0;
+  rec.sent = '';
+  const send = (type, fields) => {
+    const bytes = `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`;
+    rec.sent += bytes;
+    res.write(bytes);
+  };
+  send('response.created', { response: shell('in_progress') });
+  send('response.in_progress', { response: shell('in_progress') });
+  send('response.output_item.added', { output_index: 0, item: item('in_progress', []) });
+  send('response.content_part.added', { item_id: 'msg_az1', output_index: 0, content_index: 0, part: part('') });
+  for (const delta of pieces) send('response.output_text.delta', { item_id: 'msg_az1', output_index: 0, content_index: 0, delta, logprobs: [] });
+  send('response.output_text.done', { item_id: 'msg_az1', output_index: 0, content_index: 0, text, logprobs: [] });
+  send('response.content_part.done', { item_id: 'msg_az1', output_index: 0, content_index: 0, part: part(text) });
+  send('response.output_item.done', { output_index: 0, item: item('completed', [part(text)]) });
+  send('response.completed', { response: done });
+  res.end();
+}
 
 export async function startFakeAzure(options = {}) {
   const deployments = options.deployments ?? { 'my-gpt4o': 'gpt-4o-2024-08-06' };
@@ -31,6 +79,7 @@ export async function startFakeAzure(options = {}) {
     requests.push(rec);
     const json = (status, obj) => {
       const s = JSON.stringify(obj);
+      rec.sent = s;
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s), 'apim-request-id': 'azure-req-1' });
       res.end(s);
     };
@@ -46,6 +95,18 @@ export async function startFakeAzure(options = {}) {
         { id: 'gpt-4o-2024-08-06', object: 'model', created_at: 1723075200, status: 'succeeded', capabilities: { chat_completion: true, completion: false, embeddings: false, fine_tune: true, inference: true }, lifecycle_status: 'generally-available' },
         { id: 'text-embedding-3-small', object: 'model', created_at: 1706140800, status: 'succeeded', capabilities: { chat_completion: false, completion: false, embeddings: true, fine_tune: false, inference: true }, lifecycle_status: 'generally-available' },
       ] });
+    }
+    if (req.method === 'POST' && u.pathname === '/openai/v1/responses') {
+      const v = u.searchParams.get('api-version');
+      if (v !== null && v !== 'preview' && v !== 'latest') {
+        return azureError(400, 'BadRequest', `API version not supported: the v1 API takes no dated api-version (got ${v})`);
+      }
+      if (!body) return azureError(400, 'BadRequest', 'invalid JSON body');
+      const deployment = body.model;
+      if (!deployments[deployment]) {
+        return azureError(404, 'DeploymentNotFound', 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
+      }
+      return azureResponses(res, rec, body, deployment);
     }
     const m = u.pathname.match(/^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings|completions)$/);
     if (req.method !== 'POST' || !m) return azureError(404, '404', 'Resource not found');

@@ -12,6 +12,14 @@
 // POST .../completions: text COMPLETION_PIECES joined; with "stream": true, one
 //   text_completion chunk per piece, a last one with finish_reason "stop", the usage chunk
 //   (choices: []) when stream_options.include_usage is true, then [DONE].
+// POST .../responses: OpenAI's Responses API (platform.openai.com/docs/api-reference/responses):
+//   responseObject(body) — a Response with one message item, text RESPONSE_PIECES joined, usage
+//   {input_tokens: words of the input, cached 2, output_tokens: the pieces, reasoning 0}; with
+//   "stream": true the documented event sequence (responseEvents(body): response.created,
+//   response.in_progress, output_item.added, content_part.added, one output_text.delta per piece,
+//   output_text.done, content_part.done, output_item.done, response.completed with usage), each
+//   "event: TYPE\ndata: JSON\n\n" with sequence_number from 0. Model "cut-stream" stops the stream
+//   after the first delta (the connection closed mid-answer). rec.sent holds the exact bytes sent.
 // POST .../models/M:batchEmbedContents, POST /v2/embed: Gemini's and Cohere's native embeddings.
 // Models "error-NNN" answer HTTP NNN with an OpenAI error body; options.chunked: JSON answers are
 // sent without Content-Length (Transfer-Encoding: chunked), as some providers do.
@@ -24,6 +32,68 @@ export const embeddingValue = (i, j) => ((i + 1) * (j + 1)) / 64;
 const CREATED = 1_700_000_000;
 
 const words = (s) => s.split(/\s+/).filter(Boolean).length;
+
+export const RESPONSE_PIECES = ['Hello', ' from', ' the', ' Responses', ' API.'];
+export const RESPONSE_TEXT = RESPONSE_PIECES.join('');
+const RESPONSE_ID = 'resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b';
+const MESSAGE_ID = 'msg_67ccd2bf17f0819081ff3bb2cf6508e60bb6a6b452d3795b';
+
+// Words of a Responses input: a string, or the texts of its items' content.
+function inputWords(input) {
+  if (typeof input === 'string') return words(input);
+  let n = 0;
+  for (const item of Array.isArray(input) ? input : []) {
+    if (typeof item.content === 'string') n += words(item.content);
+    for (const part of Array.isArray(item.content) ? item.content : []) n += words(part.text ?? '');
+    if (typeof item.output === 'string') n += words(item.output);
+  }
+  return n;
+}
+
+export function responseUsage(body) {
+  const input = inputWords(body.input);
+  return {
+    input_tokens: input, input_tokens_details: { cached_tokens: Math.min(2, input) },
+    output_tokens: RESPONSE_PIECES.length, output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + RESPONSE_PIECES.length,
+  };
+}
+
+function responseShell(body, status) {
+  return {
+    id: RESPONSE_ID, object: 'response', created_at: CREATED, status, background: false, error: null,
+    incomplete_details: null, instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null,
+    model: body.model, output: [], parallel_tool_calls: true, previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null }, store: body.store ?? true, temperature: 1.0,
+    text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1.0, truncation: 'disabled',
+    usage: null, user: null, metadata: {},
+  };
+}
+
+const outputText = (text) => ({ type: 'output_text', annotations: [], logprobs: [], text });
+const messageItem = (status, content) => ({ id: MESSAGE_ID, type: 'message', status, content, role: 'assistant' });
+
+export function responseObject(body) {
+  return { ...responseShell(body, 'completed'), output: [messageItem('completed', [outputText(RESPONSE_TEXT)])], usage: responseUsage(body) };
+}
+
+// The documented event sequence for responseObject(body), as [type, data] pairs.
+export function responseEvents(body) {
+  const events = [];
+  const add = (type, fields) => events.push([type, { type, ...fields, sequence_number: events.length }]);
+  add('response.created', { response: responseShell(body, 'in_progress') });
+  add('response.in_progress', { response: responseShell(body, 'in_progress') });
+  add('response.output_item.added', { output_index: 0, item: messageItem('in_progress', []) });
+  add('response.content_part.added', { item_id: MESSAGE_ID, output_index: 0, content_index: 0, part: outputText('') });
+  for (const delta of RESPONSE_PIECES) {
+    add('response.output_text.delta', { item_id: MESSAGE_ID, output_index: 0, content_index: 0, delta, logprobs: [] });
+  }
+  add('response.output_text.done', { item_id: MESSAGE_ID, output_index: 0, content_index: 0, text: RESPONSE_TEXT, logprobs: [] });
+  add('response.content_part.done', { item_id: MESSAGE_ID, output_index: 0, content_index: 0, part: outputText(RESPONSE_TEXT) });
+  add('response.output_item.done', { output_index: 0, item: messageItem('completed', [outputText(RESPONSE_TEXT)]) });
+  add('response.completed', { response: responseObject(body) });
+  return events;
+}
 function inputsOf(input) {
   if (typeof input === 'string') return [input];
   if (Array.isArray(input) && input.length > 0 && typeof input[0] === 'number') return [input];
@@ -56,6 +126,7 @@ export async function startFakeOpenAIApi(options = {}) {
 
     const json = (status, obj) => {
       const s = JSON.stringify(obj);
+      rec.sent = s;
       const headers = { 'content-type': 'application/json', 'x-request-id': 'upstream-id', 'openai-processing-ms': '7' };
       if (!options.chunked) headers['content-length'] = Buffer.byteLength(s);
       res.writeHead(status, headers);
@@ -102,6 +173,26 @@ export async function startFakeOpenAIApi(options = {}) {
         model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
+      return;
+    }
+    if (req.method === 'POST' && u.pathname.endsWith('/responses')) {
+      if (!body.stream) {
+        json(200, responseObject(body));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'upstream-id' });
+      rec.sent = '';
+      for (const [type, data] of responseEvents(body)) {
+        const bytes = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+        rec.sent += bytes;
+        res.write(bytes);
+        if (model === 'cut-stream' && type === 'response.output_text.delta') {
+          await new Promise((resolve) => res.write('', resolve));  // flushed before the cut
+          res.destroy();
+          return;
+        }
+      }
+      res.end();
       return;
     }
     if (req.method === 'POST' && u.pathname.endsWith('/completions') && !u.pathname.endsWith('/chat/completions')) {
