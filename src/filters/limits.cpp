@@ -27,19 +27,41 @@ int64_t nowMs() {
       .count();
 }
 
-// Decimal text of n, without the temporaries of std::to_string's callers' concatenations.
-std::string intText(int64_t n) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  return std::string(buf, end);
-}
+// A header value formatted on the stack: limit headers go on every limited answer.
+class ShortText {
+ public:
+  ShortText& num(int64_t n) {
+    auto [end, ec] = std::to_chars(buf_ + len_, buf_ + sizeof buf_, n);
+    if (ec == std::errc()) len_ = static_cast<size_t>(end - buf_);
+    return *this;
+  }
+  ShortText& text(std::string_view t) {
+    const size_t n = std::min(t.size(), sizeof buf_ - len_);
+    std::copy_n(t.data(), n, buf_ + len_);
+    len_ += n;
+    return *this;
+  }
+  std::string_view view() const { return {buf_, len_}; }
+
+ private:
+  char buf_[64];
+  size_t len_ = 0;
+};
 
 // "250ms", "12s", "1m30s": the duration style of OpenAI's x-ratelimit-reset-* headers.
-std::string resetText(int64_t ms) {
-  if (ms < 1000) return intText(std::max<int64_t>(ms, 0)).append("ms");
+ShortText resetText(int64_t ms) {
+  ShortText t;
+  if (ms < 1000) {
+    t.num(std::max<int64_t>(ms, 0)).text("ms");
+    return t;
+  }
   const int64_t s = (ms + 999) / 1000;
-  if (s < 60) return intText(s).append("s");
-  return intText(s / 60).append("m").append(intText(s % 60)).append("s");
+  if (s < 60) {
+    t.num(s).text("s");
+    return t;
+  }
+  t.num(s / 60).text("m").num(s % 60).text("s");
+  return t;
 }
 
 std::string usdText(int64_t nano) {
@@ -138,6 +160,7 @@ class LimitsFilter final : public Filter {
     }
     Settlement s = settlement(ex);
     SpendRecord rec = spendRecord(ex, s.nano_usd, ex.limits.status);
+    rec.id = ex.app.limits->newId(ex.ctx.worker);  // the shared journal's records carry theirs
     Status done = co_await ex.app.limits->shared()->settle(*ex.identity, s, ex.limits.ticket, rec,
                                                            nowMs(), ex.ctx.worker);
     if (!done) {
@@ -159,6 +182,7 @@ class LimitsFilter final : public Filter {
       // The client left or nothing was written: settle in the background.
       Settlement s = settlement(ex);
       SpendRecord rec = spendRecord(ex, s.nano_usd, status);
+      rec.id = ex.app.limits->newId(ex.ctx.worker);
       auto identity = ex.identity;
       LimitsService* svc = ex.app.limits;
       const unsigned worker = ex.ctx.worker;
@@ -282,14 +306,15 @@ class LimitsFilter final : public Filter {
 
   static void addLimitHeaders(Exchange& ex, const LimitView& v) {
     if (v.limit_requests >= 0) {
-      ex.res.addHeader("x-ratelimit-limit-requests", intText(v.limit_requests));
-      ex.res.addHeader("x-ratelimit-remaining-requests", intText(v.remaining_requests));
-      ex.res.addHeader("x-ratelimit-reset-requests", resetText(v.reset_requests_ms));
+      ex.res.addHeader("x-ratelimit-limit-requests", ShortText().num(v.limit_requests).view());
+      ex.res.addHeader("x-ratelimit-remaining-requests",
+                       ShortText().num(v.remaining_requests).view());
+      ex.res.addHeader("x-ratelimit-reset-requests", resetText(v.reset_requests_ms).view());
     }
     if (v.limit_tokens >= 0) {
-      ex.res.addHeader("x-ratelimit-limit-tokens", intText(v.limit_tokens));
-      ex.res.addHeader("x-ratelimit-remaining-tokens", intText(v.remaining_tokens));
-      ex.res.addHeader("x-ratelimit-reset-tokens", resetText(v.reset_tokens_ms));
+      ex.res.addHeader("x-ratelimit-limit-tokens", ShortText().num(v.limit_tokens).view());
+      ex.res.addHeader("x-ratelimit-remaining-tokens", ShortText().num(v.remaining_tokens).view());
+      ex.res.addHeader("x-ratelimit-reset-tokens", resetText(v.reset_tokens_ms).view());
     }
   }
 
@@ -336,11 +361,11 @@ class LimitsFilter final : public Filter {
                           ex.ctx.worker);
   }
 
+  // The record without an id: the spend writer numbers it (the Redis path sets one itself).
   static SpendRecord spendRecord(Exchange& ex, int64_t cost_nano, int status) {
     const Identity& who = *ex.identity;
     const TokenUsage u = actualUsage(ex);
     SpendRecord r;
-    r.id = ex.app.limits->newId(ex.ctx.worker);
     r.request_id = ex.info.request_id;
     r.ts_ms = nowMs();
     r.key_id = who.key_id;

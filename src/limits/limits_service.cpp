@@ -19,11 +19,17 @@ namespace {
 // dropped (and counted in the log) rather than letting memory grow without bound.
 constexpr size_t kMaxBufferedPerWorker = 200000;
 constexpr size_t kDrainBatch = 2000;
+// A batch vector up to this many records is kept for reuse; a larger one (after an outage) is
+// freed.
+constexpr size_t kKeptCapacity = 16384;
 
 struct Buffer {
   std::mutex mu;  // this worker and the writer thread only
   std::vector<SpendRecord> items;
   uint64_t dropped = 0;
+  // The writer's previous batch, emptied and handed back on its next swap: the worker appends
+  // into capacity that is already there instead of growing a new vector each interval.
+  std::vector<SpendRecord> spare;
 };
 
 struct WorkerSeen {
@@ -63,15 +69,21 @@ struct LimitsService::Impl {
   std::condition_variable writer_cv;
   bool stopping = false;
 
+  uint64_t next_record = 0;   // the writer thread's: numbers records taken without an id
+  std::string record_prefix;  // replica + "-w-"
+
   void writeBatch(std::chrono::milliseconds interval, SharedLimiter* shared) {
     LimitsStore ls(*store);
     std::vector<SpendRecord> batch;
+    Buffer* origin = nullptr;  // the buffer whose vector `batch` is
     for (auto& b : buffers) {
       uint64_t dropped = 0;
       {
         std::lock_guard lock(b->mu);
         if (batch.empty()) {
+          if (!b->items.empty()) origin = b.get();
           batch.swap(b->items);
+          b->items.swap(b->spare);  // empty, with the capacity of an earlier batch
         } else {
           batch.insert(batch.end(), std::make_move_iterator(b->items.begin()),
                        std::make_move_iterator(b->items.end()));
@@ -85,6 +97,14 @@ struct LimitsService::Impl {
       }
     }
     if (!batch.empty()) {
+      if (record_prefix.empty()) record_prefix = replica + "-w-";
+      char digits[24];
+      for (SpendRecord& r : batch) {
+        if (!r.id.empty()) continue;
+        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++next_record);
+        r.id.reserve(record_prefix.size() + static_cast<size_t>(end - digits));
+        r.id.append(record_prefix).append(digits, end);
+      }
       if (Status s = ls.appendSpend(batch); !s) {
         log.warn("writing the spend log failed; will retry",
                  {{"error", s.message()}, {"records", static_cast<int64_t>(batch.size())}});
@@ -97,6 +117,10 @@ struct LimitsService::Impl {
         } else {
           buffers[0]->dropped += batch.size();
         }
+      } else if (origin != nullptr && batch.capacity() <= kKeptCapacity) {
+        batch.clear();
+        std::lock_guard lock(origin->mu);
+        if (origin->spare.capacity() < batch.capacity()) origin->spare.swap(batch);
       }
     }
     if (shared != nullptr) {

@@ -36,8 +36,8 @@ Result<int64_t> SqlRunner::insertMany(const BulkInsert& b) {
         params.emplace_back(cell.is_text ? std::string(cell.text) : std::to_string(cell.integer));
       }
     }
-    if (!b.conflict_column.empty()) {
-      sql += " ON CONFLICT (" + std::string(b.conflict_column) + ") DO NOTHING";
+    if (b.skip_duplicates) {
+      sql += " ON CONFLICT DO NOTHING";
     }
     auto res = run(sql, params);
     if (!res) return res.status();

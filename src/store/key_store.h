@@ -54,11 +54,12 @@ struct SqlCell {
 };
 // Many rows into one table (the spend log), each backend its fastest way: SQLite steps
 // prepared statements with typed values; the default (PostgreSQL) sends 64 rows per
-// statement. Rows whose `conflict_column` value is already stored are skipped.
+// statement. With `skip_duplicates`, a row that would break a unique key already stored (the
+// spend log's record id) is skipped.
 struct BulkInsert {
   std::string_view table;
   std::span<const std::string_view> columns;
-  std::string_view conflict_column;
+  bool skip_duplicates = false;
   size_t rows = 0;
   // Writes row `row`'s values, one per column, into `out` (columns.size() cells). Text views must
   // stay valid until insertMany returns.

@@ -188,7 +188,7 @@ Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
   BulkInsert b;
   b.table = "spend_log";
   b.columns = kColumns;
-  b.conflict_column = "id";
+  b.skip_duplicates = true;
   b.rows = records.size();
   b.fill = [&records](size_t row, std::span<SqlCell> out) {
     const SpendRecord& r = records[row];

@@ -33,7 +33,9 @@ struct TeamPatch {
 
 // One request's spend (a row of spend_log).
 struct SpendRecord {
-  std::string id;  // unique per record (the writer makes it), so re-inserting is harmless
+  // Unique per record, so re-inserting is harmless. Empty from the request path: the spend writer
+  // numbers the record when it takes it (LimitsService).
+  std::string id;
   std::string request_id;
   int64_t ts_ms = 0;  // unix milliseconds, when the request ended
   std::string key_id, team, caller, provider, model;

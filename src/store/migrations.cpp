@@ -37,6 +37,40 @@ CREATE INDEX spend_log_key ON spend_log (key_id, ts_ms);
 CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
 )sql";
 
+// The spend log, rebuilt for SQLite only: every request appends a row, and each B-tree a row goes
+// into is a large part of the writer's cost (bench/RESULTS.md, issue #13). The old layout had five
+// (the rowid table, the id key and three indexes); this one has two: the table itself, clustered
+// on (key_id, ts_ms, id) -- which serves a key's spend over a time range and keeps ids unique --
+// and the team index. A query over a time range for every key reads the table (admin reports, not
+// requests). SQLite is one process's database, so no older replica writes to it during the
+// rebuild; PostgreSQL keeps migration 2's table (its writes are not on a shared core).
+constexpr const char* kMigration3Sqlite = R"sql(
+CREATE TABLE spend_log_v3 (
+  id TEXT NOT NULL,
+  request_id TEXT NOT NULL DEFAULT '',
+  ts_ms BIGINT NOT NULL,
+  key_id TEXT NOT NULL DEFAULT '',
+  team TEXT NOT NULL DEFAULT '',
+  caller TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  reasoning_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_nano BIGINT NOT NULL DEFAULT 0,
+  status INTEGER NOT NULL DEFAULT 0,
+  latency_ms BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (key_id, ts_ms, id)
+) WITHOUT ROWID;
+INSERT INTO spend_log_v3 SELECT id, request_id, ts_ms, key_id, team, caller, provider, model,
+  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano, status, latency_ms
+  FROM spend_log;
+DROP TABLE spend_log;
+ALTER TABLE spend_log_v3 RENAME TO spend_log;
+CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
+)sql";
+
 // igw_meta is one row (id = 1) holding the change counter that every write bumps.
 constexpr Migration kMigrations[] = {
     {1, "api_keys and igw_meta",
@@ -85,6 +119,7 @@ CREATE TABLE igw_meta (
 INSERT INTO igw_meta (id, change_counter) VALUES (1, 0);
 )sql"},
     {2, "limits, teams and spend_log", kMigration2, kMigration2},
+    {3, "spend_log with two B-trees (SQLite)", kMigration3Sqlite, ""},
 };
 
 }  // namespace

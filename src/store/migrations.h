@@ -2,8 +2,9 @@
 // migration = appending an entry to the list in migrations.cpp (never editing an applied one).
 // Each backend applies the pending entries in one transaction under a lock (SQLite: BEGIN
 // IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), recording each in schema_migrations.
-// Migrations must be additive (new tables/columns), so replicas still running the previous
-// version keep working during a rolling upgrade; a database newer than the binary is accepted.
+// PostgreSQL migrations must be additive (new tables/columns), so replicas still running the
+// previous version keep working during a rolling upgrade; a database newer than the binary is
+// accepted. An SQLite database belongs to one process, so its migrations may rebuild a table.
 #pragma once
 
 #include <span>
@@ -16,6 +17,7 @@ struct Migration {
   std::string_view description;
   std::string_view sqlite_sql;    // may hold several statements
   std::string_view postgres_sql;  // may hold several statements
+  // Either may be empty: nothing to change in that database (the version is still recorded).
 };
 
 std::span<const Migration> keyStoreMigrations();

@@ -215,13 +215,15 @@ Status PgKeyStore::migrate() {
   const int64_t current = PgRow{cur->get(), 0}.int64(0);
   for (const auto& m : keyStoreMigrations()) {
     if (m.version <= current) continue;
-    const std::string sql(m.postgres_sql);
-    // Simple-query protocol: several statements in one call, inside our transaction.
-    PgResult res(PQexec(conn_, sql.c_str()));
-    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-      return pgError(
-          conn_, res.get(),
-          "migration " + std::to_string(m.version) + " (" + std::string(m.description) + ")");
+    if (!m.postgres_sql.empty()) {
+      const std::string sql(m.postgres_sql);
+      // Simple-query protocol: several statements in one call, inside our transaction.
+      PgResult res(PQexec(conn_, sql.c_str()));
+      if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        return pgError(
+            conn_, res.get(),
+            "migration " + std::to_string(m.version) + " (" + std::string(m.description) + ")");
+      }
     }
     if (auto s =
             execStatus(conn_,

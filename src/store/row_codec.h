@@ -55,7 +55,8 @@ Result<ApiKeyRecord> decodeRow(const Row& row) {
   r.hash = std::string(row.text(10));
   r.prefix = std::string(row.text(11));
   auto limits = decodeLimits(row.text(12));
-  if (!limits) return Status(limits.status().code(), "key " + r.id + ": " + limits.status().message());
+  if (!limits)
+    return Status(limits.status().code(), "key " + r.id + ": " + limits.status().message());
   r.limits = std::move(limits).value();
   return r;
 }

@@ -200,8 +200,8 @@ class SqliteRunner final : public SqlRunner {
         for (size_t c = 0; c < ncol; ++c) sql += c == 0 ? "?" : ", ?";
         sql += ")";
       }
-      if (!b.conflict_column.empty()) {
-        sql += " ON CONFLICT (" + std::string(b.conflict_column) + ") DO NOTHING";
+      if (b.skip_duplicates) {
+        sql += " ON CONFLICT DO NOTHING";
       }
       return sql;
     };
@@ -333,6 +333,7 @@ Status SqliteKeyStore::migrate() {
   Stmt cur(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!cur.prepared() || cur.step() != SQLITE_ROW) return dbError(db_, "read schema version");
   const int64_t current = cur.int64(0);
+  cur.reset();  // a statement left running would block a migration's DROP TABLE
   for (const auto& m : keyStoreMigrations()) {
     if (m.version <= current) continue;
     const std::string sql(m.sqlite_sql);
