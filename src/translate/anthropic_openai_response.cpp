@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/json_fields.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/error_taxonomy.h"
@@ -25,20 +26,8 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& at(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string_view str(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
-  return v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
-}
-
 int64_t count(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
+  const json& v = jsonf::at(obj, key);
   return v.is_number_integer() && v.get<int64_t>() > 0 ? v.get<int64_t>() : 0;
 }
 
@@ -63,14 +52,14 @@ std::string contentText(const json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
   if (content.is_array()) {
-    for (const auto& part : content) text += str(part, "text");
+    for (const auto& part : content) text += jsonf::view(part, "text");
   }
   return text;
 }
 
 json usageJson(const json& usage) {
   int64_t prompt = count(usage, "prompt_tokens");
-  int64_t cached = count(at(usage, "prompt_tokens_details"), "cached_tokens");
+  int64_t cached = count(jsonf::at(usage, "prompt_tokens_details"), "cached_tokens");
   if (cached > prompt) cached = prompt;
   return {{"input_tokens", prompt - cached},
           {"cache_creation_input_tokens", 0},
@@ -150,56 +139,56 @@ Result<std::string> chatResponseToMessage(std::string_view openai_body,
   if (resp.is_discarded() || !resp.is_object()) {
     return unavailable("the upstream response is not a JSON object");
   }
-  const json& choices = at(resp, "choices");
+  const json& choices = jsonf::at(resp, "choices");
   if (!choices.is_array() || choices.empty() || !choices[0].is_object()) {
     return unavailable("the upstream response has no choices");
   }
   const json& choice = choices[0];
-  const json& msg = at(choice, "message");
+  const json& msg = jsonf::at(choice, "message");
   json content = json::array();
 
-  std::string_view reasoning = str(msg, "reasoning_content");
-  if (reasoning.empty()) reasoning = str(msg, "reasoning");
-  std::string_view signature = str(msg, "reasoning_signature");
+  std::string_view reasoning = jsonf::view(msg, "reasoning_content");
+  if (reasoning.empty()) reasoning = jsonf::view(msg, "reasoning");
+  std::string_view signature = jsonf::view(msg, "reasoning_signature");
   if (!reasoning.empty() || !signature.empty()) {
     content.push_back({{"type", "thinking"}, {"thinking", reasoning}, {"signature", signature}});
   }
-  if (const json& redacted = at(msg, "reasoning_redacted"); redacted.is_array()) {
+  if (const json& redacted = jsonf::at(msg, "reasoning_redacted"); redacted.is_array()) {
     for (const auto& data : redacted) {
       if (data.is_string()) content.push_back({{"type", "redacted_thinking"}, {"data", data}});
     }
   }
-  std::string text = contentText(at(msg, "content"));
-  std::string_view refusal = str(msg, "refusal");
+  std::string text = contentText(jsonf::at(msg, "content"));
+  std::string_view refusal = jsonf::view(msg, "refusal");
   if (text.empty() && !refusal.empty()) text = refusal;
   if (!text.empty()) content.push_back({{"type", "text"}, {"text", std::move(text)}});
 
   bool had_tools = false;
-  if (const json& calls = at(msg, "tool_calls"); calls.is_array()) {
+  if (const json& calls = jsonf::at(msg, "tool_calls"); calls.is_array()) {
     for (size_t i = 0; i < calls.size(); ++i) {
-      const json& fn = at(calls[i], "function");
-      std::string id(str(calls[i], "id"));
+      const json& fn = jsonf::at(calls[i], "function");
+      std::string id(jsonf::view(calls[i], "id"));
       if (id.empty()) id = "toolu_" + std::to_string(i);
-      auto input = toolInput(str(fn, "arguments"));
+      auto input = toolInput(jsonf::view(fn, "arguments"));
       if (!input) return input.status();
       content.push_back({{"type", "tool_use"},
                          {"id", std::move(id)},
-                         {"name", str(fn, "name")},
+                         {"name", jsonf::view(fn, "name")},
                          {"input", std::move(input.value())}});
       had_tools = true;
     }
   }
-  std::string_view stop = messages::stopReason(str(choice, "finish_reason"), had_tools);
-  if (!refusal.empty() && str(msg, "content").empty()) stop = "refusal";
+  std::string_view stop = messages::stopReason(jsonf::view(choice, "finish_reason"), had_tools);
+  if (!refusal.empty() && jsonf::view(msg, "content").empty()) stop = "refusal";
 
-  json out = {{"id", messages::messageId(str(resp, "id"))},
+  json out = {{"id", messages::messageId(jsonf::view(resp, "id"))},
               {"type", "message"},
               {"role", "assistant"},
               {"model", client_model},
               {"content", std::move(content)},
               {"stop_reason", stop},
               {"stop_sequence", nullptr},
-              {"usage", usageJson(at(resp, "usage"))}};
+              {"usage", usageJson(jsonf::at(resp, "usage"))}};
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/json_scan.h"
@@ -30,30 +31,6 @@ namespace igw {
 namespace {
 
 using json = nlohmann::json;
-
-const json& at(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string_view str(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
-  return v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 Code codeFor(std::string_view type) {
   if (type == "invalid_request_error") return Code::kInvalidArgument;
@@ -147,7 +124,7 @@ bool plainTextChunk(std::string_view data, std::string& id, std::string& text) {
   }
   // "[ {...} ]" holding exactly one object: scanObjectMembers rejects "{...},{...}".
   if (choices.size() < 2) return false;
-  choices = trim(choices.substr(1, choices.size() - 2));
+  choices = trimJsonSpace(choices.substr(1, choices.size() - 2));
   auto choice = scanObjectMembers(choices);
   if (!choice) return false;
   std::string_view delta;
@@ -225,9 +202,9 @@ void MessagesStreamWriter::start(std::string_view openai_id, std::string& out) {
 
 void MessagesStreamWriter::onUsage(const json& usage) {
   if (!usage.is_object()) return;
-  const json& prompt = at(usage, "prompt_tokens");
-  const json& completion = at(usage, "completion_tokens");
-  const json& cached = at(at(usage, "prompt_tokens_details"), "cached_tokens");
+  const json& prompt = jsonf::at(usage, "prompt_tokens");
+  const json& completion = jsonf::at(usage, "completion_tokens");
+  const json& cached = jsonf::at(jsonf::at(usage, "prompt_tokens_details"), "cached_tokens");
   if (prompt.is_number_integer()) prompt_tokens_ = std::max<int64_t>(0, prompt.get<int64_t>());
   if (completion.is_number_integer()) {
     completion_tokens_ = std::max<int64_t>(0, completion.get<int64_t>());
@@ -331,10 +308,10 @@ void MessagesStreamWriter::toolArgs(ToolCall& call, std::string_view piece, std:
 
 void MessagesStreamWriter::onToolDelta(const json& delta, std::string& out) {
   if (!delta.is_object()) return;
-  std::string_view id = str(delta, "id");
-  const json& fn = at(delta, "function");
-  std::string_view name = str(fn, "name");
-  const json& index = at(delta, "index");
+  std::string_view id = jsonf::view(delta, "id");
+  const json& fn = jsonf::at(delta, "function");
+  std::string_view name = jsonf::view(fn, "name");
+  const json& index = jsonf::at(delta, "index");
   int64_t idx;
   if (index.is_number_integer()) {
     idx = index.get<int64_t>();
@@ -368,23 +345,26 @@ void MessagesStreamWriter::onToolDelta(const json& delta, std::string& out) {
       openTool(*call, out);
     }
   }
-  toolArgs(*call, str(fn, "arguments"), out);
+  toolArgs(*call, jsonf::view(fn, "arguments"), out);
 }
 
 void MessagesStreamWriter::onDelta(const json& delta, std::string& out) {
   if (!delta.is_object()) return;
-  std::string_view reasoning = str(delta, "reasoning_content");
-  if (reasoning.empty()) reasoning = str(delta, "reasoning");
+  std::string_view reasoning = jsonf::view(delta, "reasoning_content");
+  if (reasoning.empty()) reasoning = jsonf::view(delta, "reasoning");
   if (!reasoning.empty()) thinking(reasoning, out);
-  if (std::string_view sig = str(delta, "reasoning_signature"); !sig.empty()) signature(sig, out);
-  if (const json& r = at(delta, "reasoning_redacted"); r.is_array()) {
+  if (std::string_view sig = jsonf::view(delta, "reasoning_signature"); !sig.empty())
+    signature(sig, out);
+  if (const json& r = jsonf::at(delta, "reasoning_redacted"); r.is_array()) {
     for (const auto& data : r) {
       if (data.is_string()) redacted(data.get_ref<const std::string&>(), out);
     }
   }
-  if (std::string_view content = str(delta, "content"); !content.empty()) text(content, out);
-  if (std::string_view refusal = str(delta, "refusal"); !refusal.empty()) text(refusal, out);
-  if (const json& calls = at(delta, "tool_calls"); calls.is_array()) {
+  if (std::string_view content = jsonf::view(delta, "content"); !content.empty())
+    text(content, out);
+  if (std::string_view refusal = jsonf::view(delta, "refusal"); !refusal.empty())
+    text(refusal, out);
+  if (const json& calls = jsonf::at(delta, "tool_calls"); calls.is_array()) {
     for (const auto& call : calls) onToolDelta(call, out);
   }
 }
@@ -416,7 +396,7 @@ void MessagesStreamWriter::finalize(std::string& out) {
 
 Status MessagesStreamWriter::onChunk(std::string_view data, std::string& out) {
   if (done_) return Status::ok();  // nothing after the end counts
-  data = trim(data);
+  data = trimJsonSpace(data);
   if (data.empty()) return Status::ok();
   if (data == "[DONE]") {
     if (!started_) start("", out);
@@ -436,25 +416,26 @@ Status MessagesStreamWriter::onChunk(std::string_view data, std::string& out) {
   if (chunk.is_discarded() || !chunk.is_object()) {
     return fail("api_error", "the upstream sent a stream chunk that is not a JSON object", out);
   }
-  if (const json& err = at(chunk, "error"); !err.is_null()) {
+  if (const json& err = jsonf::at(chunk, "error"); !err.is_null()) {
     std::string message(err.is_string() ? err.get_ref<const std::string&>() : "");
-    if (message.empty()) message = str(err, "message");
+    if (message.empty()) message = jsonf::view(err, "message");
     if (message.empty()) message = "the upstream reported an error";
-    const json& code = at(err, "code");
-    std::string_view type = code.is_number_integer()
-                                ? messagesErrorType(static_cast<int>(code.get<int64_t>()))
-                                : messages::errorTypeFor(str(err, "type"), str(err, "code"));
+    const json& code = jsonf::at(err, "code");
+    std::string_view type =
+        code.is_number_integer()
+            ? messagesErrorType(static_cast<int>(code.get<int64_t>()))
+            : messages::errorTypeFor(jsonf::view(err, "type"), jsonf::view(err, "code"));
     return fail(type, message, out);
   }
-  onUsage(at(chunk, "usage"));
-  if (!started_) start(str(chunk, "id"), out);
-  const json& choices = at(chunk, "choices");
+  onUsage(jsonf::at(chunk, "usage"));
+  if (!started_) start(jsonf::view(chunk, "id"), out);
+  const json& choices = jsonf::at(chunk, "choices");
   if (!choices.is_array()) return Status::ok();
   for (const auto& choice : choices) {
-    const json& index = at(choice, "index");
+    const json& index = jsonf::at(choice, "index");
     if (index.is_number_integer() && index.get<int64_t>() != 0) continue;  // n > 1: not ours
-    onDelta(at(choice, "delta"), out);
-    if (std::string_view reason = str(choice, "finish_reason"); !reason.empty()) {
+    onDelta(jsonf::at(choice, "delta"), out);
+    if (std::string_view reason = jsonf::view(choice, "finish_reason"); !reason.empty()) {
       closeBlock(out);
       finish_seen_ = true;
       stop_reason_ = messages::stopReason(reason, !tools_.empty());

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "core/saturating.h"
@@ -124,18 +125,6 @@ bool matchDelta(std::string_view s, RawDelta& d) {
   return true;
 }
 
-const json& at(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string_view str(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
-  return v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
-}
-
 class AnthropicStream final : public StreamTranslator {
  public:
   explicit AnthropicStream(const TranslateContext& ctx) : ctx_(ctx) { setId(ctx_.response_id); }
@@ -153,7 +142,7 @@ class AnthropicStream final : public StreamTranslator {
       return unavailable("Anthropic sent a stream event that is not a JSON object: " +
                          std::string(data.substr(0, 200)));
     }
-    std::string_view type = str(ev, "type");
+    std::string_view type = jsonf::view(ev, "type");
     return onJson(type.empty() ? event : type, ev, out);
   }
 
@@ -244,8 +233,8 @@ class AnthropicStream final : public StreamTranslator {
 
   // Deltas the fast path declined (\u escapes, unusual key order): re-encode and reuse it.
   Status onJsonDelta(const json& ev, std::string& out) {
-    const json& delta = at(ev, "delta");
-    std::string_view type = str(delta, "type");
+    const json& delta = jsonf::at(ev, "delta");
+    std::string_view type = jsonf::view(delta, "type");
     std::string_view field = type == "text_delta"         ? "text"
                              : type == "thinking_delta"   ? "thinking"
                              : type == "signature_delta"  ? "signature"
@@ -257,51 +246,51 @@ class AnthropicStream final : public StreamTranslator {
              : type == "thinking_delta"  ? DeltaKind::kThinking
              : type == "signature_delta" ? DeltaKind::kSignature
                                          : DeltaKind::kToolInput;
-    const json& index = at(ev, "index");
+    const json& index = jsonf::at(ev, "index");
     d.index = index.is_number_integer() ? index.get<int64_t>() : -1;
     scratch_.clear();
-    appendJsonString(scratch_, str(delta, field));
+    appendJsonString(scratch_, jsonf::view(delta, field));
     d.escaped = std::string_view(scratch_).substr(1, scratch_.size() - 2);
     return onDelta(d, out);
   }
 
   void onMessageStart(const json& ev, std::string& out) {
-    const json& message = at(ev, "message");
-    std::string_view id = str(message, "id");
+    const json& message = jsonf::at(ev, "message");
+    std::string_view id = jsonf::view(message, "id");
     if (!id.empty()) setId("chatcmpl-" + std::string(id));
-    readUsage(at(message, "usage"));
+    readUsage(jsonf::at(message, "usage"));
     out += prefix_;
     out += R"({"role":"assistant","content":""})";
     out += kChunkEnd;
   }
 
   void onBlockStart(const json& ev, std::string& out) {
-    const json& block = at(ev, "content_block");
-    std::string_view type = str(block, "type");
-    const json& index = at(ev, "index");
+    const json& block = jsonf::at(ev, "content_block");
+    std::string_view type = jsonf::view(block, "type");
+    const json& index = jsonf::at(ev, "index");
     int64_t block_index = index.is_number_integer() ? index.get<int64_t>() : -1;
     if (type == "tool_use") {
       int tool = next_tool_++;
       tool_blocks_.emplace_back(block_index, tool);
-      json delta = {
-          {"tool_calls",
-           json::array({{{"index", tool},
-                         {"id", str(block, "id")},
-                         {"type", "function"},
-                         {"function", {{"name", str(block, "name")}, {"arguments", ""}}}}})}};
+      json delta = {{"tool_calls",
+                     json::array({{{"index", tool},
+                                   {"id", jsonf::view(block, "id")},
+                                   {"type", "function"},
+                                   {"function",
+                                    {{"name", jsonf::view(block, "name")}, {"arguments", ""}}}}})}};
       appendDelta(out, delta);
-    } else if (type == "text" && !str(block, "text").empty()) {
-      appendDelta(out, {{"content", str(block, "text")}});
-    } else if (type == "thinking" && !str(block, "thinking").empty()) {
-      appendDelta(out, {{"reasoning_content", str(block, "thinking")}});
+    } else if (type == "text" && !jsonf::view(block, "text").empty()) {
+      appendDelta(out, {{"content", jsonf::view(block, "text")}});
+    } else if (type == "thinking" && !jsonf::view(block, "thinking").empty()) {
+      appendDelta(out, {{"reasoning_content", jsonf::view(block, "thinking")}});
     } else if (type == "redacted_thinking") {
-      appendDelta(out, {{"reasoning_redacted", json::array({str(block, "data")})}});
+      appendDelta(out, {{"reasoning_redacted", json::array({jsonf::view(block, "data")})}});
     }
   }
 
   void onMessageDelta(const json& ev, std::string& out) {
-    readUsage(at(ev, "usage"));
-    std::string_view stop = str(at(ev, "delta"), "stop_reason");
+    readUsage(jsonf::at(ev, "usage"));
+    std::string_view stop = jsonf::view(jsonf::at(ev, "delta"), "stop_reason");
     if (stop.empty() || finish_sent_) return;
     appendFinishChunk(out, finishReason(stop));
   }
@@ -317,9 +306,9 @@ class AnthropicStream final : public StreamTranslator {
 
   void onError(const json& ev, std::string& out) {
     errored_ = true;
-    const json& err = at(ev, "error");
-    std::string_view type = str(err, "type");
-    std::string message(str(err, "message"));
+    const json& err = jsonf::at(ev, "error");
+    std::string_view type = jsonf::view(err, "type");
+    std::string message(jsonf::view(err, "message"));
     if (message.empty()) message = "Anthropic reported a stream error";
     int status = httpStatus(errorCode(type, 500));
     appendSseData(out, errorJson(message, errorType(status), type));
@@ -351,7 +340,7 @@ class AnthropicStream final : public StreamTranslator {
   // newer API versions, repeated input counts) update it. Values are replaced, never summed.
   void readUsage(const json& usage) {
     auto read = [&](std::string_view key, int64_t& into) {
-      const json& v = at(usage, key);
+      const json& v = jsonf::at(usage, key);
       if (v.is_number_integer()) into = v.get<int64_t>();
     };
     read("input_tokens", input_);

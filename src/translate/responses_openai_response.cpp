@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/json_fields.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "translate/responses_openai.h"
@@ -24,24 +25,12 @@ namespace {
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-const json& at(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string_view str(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
-  return v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
-}
-
 // message.content: a string or (some servers) an array of text parts.
 std::string contentText(const json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
   if (content.is_array()) {
-    for (const auto& part : content) text += str(part, "text");
+    for (const auto& part : content) text += jsonf::view(part, "text");
   }
   return text;
 }
@@ -107,14 +96,14 @@ ojson usageObject(const UsageCounts& u) {
 void readChatUsage(const json& usage, UsageCounts& u) {
   if (!usage.is_object()) return;
   auto read = [](const json& obj, std::string_view key, int64_t& into) {
-    const json& v = at(obj, key);
+    const json& v = jsonf::at(obj, key);
     if (v.is_number_integer() && v.get<int64_t>() >= 0) into = v.get<int64_t>();
   };
   read(usage, "prompt_tokens", u.prompt);
   read(usage, "completion_tokens", u.completion);
   read(usage, "total_tokens", u.total);
-  read(at(usage, "prompt_tokens_details"), "cached_tokens", u.cached);
-  read(at(usage, "completion_tokens_details"), "reasoning_tokens", u.reasoning);
+  read(jsonf::at(usage, "prompt_tokens_details"), "cached_tokens", u.cached);
+  read(jsonf::at(usage, "completion_tokens_details"), "reasoning_tokens", u.reasoning);
 }
 
 std::string_view statusFor(std::string_view finish_reason) {
@@ -148,23 +137,23 @@ Result<std::string> chatResponseToResponse(std::string_view openai_body,
   if (resp.is_discarded() || !resp.is_object()) {
     return unavailable("the upstream response is not a JSON object");
   }
-  const json& choices = at(resp, "choices");
+  const json& choices = jsonf::at(resp, "choices");
   if (!choices.is_array() || choices.empty() || !choices[0].is_object()) {
     return unavailable("the upstream response has no choices");
   }
   const json& choice = choices[0];
-  const json& msg = at(choice, "message");
-  const std::string id = responses::responseId(str(resp, "id"));
-  const json& created = at(resp, "created");
+  const json& msg = jsonf::at(choice, "message");
+  const std::string id = responses::responseId(jsonf::view(resp, "id"));
+  const json& created = jsonf::at(resp, "created");
   const int64_t created_at = created.is_number_integer() ? created.get<int64_t>() : nowSeconds();
-  const std::string_view finish = str(choice, "finish_reason");
+  const std::string_view finish = jsonf::view(choice, "finish_reason");
   const std::string_view status = responses::statusFor(finish);
   const std::string_view item_status = status == "incomplete" ? "incomplete" : "completed";
 
   ojson output = ojson::array();
-  std::string_view reasoning = str(msg, "reasoning_content");
-  if (reasoning.empty()) reasoning = str(msg, "reasoning");
-  std::string_view signature = str(msg, "reasoning_signature");
+  std::string_view reasoning = jsonf::view(msg, "reasoning_content");
+  if (reasoning.empty()) reasoning = jsonf::view(msg, "reasoning");
+  std::string_view signature = jsonf::view(msg, "reasoning_signature");
   if (!reasoning.empty() || !signature.empty()) {
     ojson item = {{"id", responses::itemId("rs_", id, output.size())},
                   {"type", "reasoning"},
@@ -175,8 +164,8 @@ Result<std::string> chatResponseToResponse(std::string_view openai_body,
     if (!signature.empty()) item["encrypted_content"] = signature;
     output.push_back(std::move(item));
   }
-  std::string text = contentText(at(msg, "content"));
-  std::string_view refusal = str(msg, "refusal");
+  std::string text = contentText(jsonf::at(msg, "content"));
+  std::string_view refusal = jsonf::view(msg, "refusal");
   if (!text.empty() || !refusal.empty()) {
     ojson content = ojson::array();
     if (!text.empty()) {
@@ -192,24 +181,24 @@ Result<std::string> chatResponseToResponse(std::string_view openai_body,
                       {"content", std::move(content)},
                       {"role", "assistant"}});
   }
-  if (const json& calls = at(msg, "tool_calls"); calls.is_array()) {
+  if (const json& calls = jsonf::at(msg, "tool_calls"); calls.is_array()) {
     for (size_t i = 0; i < calls.size(); ++i) {
-      const json& fn = at(calls[i], "function");
-      std::string call_id(str(calls[i], "id"));
+      const json& fn = jsonf::at(calls[i], "function");
+      std::string call_id(jsonf::view(calls[i], "id"));
       if (call_id.empty()) call_id = "call_" + id.substr(5) + "_" + std::to_string(i);
       output.push_back({{"id", responses::itemId("fc_", id, output.size())},
                         {"type", "function_call"},
                         {"status", "completed"},
-                        {"arguments", str(fn, "arguments")},
+                        {"arguments", jsonf::view(fn, "arguments")},
                         {"call_id", std::move(call_id)},
-                        {"name", str(fn, "name")}});
+                        {"name", jsonf::view(fn, "name")}});
     }
   }
   json echo_json = parseJsonOrDiscarded(echo);
   ojson out = responses::responseObject(id, created_at, status, finish, client_model, echo_json);
   out["output"] = std::move(output);
   responses::UsageCounts usage;
-  responses::readChatUsage(at(resp, "usage"), usage);
+  responses::readChatUsage(jsonf::at(resp, "usage"), usage);
   out["usage"] = responses::usageObject(usage);
   return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }

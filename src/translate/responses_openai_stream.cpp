@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "core/json_parse.h"
 #include "core/json_text.h"
 #include "http/error_taxonomy.h"
@@ -32,30 +33,6 @@ namespace {
 
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
-
-const json& at(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string_view str(const json& obj, std::string_view key) {
-  const json& v = at(obj, key);
-  return v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 std::string dump(const ojson& j) {
   return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
@@ -356,10 +333,10 @@ void ResponsesStreamWriter::messageText(std::string_view piece, bool refusal, st
 
 void ResponsesStreamWriter::onToolDelta(const json& delta, std::string& out) {
   if (!delta.is_object()) return;
-  std::string_view id = str(delta, "id");
-  const json& fn = at(delta, "function");
-  std::string_view name = str(fn, "name");
-  const json& index = at(delta, "index");
+  std::string_view id = jsonf::view(delta, "id");
+  const json& fn = jsonf::at(delta, "function");
+  std::string_view name = jsonf::view(fn, "name");
+  const json& index = jsonf::at(delta, "index");
   Item* open = open_ >= 0 && items_[open_].kind == Kind::kFunctionCall ? &items_[open_] : nullptr;
   int64_t idx;
   if (index.is_number_integer()) {
@@ -394,7 +371,7 @@ void ResponsesStreamWriter::onToolDelta(const json& delta, std::string& out) {
       addFunctionCall(*call, out);
     }
   }
-  std::string_view args = str(fn, "arguments");
+  std::string_view args = jsonf::view(fn, "arguments");
   if (args.empty() || call->done) return;  // a done item cannot take more arguments
   if (!call->named) {
     call->pending_args += args;
@@ -410,20 +387,20 @@ void ResponsesStreamWriter::onToolDelta(const json& delta, std::string& out) {
 
 void ResponsesStreamWriter::onDelta(const json& delta, std::string& out) {
   if (!delta.is_object()) return;
-  std::string_view thought = str(delta, "reasoning_content");
-  if (thought.empty()) thought = str(delta, "reasoning");
+  std::string_view thought = jsonf::view(delta, "reasoning_content");
+  if (thought.empty()) thought = jsonf::view(delta, "reasoning");
   if (!thought.empty()) reasoning(thought, out);
-  if (std::string_view sig = str(delta, "reasoning_signature"); !sig.empty()) {
+  if (std::string_view sig = jsonf::view(delta, "reasoning_signature"); !sig.empty()) {
     if (open_ < 0 || items_[open_].kind != Kind::kReasoning) openItem(Kind::kReasoning, out);
     items_[open_].signature += sig;
   }
-  if (std::string_view content = str(delta, "content"); !content.empty()) {
+  if (std::string_view content = jsonf::view(delta, "content"); !content.empty()) {
     messageText(content, false, out);
   }
-  if (std::string_view refusal = str(delta, "refusal"); !refusal.empty()) {
+  if (std::string_view refusal = jsonf::view(delta, "refusal"); !refusal.empty()) {
     messageText(refusal, true, out);
   }
-  if (const json& calls = at(delta, "tool_calls"); calls.is_array()) {
+  if (const json& calls = jsonf::at(delta, "tool_calls"); calls.is_array()) {
     for (const auto& call : calls) onToolDelta(call, out);
   }
 }
@@ -461,7 +438,7 @@ Status ResponsesStreamWriter::fail(std::string_view code, std::string_view messa
 
 Status ResponsesStreamWriter::onChunk(std::string_view data, std::string& out) {
   if (done_) return Status::ok();  // nothing after the end counts
-  data = trim(data);
+  data = trimJsonSpace(data);
   if (data.empty()) return Status::ok();
   if (data == "[DONE]") {
     if (!started_) start("", 0, out);
@@ -476,27 +453,27 @@ Status ResponsesStreamWriter::onChunk(std::string_view data, std::string& out) {
   if (chunk.is_discarded() || !chunk.is_object()) {
     return fail("server_error", "the upstream sent a stream chunk that is not a JSON object", out);
   }
-  if (const json& err = at(chunk, "error"); !err.is_null()) {
+  if (const json& err = jsonf::at(chunk, "error"); !err.is_null()) {
     std::string message(err.is_string() ? err.get_ref<const std::string&>() : "");
-    if (message.empty()) message = str(err, "message");
+    if (message.empty()) message = jsonf::view(err, "message");
     if (message.empty()) message = "the upstream reported an error";
-    std::string_view code = str(err, "code");
-    if (code.empty()) code = str(err, "type");
+    std::string_view code = jsonf::view(err, "code");
+    if (code.empty()) code = jsonf::view(err, "type");
     if (code.empty()) code = "server_error";
     return fail(code, message, out);
   }
-  onUsage(at(chunk, "usage"));
+  onUsage(jsonf::at(chunk, "usage"));
   if (!started_) {
-    const json& created = at(chunk, "created");
-    start(str(chunk, "id"), created.is_number_integer() ? created.get<int64_t>() : 0, out);
+    const json& created = jsonf::at(chunk, "created");
+    start(jsonf::view(chunk, "id"), created.is_number_integer() ? created.get<int64_t>() : 0, out);
   }
-  const json& choices = at(chunk, "choices");
+  const json& choices = jsonf::at(chunk, "choices");
   if (!choices.is_array()) return Status::ok();
   for (const auto& choice : choices) {
-    const json& index = at(choice, "index");
+    const json& index = jsonf::at(choice, "index");
     if (index.is_number_integer() && index.get<int64_t>() != 0) continue;  // n > 1: not ours
-    onDelta(at(choice, "delta"), out);
-    if (std::string_view reason = str(choice, "finish_reason"); !reason.empty()) {
+    onDelta(jsonf::at(choice, "delta"), out);
+    if (std::string_view reason = jsonf::view(choice, "finish_reason"); !reason.empty()) {
       finish_reason_ = reason;
       finish_seen_ = true;
       closeItem(out);
