@@ -17,6 +17,8 @@ namespace igw::redis_scripts {
 inline constexpr const char* kCommon = R"lua(
 local now = tonumber(ARGV[1])
 local sec = math.floor(now / 1000)
+-- The window's total and its live buckets {second, count}, unordered; seconds that left the
+-- window are deleted. Counts are never negative.
 local function window(key)
   local all = redis.call('HGETALL', key)
   local sum, buckets = 0, {}
@@ -29,11 +31,22 @@ local function window(key)
       buckets[#buckets + 1] = {s, c}
     end
   end
-  table.sort(buckets, function(a, b) return a[1] < b[1] end)
   return sum, buckets
 end
+-- Milliseconds until `need` units leave the window (buckets leave oldest first, each 60 s after
+-- its second). The common cases need no ordering: nothing needed, or one unit (the oldest
+-- bucket that holds any).
 local function freed(buckets, need)
   if need <= 0 then return 0 end
+  if need == 1 then
+    local first = nil
+    for _, b in ipairs(buckets) do
+      if b[2] > 0 and (first == nil or b[1] < first) then first = b[1] end
+    end
+    if first == nil then return 60000 end
+    return math.max(1, (first + 60) * 1000 - now)
+  end
+  table.sort(buckets, function(a, b) return a[1] < b[1] end)
   local f = 0
   for _, b in ipairs(buckets) do
     f = f + b[2]
@@ -113,12 +126,12 @@ for i = 0, n - 1 do
   local a = 7 + i * 7
   local p = ARGV[a]
   local rpm, tpm, budget = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
-  if rpm > 0 then
-    redis.call('HINCRBY', p .. 'rq', sec, 1)
+  -- A window's expiry is set when one of its seconds is created (the increment is the new
+  -- value): the key then outlives its newest bucket by 60 s after that bucket left the window.
+  if rpm > 0 and redis.call('HINCRBY', p .. 'rq', sec, 1) == 1 then
     redis.call('PEXPIRE', p .. 'rq', 120000)
   end
-  if tpm > 0 then
-    redis.call('HINCRBY', p .. 'tk', sec, est_t)
+  if tpm > 0 and redis.call('HINCRBY', p .. 'tk', sec, est_t) == est_t then
     redis.call('PEXPIRE', p .. 'tk', 120000)
   end
   redis.call('ZADD', p .. 'f', now + lease, ticket)
@@ -149,8 +162,9 @@ for i = 0, n - 1 do
       local left = redis.call('HINCRBY', p .. 'tk', admitted, -est_t)
       if left <= 0 then redis.call('HDEL', p .. 'tk', admitted) end
     end
-    if tokens > 0 then redis.call('HINCRBY', p .. 'tk', sec, tokens) end
-    redis.call('PEXPIRE', p .. 'tk', 120000)
+    if tokens > 0 and redis.call('HINCRBY', p .. 'tk', sec, tokens) == tokens then
+      redis.call('PEXPIRE', p .. 'tk', 120000)
+    end
   end
   if budget > 0 then
     budgetState(p, pstart)
