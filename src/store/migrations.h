@@ -4,7 +4,8 @@
 // IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), recording each in schema_migrations.
 // PostgreSQL migrations must be additive (new tables/columns), so replicas still running the
 // previous version keep working during a rolling upgrade; a database newer than the binary is
-// accepted. An SQLite database belongs to one process, so its migrations may rebuild a table.
+// accepted. An SQLite database belongs to one process, so its migrations may rebuild a table
+// (then an older binary may no longer write it: docs/budgets.md).
 #pragma once
 
 #include <span>
