@@ -88,11 +88,78 @@ bool isOpenAIError(std::string_view body) {
   return body.rfind("{\"error\":", 0) == 0;
 }
 
+// Clients of a translated API (Anthropic Messages, the Responses bridge): the stream writer turns
+// each OpenAI chunk into the client's events and owes the closing ones; the sink on top says how
+// a whole answer and a failure mid-stream are written.
+template <class Writer>
+class TranslatedSink : public ChatSink {
+ public:
+  net::awaitable<bool> beginStream(int status, const Headers& headers) override {
+    Headers h = streamHeaders(headers);
+    Status s = co_await res_.beginStream(status, h);
+    co_return s.isOk();
+  }
+
+  void event(std::string_view data, std::string_view raw) override {
+    if (!failed_.isOk()) return;
+    if (data.empty()) {
+      // A comment (the tool loop's progress notes): SSE for every client, ignored by SDKs; it
+      // goes between whole events, so the client's stream stays well formed.
+      out_ += raw;
+      return;
+    }
+    failed_ = writer_.onChunk(data, out_);
+  }
+
+  net::awaitable<bool> flush(bool last) override {
+    if (ended_) co_return false;
+    if (last) {
+      (void)writer_.finish(out_);  // the closing events, or nothing after an error
+      ended_ = true;
+    }
+    if (out_.empty() && !last) co_return true;
+    Status s = co_await res_.writeChunk(out_, last);
+    out_.clear();
+    co_return s.isOk();
+  }
+
+  net::awaitable<void> endStream(const Status& failure) override {
+    if (ended_) co_return;
+    if (!failure.isOk()) {
+      writeFailure(failure);
+    } else {
+      (void)writer_.finish(out_);
+    }
+    if (!out_.empty()) {
+      (void)co_await res_.writeChunk(out_);
+      out_.clear();
+    }
+    ended_ = true;
+    co_await res_.endStream();
+  }
+
+ protected:
+  template <class... WriterArgs>
+  explicit TranslatedSink(Responder& res, const WriterArgs&... args)
+      : res_(res), writer_(args...) {}
+
+  // The client's error event for a stream that fails after it began, appended to out_.
+  virtual void writeFailure(const Status& failure) = 0;
+
+  Responder& res_;
+  Writer writer_;
+  std::string out_;
+
+ private:
+  Status failed_;
+  bool ended_ = false;
+};
+
 // Anthropic Messages clients: each OpenAI answer, error and chunk becomes its Anthropic form.
-class MessagesSink final : public ChatSink {
+class MessagesSink final : public TranslatedSink<MessagesStreamWriter> {
  public:
   MessagesSink(Responder& res, std::string client_model)
-      : res_(res), writer_(client_model), model_(std::move(client_model)) {}
+      : TranslatedSink(res, client_model), model_(std::move(client_model)) {}
 
   net::awaitable<void> answer(int status, const Headers& headers, std::string_view body) override {
     Headers h = withContentType(headers, "application/json");
@@ -110,67 +177,21 @@ class MessagesSink final : public ChatSink {
     co_await res_.send(status, h, *message);
   }
 
-  net::awaitable<bool> beginStream(int status, const Headers& headers) override {
-    Headers h = streamHeaders(headers);
-    Status s = co_await res_.beginStream(status, h);
-    co_return s.isOk();
-  }
-
-  void event(std::string_view data, std::string_view raw) override {
-    if (!failed_.isOk()) return;
-    if (data.empty()) {
-      // A comment (the tool loop's progress notes): SSE for every client, ignored by SDKs; it
-      // goes between whole events, so the Messages stream stays well formed.
-      out_ += raw;
-      return;
-    }
-    failed_ = writer_.onChunk(data, out_);
-  }
-
-  net::awaitable<bool> flush(bool last) override {
-    if (ended_) co_return false;
-    if (last) {
-      (void)writer_.finish(out_);  // owes message_delta/message_stop, or nothing after an error
-      ended_ = true;
-    }
-    if (out_.empty() && !last) co_return true;
-    Status s = co_await res_.writeChunk(out_, last);
-    out_.clear();
-    co_return s.isOk();
-  }
-
-  net::awaitable<void> endStream(const Status& failure) override {
-    if (ended_) co_return;
-    if (!failure.isOk()) {
-      // As an OpenAI error chunk: the writer turns it into the matching Anthropic error event.
-      (void)writer_.onChunk(errorJson(failure), out_);
-    } else {
-      (void)writer_.finish(out_);
-    }
-    if (!out_.empty()) {
-      (void)co_await res_.writeChunk(out_);
-      out_.clear();
-    }
-    ended_ = true;
-    co_await res_.endStream();
-  }
-
  private:
-  Responder& res_;
-  MessagesStreamWriter writer_;
+  void writeFailure(const Status& failure) override {
+    // As an OpenAI error chunk: the writer turns it into the matching Anthropic error event.
+    (void)writer_.onChunk(errorJson(failure), out_);
+  }
+
   std::string model_;
-  std::string out_;
-  Status failed_;
-  bool ended_ = false;
 };
 
 // Responses API clients (the bridge): chat answers become Response objects, chunks become
 // Responses events; errors stay OpenAI error objects, which is what /v1/responses answers with.
-class ResponsesSink final : public ChatSink {
+class ResponsesSink final : public TranslatedSink<ResponsesStreamWriter> {
  public:
   ResponsesSink(Responder& res, std::string client_model, std::string echo)
-      : res_(res),
-        writer_(client_model, echo),
+      : TranslatedSink(res, client_model, echo),
         model_(std::move(client_model)),
         echo_(std::move(echo)) {}
 
@@ -189,56 +210,13 @@ class ResponsesSink final : public ChatSink {
     co_await res_.send(status, h, *response);
   }
 
-  net::awaitable<bool> beginStream(int status, const Headers& headers) override {
-    Headers h = streamHeaders(headers);
-    Status s = co_await res_.beginStream(status, h);
-    co_return s.isOk();
-  }
-
-  void event(std::string_view data, std::string_view raw) override {
-    if (!failed_.isOk()) return;
-    if (data.empty()) {
-      out_ += raw;  // a comment (the tool loop's progress notes), between whole events
-      return;
-    }
-    failed_ = writer_.onChunk(data, out_);
-  }
-
-  net::awaitable<bool> flush(bool last) override {
-    if (ended_) co_return false;
-    if (last) {
-      (void)writer_.finish(out_);  // owes response.completed, or nothing after an error
-      ended_ = true;
-    }
-    if (out_.empty() && !last) co_return true;
-    Status s = co_await res_.writeChunk(out_, last);
-    out_.clear();
-    co_return s.isOk();
-  }
-
-  net::awaitable<void> endStream(const Status& failure) override {
-    if (ended_) co_return;
-    if (!failure.isOk()) {
-      (void)writer_.fail(errorType(httpStatus(failure.code())), failure.message(), out_);
-    } else {
-      (void)writer_.finish(out_);
-    }
-    if (!out_.empty()) {
-      (void)co_await res_.writeChunk(out_);
-      out_.clear();
-    }
-    ended_ = true;
-    co_await res_.endStream();
-  }
-
  private:
-  Responder& res_;
-  ResponsesStreamWriter writer_;
+  void writeFailure(const Status& failure) override {
+    (void)writer_.fail(errorType(httpStatus(failure.code())), failure.message(), out_);
+  }
+
   std::string model_;
   std::string echo_;
-  std::string out_;
-  Status failed_;
-  bool ended_ = false;
 };
 
 }  // namespace
