@@ -1,6 +1,7 @@
 // The shared limiter on Redis (REDIS_URL): one script call to admit, one to settle, each atomic
 // in Redis. One connection per worker (store/redis_client.h), used only from that worker's
 // thread: no lock is shared by the workers.
+#include <array>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -22,6 +23,29 @@ using nlohmann::json;
 
 constexpr const char* kJournal = "igw:spend:journal";
 constexpr const char* kDrainLock = "igw:spend:drain-lock";
+
+// The subjects a request counts against, in the scripts' order (the key, then its team), each
+// with whether it is a team: at most two, kept on the stack.
+class Subjects {
+ public:
+  using Item = std::pair<const SubjectLimits*, bool>;
+  void add(const SubjectLimits* s, bool team) { items_[n_++] = {s, team}; }
+  size_t size() const { return n_; }
+  const Item& operator[](size_t i) const { return items_[i]; }
+  const Item* begin() const { return items_.data(); }
+  const Item* end() const { return items_.data() + n_; }
+
+ private:
+  std::array<Item, 2> items_{};
+  size_t n_ = 0;
+};
+
+Subjects subjectsOf(const Identity& who) {
+  Subjects out;
+  if (who.key_limits) out.add(who.key_limits.get(), false);
+  if (who.team_limits) out.add(who.team_limits.get(), true);
+  return out;
+}
 
 std::string prefix(const SubjectLimits& s, bool team) {
   return std::string("igw:{") + (team ? "t:" : "k:") + s.id + "}:";
@@ -114,21 +138,12 @@ class RedisLimiter final : public SharedLimiter {
         num(now_ms), ticket,
         num(std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.lease).count()),
         num(est.tokens), num(est.nano_usd)};
-    std::vector<const SubjectLimits*> subjects;
-    std::vector<bool> is_team;
-    if (who.key_limits) {
-      subjects.push_back(who.key_limits.get());
-      is_team.push_back(false);
-    }
-    if (who.team_limits) {
-      subjects.push_back(who.team_limits.get());
-      is_team.push_back(true);
-    }
+    const Subjects subjects = subjectsOf(who);
     args.push_back(num(static_cast<int64_t>(subjects.size())));
     const int64_t secs = now_ms / 1000;
-    for (size_t i = 0; i < subjects.size(); ++i) {
-      const LimitSpec& l = subjects[i]->spec;
-      args.push_back(prefix(*subjects[i], is_team[i]));
+    for (const auto& [sub, team] : subjects) {
+      const LimitSpec& l = sub->spec;
+      args.push_back(prefix(*sub, team));
       args.push_back(num(l.rpm.value_or(0)));
       args.push_back(num(l.tpm.value_or(0)));
       args.push_back(num(l.max_parallel.value_or(0)));
@@ -160,7 +175,7 @@ class RedisLimiter final : public SharedLimiter {
       co_return d;
     }
     const size_t idx = static_cast<size_t>(intAt(*r, 1));
-    d.team = idx < is_team.size() && is_team[idx];
+    d.team = idx < subjects.size() && subjects[idx].second;
     switch (intAt(*r, 2)) {
       case 1:
         d.refused = LimitKind::kRequests;
@@ -179,8 +194,8 @@ class RedisLimiter final : public SharedLimiter {
     d.budget_nano = intAt(*r, 4);
     d.spent_nano = intAt(*r, 5);
     d.budget_reset_unix = intAt(*r, 6);
-    if (idx < subjects.size() && subjects[idx]->spec.budget) {
-      d.period = subjects[idx]->spec.budget->period;
+    if (idx < subjects.size() && subjects[idx].first->spec.budget) {
+      d.period = subjects[idx].first->spec.budget->period;
     }
     d.view = view(7);
     co_return d;
@@ -197,9 +212,7 @@ class RedisLimiter final : public SharedLimiter {
                                   num(s.tokens),
                                   num(s.nano_usd),
                                   encodeRecord(spend)};
-    std::vector<std::pair<const SubjectLimits*, bool>> subjects;
-    if (who.key_limits) subjects.emplace_back(who.key_limits.get(), false);
-    if (who.team_limits) subjects.emplace_back(who.team_limits.get(), true);
+    const Subjects subjects = subjectsOf(who);
     args.push_back(num(static_cast<int64_t>(subjects.size())));
     for (const auto& [sub, team] : subjects) {
       const LimitSpec& l = sub->spec;

@@ -59,6 +59,17 @@ Status checkText(std::string_view what, std::string_view v, size_t max) {
   return Status::ok();
 }
 
+// The team `id` inside a transaction; empty when there is none.
+Result<std::optional<TeamRecord>> selectTeam(SqlRunner& db, std::string_view id) {
+  auto r = db.run("SELECT " + std::string(kTeamColumns) + " FROM teams WHERE id = $1",
+                  {std::string(id)});
+  if (!r) return r.status();
+  if (r->rows.empty()) return std::optional<TeamRecord>();
+  auto t = decodeTeam(r->rows[0]);
+  if (!t) return t.status();
+  return std::optional<TeamRecord>(std::move(t).value());
+}
+
 }  // namespace
 
 bool validTeamId(std::string_view id) {
@@ -113,11 +124,7 @@ Result<std::vector<TeamRecord>> LimitsStore::listTeams() {
 Result<std::optional<TeamRecord>> LimitsStore::getTeam(std::string_view id) {
   std::optional<TeamRecord> out;
   Status st = store_.transact(false, [&](SqlRunner& db) -> Status {
-    auto r = db.run("SELECT " + std::string(kTeamColumns) + " FROM teams WHERE id = $1",
-                    {std::string(id)});
-    if (!r) return r.status();
-    if (r->rows.empty()) return Status::ok();
-    auto t = decodeTeam(r->rows[0]);
+    auto t = selectTeam(db, id);
     if (!t) return t.status();
     out = std::move(t).value();
     return Status::ok();
@@ -136,13 +143,10 @@ Result<std::optional<TeamRecord>> LimitsStore::updateTeam(std::string_view id,
   }
   std::optional<TeamRecord> out;
   Status st = store_.transact(true, [&](SqlRunner& db) -> Status {
-    auto r = db.run("SELECT " + std::string(kTeamColumns) + " FROM teams WHERE id = $1",
-                    {std::string(id)});
-    if (!r) return r.status();
-    if (r->rows.empty()) return Status::ok();
-    auto t = decodeTeam(r->rows[0]);
+    auto t = selectTeam(db, id);
     if (!t) return t.status();
-    TeamRecord team = std::move(t).value();
+    if (!*t) return Status::ok();
+    TeamRecord team = std::move(**t);
     if (patch.name) team.name = *patch.name;
     if (patch.limits) team.limits = *patch.limits;
     if (patch.metadata) team.metadata = *patch.metadata;
