@@ -4,6 +4,8 @@
 // Per subject (a key "k:ID" or a team "t:ID") under the prefix igw:{subject}:
 //   rq  hash  second -> requests admitted in that second (the 60 s sliding window)
 //   tk  hash  second -> tokens (reserved at admission, corrected at settlement)
+//   rqc, tkc  hash  at (a second), n (the window's total at that second), first (its oldest
+//             second holding anything, -1: none): the totals cached for the rest of that second
 //   f   zset  ticket -> lease end (ms): requests in flight; a replica that dies frees its slots
 //             when the lease ends (LIMITS_LEASE)
 //   b   hash  period (start, unix s), spent, reserved (nano-dollars)
@@ -17,34 +19,67 @@ namespace igw::redis_scripts {
 inline constexpr const char* kCommon = R"lua(
 local now = tonumber(ARGV[1])
 local sec = math.floor(now / 1000)
--- The window's total and its live buckets {second, count}, unordered; seconds that left the
--- window are deleted. Counts are never negative.
-local function window(key)
+-- A window's total is cached per second in <window>c {at, n, first}: the first call in a second
+-- rebuilds it from the buckets (deleting those that left), later calls in that second read it,
+-- and every change the scripts make to a counted bucket changes it too. A bucket written by
+-- anything else (a replica running an older version) is counted from the next second on.
+local function rebuild(key)
   local all = redis.call('HGETALL', key)
-  local sum, buckets = 0, {}
+  local sum, first = 0, -1
   for i = 1, #all, 2 do
     local s, c = tonumber(all[i]), tonumber(all[i + 1])
     if s <= sec - 60 then
       redis.call('HDEL', key, all[i])
     elseif s <= sec then
       sum = sum + c
-      buckets[#buckets + 1] = {s, c}
+      if c > 0 and (first < 0 or s < first) then first = s end
     end
   end
-  return sum, buckets
+  redis.call('HSET', key .. 'c', 'at', sec, 'n', sum, 'first', first)
+  redis.call('PEXPIRE', key .. 'c', 120000)
+  return sum, first
+end
+-- The window's total and its oldest second holding anything (-1: none). Counts are never
+-- negative; seconds after `sec` (a replica whose clock runs ahead) are not counted yet.
+local function window(key)
+  local c = redis.call('HMGET', key .. 'c', 'at', 'n', 'first')
+  if tonumber(c[1]) == sec and c[2] and c[3] then return tonumber(c[2]), tonumber(c[3]) end
+  return rebuild(key)
+end
+-- Adds n (> 0) to the window's current second, after window(key) in the same script; `first`
+-- is what window() returned (the cached oldest second is set when the window was empty).
+local function add(key, n, first)
+  if redis.call('HINCRBY', key, sec, n) == n then
+    redis.call('PEXPIRE', key, 120000)  -- a new second: the key outlives it by a minute
+  end
+  redis.call('HINCRBY', key .. 'c', 'n', n)
+  if first < 0 then redis.call('HSET', key .. 'c', 'first', sec) end
+end
+-- Takes up to n from the bucket of second s (deleting it when emptied), after window(key).
+local function take(key, s, n)
+  if redis.call('HEXISTS', key, s) == 0 then return end
+  local left = redis.call('HINCRBY', key, s, -n)
+  local taken = n
+  if left <= 0 then
+    redis.call('HDEL', key, s)
+    taken = n + left
+  end
+  if s > sec - 60 and s <= sec then redis.call('HINCRBY', key .. 'c', 'n', -taken) end
 end
 -- Milliseconds until `need` units leave the window (buckets leave oldest first, each 60 s after
--- its second). The common cases need no ordering: nothing needed, or one unit (the oldest
--- bucket that holds any).
-local function freed(buckets, need)
+-- its second). One unit needs only the oldest second holding any (`first`, exact for windows
+-- that are never taken from); more reads the buckets in order.
+local function freed(key, need, first)
   if need <= 0 then return 0 end
-  if need == 1 then
-    local first = nil
-    for _, b in ipairs(buckets) do
-      if b[2] > 0 and (first == nil or b[1] < first) then first = b[1] end
-    end
-    if first == nil then return 60000 end
+  if need == 1 and first ~= nil then
+    if first < 0 then return 60000 end
     return math.max(1, (first + 60) * 1000 - now)
+  end
+  local all = redis.call('HGETALL', key)
+  local buckets = {}
+  for i = 1, #all, 2 do
+    local s, c = tonumber(all[i]), tonumber(all[i + 1])
+    if s > sec - 60 and s <= sec then buckets[#buckets + 1] = {s, c} end
   end
   table.sort(buckets, function(a, b) return a[1] < b[1] end)
   local f = 0
@@ -86,7 +121,7 @@ end
 inline constexpr const char* kAdmit = R"lua(
 local ticket, lease = ARGV[2], tonumber(ARGV[3])
 local est_t, est_c, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local views = {}
+local views, firsts, tkfirsts = {}, {}, {}
 for i = 0, n - 1 do
   local a = 7 + i * 7
   local p = ARGV[a]
@@ -95,19 +130,26 @@ for i = 0, n - 1 do
   expireLeases(p)
   local v = {-1, -1, 0, -1, -1, 0}
   if rpm > 0 then
-    local used, b = window(p .. 'rq')
-    v[1], v[2], v[3] = rpm, math.max(0, rpm - used - 1), freed(b, 1)
+    local rq = p .. 'rq'
+    local used, first = window(rq)
+    firsts[i + 1] = first
+    v[1], v[2], v[3] = rpm, math.max(0, rpm - used - 1), freed(rq, 1, first)
     if used + 1 > rpm then
       v[2] = 0
-      return {0, i, 1, freed(b, used + 1 - rpm), 0, 0, 0, v[1], v[2], v[3], v[4], v[5], v[6]}
+      return {0, i, 1, freed(rq, used + 1 - rpm, first), 0, 0, 0, v[1], v[2], v[3], v[4], v[5],
+              v[6]}
     end
   end
   if tpm > 0 then
-    local used, b = window(p .. 'tk')
-    v[4], v[5], v[6] = tpm, math.max(0, tpm - used - est_t), freed(b, used + est_t - tpm)
+    -- Token buckets shrink at settlement: their reset times read the buckets themselves.
+    local tk = p .. 'tk'
+    local used, first = window(tk)
+    tkfirsts[i + 1] = first
+    v[4], v[5], v[6] = tpm, math.max(0, tpm - used - est_t), freed(tk, used + est_t - tpm)
     if used > 0 and used + est_t > tpm then
       v[5] = math.max(0, tpm - used)
-      return {0, i, 2, freed(b, used + est_t - tpm), 0, 0, 0, v[1], v[2], v[3], v[4], v[5], v[6]}
+      return {0, i, 2, freed(tk, used + est_t - tpm), 0, 0, 0, v[1], v[2], v[3], v[4], v[5],
+              v[6]}
     end
   end
   if par > 0 and redis.call('ZCARD', p .. 'f') + 1 > par then
@@ -126,14 +168,8 @@ for i = 0, n - 1 do
   local a = 7 + i * 7
   local p = ARGV[a]
   local rpm, tpm, budget = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
-  -- A window's expiry is set when one of its seconds is created (the increment is the new
-  -- value): the key then outlives its newest bucket by 60 s after that bucket left the window.
-  if rpm > 0 and redis.call('HINCRBY', p .. 'rq', sec, 1) == 1 then
-    redis.call('PEXPIRE', p .. 'rq', 120000)
-  end
-  if tpm > 0 and redis.call('HINCRBY', p .. 'tk', sec, est_t) == est_t then
-    redis.call('PEXPIRE', p .. 'tk', 120000)
-  end
+  if rpm > 0 then add(p .. 'rq', 1, firsts[i + 1]) end
+  if tpm > 0 and est_t > 0 then add(p .. 'tk', est_t, tkfirsts[i + 1]) end
   redis.call('ZADD', p .. 'f', now + lease, ticket)
   redis.call('PEXPIRE', p .. 'f', lease + 60000)
   if budget > 0 then
@@ -158,13 +194,11 @@ for i = 0, n - 1 do
   local tpm, budget, pstart = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   redis.call('ZREM', p .. 'f', ticket)
   if tpm > 0 then
-    if redis.call('HEXISTS', p .. 'tk', admitted) == 1 then
-      local left = redis.call('HINCRBY', p .. 'tk', admitted, -est_t)
-      if left <= 0 then redis.call('HDEL', p .. 'tk', admitted) end
-    end
-    if tokens > 0 and redis.call('HINCRBY', p .. 'tk', sec, tokens) == tokens then
-      redis.call('PEXPIRE', p .. 'tk', 120000)
-    end
+    -- The reservation leaves its second (if still kept); the real usage lands in this one.
+    local tk = p .. 'tk'
+    local _, first = window(tk)
+    if est_t > 0 then take(tk, admitted, est_t) end
+    if tokens > 0 then add(tk, tokens, first) end
   end
   if budget > 0 then
     budgetState(p, pstart)

@@ -1,8 +1,8 @@
 // The shared limiter's Lua scripts (limits/redis_scripts.h) run by a real redis-server
 // (redis_server.h) with the caller's clock passed in, so a minute of sliding window is tested
 // without waiting for it: what a request sees after 10 s, 59 s and 61 s, the reset times in the
-// x-ratelimit-reset-* headers, a settlement moving tokens between seconds, and expiries on every
-// key the scripts create.
+// x-ratelimit-reset-* headers, a settlement moving tokens between seconds, the per-second cached
+// totals agreeing with the buckets, and expiries on every key the scripts create.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -191,10 +191,27 @@ TEST_F(RedisScripts, TokenRefusalWaitsForEnoughTokensToLeaveAndSettlementMovesTh
   EXPECT_EQ(bucket("tk", kSec0), 0);
   EXPECT_EQ(bucket("tk", kSec0 + 20), 50);
   EXPECT_GT(pttl("tk"), 0);
-  EXPECT_FALSE(admit(kT0 + 21'000, "d", 500, l).admitted);
-  Admission fits = admit(kT0 + 21'000, "e", 400, l);
+  // In the settlement's second (the window's cached total) ...
+  EXPECT_FALSE(admit(kT0 + 20'500, "d", 500, l).admitted);
+  Admission fits = admit(kT0 + 20'500, "e", 400, l);
   EXPECT_TRUE(fits.admitted);
   EXPECT_EQ(fits.remaining_tok, 50);
+  // ... and in the next (rebuilt from the buckets): the same 950.
+  EXPECT_FALSE(admit(kT0 + 21'000, "f", 51, l).admitted);
+  Admission last = admit(kT0 + 21'000, "g", 50, l);
+  EXPECT_TRUE(last.admitted);
+  EXPECT_EQ(last.remaining_tok, 0);
+}
+
+TEST_F(RedisScripts, ABucketWrittenBehindTheCachedTotalCountsFromTheNextSecond) {
+  // A replica still running a version without the cached totals increments the buckets alone:
+  // the others see it when they rebuild the total, at most a second later.
+  const Limits l{.rpm = 10};
+  ASSERT_TRUE(admit(kT0, "a", 1, l).admitted);
+  auto r = redis_->command({"HINCRBY", std::string(kKey) + "rq", std::to_string(kSec0), "5"});
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(admit(kT0 + 100, "b", 1, l).remaining_req, 10 - 1 - 1);
+  EXPECT_EQ(admit(kT0 + 1'000, "c", 1, l).remaining_req, 10 - 7 - 1);
 }
 
 TEST_F(RedisScripts, InFlightRequestsHoldTheirSlotUntilSettledAndTheSetExpires) {
