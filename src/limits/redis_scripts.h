@@ -5,7 +5,8 @@
 //   rq  hash  second -> requests admitted in that second (the 60 s sliding window)
 //   tk  hash  second -> tokens (reserved at admission, corrected at settlement)
 //   rqc, tkc  hash  at (a second), n (the window's total at that second), first (its oldest
-//             second holding anything, -1: none): the totals cached for the rest of that second
+//             second holding anything, -1: none; read for requests only): the totals cached for
+//             the rest of that second
 //   f   zset  ticket -> lease end (ms): requests in flight; a replica that dies frees its slots
 //             when the lease ends (LIMITS_LEASE)
 //   b   hash  period (start, unix s), spent, reserved (nano-dollars)
@@ -23,18 +24,26 @@ local sec = math.floor(now / 1000)
 -- rebuilds it from the buckets (deleting those that left), later calls in that second read it,
 -- and every change the scripts make to a counted bucket changes it too. A bucket written by
 -- anything else (a replica running an older version) is counted from the next second on.
-local function rebuild(key)
+-- The window's live buckets: their total, the oldest second holding anything (-1: none) and,
+-- when `collect`, the buckets {second, count} unordered. With `prune`, seconds that left the
+-- window are deleted.
+local function scan(key, prune, collect)
   local all = redis.call('HGETALL', key)
-  local sum, first = 0, -1
+  local sum, first, buckets = 0, -1, {}
   for i = 1, #all, 2 do
     local s, c = tonumber(all[i]), tonumber(all[i + 1])
     if s <= sec - 60 then
-      redis.call('HDEL', key, all[i])
+      if prune then redis.call('HDEL', key, all[i]) end
     elseif s <= sec then
       sum = sum + c
       if c > 0 and (first < 0 or s < first) then first = s end
+      if collect then buckets[#buckets + 1] = {s, c} end
     end
   end
+  return sum, first, buckets
+end
+local function rebuild(key)
+  local sum, first = scan(key, true, false)
   redis.call('HSET', key .. 'c', 'at', sec, 'n', sum, 'first', first)
   redis.call('PEXPIRE', key .. 'c', 120000)
   return sum, first
@@ -46,14 +55,15 @@ local function window(key)
   if tonumber(c[1]) == sec and c[2] and c[3] then return tonumber(c[2]), tonumber(c[3]) end
   return rebuild(key)
 end
--- Adds n (> 0) to the window's current second, after window(key) in the same script; `first`
--- is what window() returned (the cached oldest second is set when the window was empty).
+-- Adds n (> 0) to the window's current second, after window(key) in the same script. `first`
+-- is what window() returned, for windows whose reset reads the cached oldest second (requests;
+-- nil for tokens): it is set when the window was empty.
 local function add(key, n, first)
   if redis.call('HINCRBY', key, sec, n) == n then
     redis.call('PEXPIRE', key, 120000)  -- a new second: the key outlives it by a minute
   end
   redis.call('HINCRBY', key .. 'c', 'n', n)
-  if first < 0 then redis.call('HSET', key .. 'c', 'first', sec) end
+  if first ~= nil and first < 0 then redis.call('HSET', key .. 'c', 'first', sec) end
 end
 -- Takes up to n from the bucket of second s (deleting it when emptied), after window(key).
 local function take(key, s, n)
@@ -75,12 +85,7 @@ local function freed(key, need, first)
     if first < 0 then return 60000 end
     return math.max(1, (first + 60) * 1000 - now)
   end
-  local all = redis.call('HGETALL', key)
-  local buckets = {}
-  for i = 1, #all, 2 do
-    local s, c = tonumber(all[i]), tonumber(all[i + 1])
-    if s > sec - 60 and s <= sec then buckets[#buckets + 1] = {s, c} end
-  end
+  local _, _, buckets = scan(key, false, true)
   table.sort(buckets, function(a, b) return a[1] < b[1] end)
   local f = 0
   for _, b in ipairs(buckets) do
@@ -121,7 +126,7 @@ end
 inline constexpr const char* kAdmit = R"lua(
 local ticket, lease = ARGV[2], tonumber(ARGV[3])
 local est_t, est_c, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local views, firsts, tkfirsts = {}, {}, {}
+local views, firsts = {}, {}
 for i = 0, n - 1 do
   local a = 7 + i * 7
   local p = ARGV[a]
@@ -143,8 +148,7 @@ for i = 0, n - 1 do
   if tpm > 0 then
     -- Token buckets shrink at settlement: their reset times read the buckets themselves.
     local tk = p .. 'tk'
-    local used, first = window(tk)
-    tkfirsts[i + 1] = first
+    local used = window(tk)
     v[4], v[5], v[6] = tpm, math.max(0, tpm - used - est_t), freed(tk, used + est_t - tpm)
     if used > 0 and used + est_t > tpm then
       v[5] = math.max(0, tpm - used)
@@ -169,7 +173,7 @@ for i = 0, n - 1 do
   local p = ARGV[a]
   local rpm, tpm, budget = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
   if rpm > 0 then add(p .. 'rq', 1, firsts[i + 1]) end
-  if tpm > 0 and est_t > 0 then add(p .. 'tk', est_t, tkfirsts[i + 1]) end
+  if tpm > 0 and est_t > 0 then add(p .. 'tk', est_t) end
   redis.call('ZADD', p .. 'f', now + lease, ticket)
   redis.call('PEXPIRE', p .. 'f', lease + 60000)
   if budget > 0 then
@@ -196,9 +200,9 @@ for i = 0, n - 1 do
   if tpm > 0 then
     -- The reservation leaves its second (if still kept); the real usage lands in this one.
     local tk = p .. 'tk'
-    local _, first = window(tk)
+    window(tk)
     if est_t > 0 then take(tk, admitted, est_t) end
-    if tokens > 0 then add(tk, tokens, first) end
+    if tokens > 0 then add(tk, tokens) end
   end
   if budget > 0 then
     budgetState(p, pstart)
