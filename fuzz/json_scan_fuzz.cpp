@@ -5,9 +5,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
-#include "fuzz_util.h"
 #include "core/json_parse.h"
+#include "fuzz_util.h"
 #include "http/json_scan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -39,12 +40,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (max_depth <= igw::jsonLimits().max_depth) std::abort();
   }
+  // The structural walk (forEachMember) on anything: spans stay inside the text.
+  std::vector<igw::RawMember> raw;
+  bool walked = igw::forEachMember(text, [&](const igw::RawMember& m) {
+    if (m.key.data() < text.data() || m.value.data() < m.key.data() ||
+        m.value.data() + m.value.size() > text.data() + text.size()) {
+      std::abort();
+    }
+    raw.push_back(m);
+    return true;
+  });
   auto members = igw::scanObjectMembers(text);
   if (!members) return 0;
   if (!scanned) std::abort();
-  for (const auto& m : *members) {
+  // On a valid object the walk sees exactly the members the validating scanner reports.
+  if (!walked || raw.size() != members->size()) std::abort();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto& m = (*members)[i];
     if (m.value_begin >= m.value_end || m.value_end > size) std::abort();
     if (!igw::validateJson(text.substr(m.value_begin, m.value_end - m.value_begin))) std::abort();
+    if (raw[i].value != text.substr(m.value_begin, m.value_end - m.value_begin)) std::abort();
+    if (raw[i].key.find('\\') == std::string_view::npos && raw[i].key != m.key) std::abort();
   }
   return 0;
 }

@@ -19,18 +19,17 @@ class IdGenerator {
     return state_ * 0x2545F4914F6CDD1DULL;
   }
 
-  // `bytes` random bytes as lower-case hex.
+  // `bytes` random bytes as lower-case hex. Written in place: several ids per request.
   std::string hex(int bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(static_cast<size_t>(bytes) * 2);
+    std::string out(static_cast<size_t>(bytes) * 2, '\0');
+    char* p = out.data();
     uint64_t v = 0;
     for (int i = 0; i < bytes; ++i) {
       if (i % 8 == 0) v = next();
-      auto b = static_cast<unsigned>(v & 0xff);
+      p[2 * i] = kHex[(v >> 4) & 15];
+      p[2 * i + 1] = kHex[v & 15];
       v >>= 8;
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 15]);
     }
     return out;
   }

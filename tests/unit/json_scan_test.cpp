@@ -39,3 +39,71 @@ TEST(JsonScan, AcceptsNumbersAndEscapes) {
   EXPECT_TRUE(
       igw::validateJson(R"({"a":[-0,1.5e10,2E-3,0.25],"b":"\"\\\/\b\f\n\r\t\u00e9"})").isOk());
 }
+
+namespace {
+
+// The members forEachMember reports, as "key=value" lines.
+std::string walk(std::string_view text, bool* complete = nullptr) {
+  std::string out;
+  bool done = igw::forEachMember(text, [&](const igw::RawMember& m) {
+    out.append(m.key).append("=").append(m.value).append("\n");
+    return true;
+  });
+  if (complete != nullptr) *complete = done;
+  return out;
+}
+
+// The same from the validating scanner (keys here are written without escapes).
+std::string scan(std::string_view text) {
+  auto members = igw::scanObjectMembers(text);
+  EXPECT_TRUE(members.isOk()) << members.status().message() << "\n" << text;
+  std::string out;
+  if (!members) return out;
+  for (const auto& m : *members) {
+    out.append(m.key).append("=");
+    out.append(text.substr(m.value_begin, m.value_end - m.value_begin)).append("\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+// The structural walk reads sixteen bytes at a time: every quote, escape and bracket must be
+// found wherever it falls in a block, including the last bytes of the text.
+TEST(JsonScan, ForEachMemberFindsEveryValueAtEveryAlignment) {
+  const std::string tails[] = {
+      R"("plain")",
+      R"("esc\"aped \\ and \\\" and \/ \u005c")",
+      R"("brackets {[ in ]} strings")",
+      R"({"a":[1,{"b":"}"}],"c":{"d":"\\"}})",
+      R"([[],{},"",[{"x":"]"}]])",
+      R"(-12.5e3)",
+      R"(null)",
+  };
+  for (const auto& tail : tails) {
+    for (size_t pad = 0; pad <= 40; ++pad) {
+      std::string doc =
+          "{\"p\":\"" + std::string(pad, 'x') + "\",\"v\":" + tail + ",\"n\":" + tail + "}";
+      bool complete = false;
+      EXPECT_EQ(walk(doc, &complete), scan(doc)) << doc;
+      EXPECT_TRUE(complete) << doc;
+      // Cut anywhere inside the last value: the walk stops without reading past the end.
+      for (size_t cut = doc.size() - tail.size() - 1; cut < doc.size(); ++cut) {
+        std::string truncated = doc.substr(0, cut);
+        walk(truncated, &complete);
+        EXPECT_FALSE(complete) << truncated;
+      }
+    }
+  }
+}
+
+TEST(JsonScan, ForEachMemberStopsOnUnterminatedText) {
+  for (const char* bad : {R"({"a":"abc)", R"({"a":"abc\)", R"({"a":"abc\")", R"({"a":{"b":[1,2})",
+                          R"({"a":[{"b":"]}"}})", R"({"abcdefghijklmnopq)"}) {
+    bool complete = true;
+    walk(bad, &complete);
+    EXPECT_FALSE(complete) << bad;
+  }
+  // A stop requested by the callback is a complete walk.
+  EXPECT_TRUE(igw::forEachMember(R"({"a":1,"b":2})", [](const igw::RawMember&) { return false; }));
+}
