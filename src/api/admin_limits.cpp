@@ -232,12 +232,12 @@ Result<std::optional<int64_t>> timeParam(std::string_view v, const char* name) {
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
     tm.tm_mday = d;
-    return std::optional<int64_t>(static_cast<int64_t>(timegm(&tm)) * 1000);
+    return std::optional<int64_t>(static_cast<int64_t>(timegm(&tm)));
   }
   int64_t secs = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
   if (ec == std::errc() && p == s.data() + s.size() && secs >= 0) {
-    return std::optional<int64_t>(secs * 1000);
+    return std::optional<int64_t>(secs);
   }
   return invalidArgument(std::string("'") + name +
                          "' must be a date (2026-12-01, UTC) or a Unix time in seconds");
@@ -280,8 +280,8 @@ net::awaitable<void> spend(Exchange& ex, AuthService& auth) {
     co_await ex.fail(st);
     co_return;
   }
-  q.from_ms = *f;
-  q.to_ms = *t;
+  q.from_s = *f;
+  q.to_s = *t;
   std::vector<SpendTotal> rows;
   auto fn = [&](KeyStore& store) -> Status {
     auto r = LimitsStore(store).querySpend(q);
@@ -308,9 +308,9 @@ net::awaitable<void> spend(Exchange& ex, AuthService& auth) {
     if (!q.group_by.empty()) {
       json g = totalJson(r);
       if (q.group_by == "day") {
-        int64_t ms = 0;
-        std::from_chars(r.group.data(), r.group.data() + r.group.size(), ms);
-        g["group"] = utcTimestamp(ms / 1000).substr(0, 10);
+        int64_t day = 0;
+        std::from_chars(r.group.data(), r.group.data() + r.group.size(), day);
+        g["group"] = utcTimestamp(day).substr(0, 10);
       } else {
         g["group"] = r.group;
       }
@@ -411,7 +411,7 @@ net::awaitable<void> handleKeyInfo(Exchange& ex) {
     const int64_t start = periodStart(BudgetPeriod::kMonth, nowMs() / 1000);
     SpendQuery q;
     q.key_id = who.key_id;
-    q.from_ms = start * 1000;
+    q.from_s = start;
     std::vector<SpendTotal> rows;
     auto fn = [&](KeyStore& store) -> Status {
       auto r = LimitsStore(store).querySpend(q);

@@ -261,7 +261,7 @@ struct AuthService::Impl {
       const int64_t start = periodStart(spec.budget->period, now);
       std::string seed_key = (team ? "t:" : "k:") + id + ":" + std::to_string(start);
       if (seeded_budgets.insert(seed_key).second) {
-        auto spent = LimitsStore(*store).spendSince(id, team, start * 1000);
+        auto spent = LimitsStore(*store).spendSince(id, team, start);
         if (spent) {
           counters->seedBudget(start, *spent);
         } else {

@@ -159,14 +159,14 @@ class LimitsFilter final : public Filter {
       co_return;
     }
     Settlement s = settlement(ex);
-    SpendRecord rec = spendRecord(ex, s.nano_usd, ex.limits.status);
+    SpendRecord rec = SpendRecord::of(spendRow(ex, s.nano_usd, ex.limits.status));
     rec.id = ex.app.limits->newId(ex.ctx.worker);  // the shared journal's records carry theirs
     Status done = co_await ex.app.limits->shared()->settle(*ex.identity, s, ex.limits.ticket, rec,
                                                            nowMs(), ex.ctx.worker);
     if (!done) {
       // The counters free themselves when the lease ends; the spend goes to the database directly.
       ex.app.log.warn("settling limits in Redis failed", {{"error", done.message()}});
-      ex.app.limits->record(std::move(rec), ex.ctx.worker);
+      ex.app.limits->record(rec.row(), ex.ctx.worker);
     }
   }
 
@@ -181,7 +181,7 @@ class LimitsFilter final : public Filter {
       }
       // The client left or nothing was written: settle in the background.
       Settlement s = settlement(ex);
-      SpendRecord rec = spendRecord(ex, s.nano_usd, status);
+      SpendRecord rec = SpendRecord::of(spendRow(ex, s.nano_usd, status));
       rec.id = ex.app.limits->newId(ex.ctx.worker);
       auto identity = ex.identity;
       LimitsService* svc = ex.app.limits;
@@ -192,7 +192,7 @@ class LimitsFilter final : public Filter {
         Status done = co_await svc->shared()->settle(*identity, s, ticket, rec, nowMs(), worker);
         if (!done) {
           log->warn("settling limits in Redis failed", {{"error", done.message()}});
-          svc->record(rec, worker);
+          svc->record(rec.row(), worker);
         }
       };
       net::asio::co_spawn(ex.limits.executor, work(), net::asio::detached);
@@ -200,7 +200,7 @@ class LimitsFilter final : public Filter {
     }
     if (ex.limits.admitted || !spend_log_) return;  // settled before the end (with its record)
     // Not limited (or refused): the spend log still gets the request.
-    ex.app.limits->record(spendRecord(ex, cost(ex, actualUsage(ex)), status), ex.ctx.worker);
+    ex.app.limits->record(spendRow(ex, cost(ex, actualUsage(ex)), status), ex.ctx.worker);
   }
 
  private:
@@ -357,22 +357,23 @@ class LimitsFilter final : public Filter {
                           who.key_limits ? &who.key_limits->spec : nullptr,
                           who.team_limits ? who.team_limits->counters.get() : nullptr,
                           who.team_limits ? &who.team_limits->spec : nullptr, s, nowMs());
-    ex.app.limits->record(spendRecord(ex, s.nano_usd, status != 0 ? status : ex.limits.status),
+    ex.app.limits->record(spendRow(ex, s.nano_usd, status != 0 ? status : ex.limits.status),
                           ex.ctx.worker);
   }
 
-  // The record without an id: the spend writer numbers it (the Redis path sets one itself).
-  static SpendRecord spendRecord(Exchange& ex, int64_t cost_nano, int status) {
+  // The record without an id (the spend writer numbers it; the Redis path sets one itself), its
+  // text viewing the exchange.
+  static SpendRow spendRow(Exchange& ex, int64_t cost_nano, int status) {
     const Identity& who = *ex.identity;
     const TokenUsage u = actualUsage(ex);
-    SpendRecord r;
+    SpendRow r;
     r.request_id = ex.info.request_id;
     r.ts_ms = nowMs();
     r.key_id = who.key_id;
     r.team = who.team;
     r.caller = who.subject;
     r.provider = ex.info.provider;
-    r.model = std::string(upstreamModel(ex));
+    r.model = upstreamModel(ex);
     r.prompt_tokens = std::max<int64_t>(u.prompt, 0);
     r.completion_tokens = std::max<int64_t>(u.completion, 0);
     r.cached_tokens = std::max<int64_t>(u.cached, 0);

@@ -15,21 +15,55 @@
 namespace igw {
 namespace {
 
-// Records buffered per worker while the database is unreachable; beyond it the oldest are
+// Records buffered per worker while the database is unreachable; beyond it the newest are
 // dropped (and counted in the log) rather than letting memory grow without bound.
 constexpr size_t kMaxBufferedPerWorker = 200000;
+constexpr size_t kMaxBufferedTextPerWorker = size_t{64} << 20;  // bytes; offsets are 32-bit
 constexpr size_t kDrainBatch = 2000;
-// A batch vector up to this many records is kept for reuse; a larger one (after an outage) is
-// freed.
-constexpr size_t kKeptCapacity = 16384;
+// A taken batch up to this many records (and 128 bytes of text each) keeps its memory for the
+// next swap; a larger one (after an outage) is freed.
+constexpr size_t kKeptRecords = 16384;
+
+// A buffered record: its numbers, and its text as spans of the buffer's text.
+struct Span {
+  uint32_t at = 0, size = 0;
+};
+struct Entry {
+  Span id, request_id, key_id, team, caller, provider, model;
+  int64_t ts_ms = 0;
+  int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0, reasoning_tokens = 0;
+  int64_t cost_nano = 0;
+  int64_t latency_ms = 0;
+  int status = 0;
+};
+
+// Records and the text they point into. Workers append; the writer swaps a whole batch out for
+// an empty one whose memory is already there, so a record costs a worker no allocation and the
+// writer frees nothing a worker allocated (glibc's per-thread caches stay with their thread).
+struct Batch {
+  std::vector<Entry> entries;
+  std::string text;
+
+  void clear() {
+    if (entries.capacity() > kKeptRecords) {
+      std::vector<Entry>().swap(entries);
+      std::string().swap(text);
+    }
+    entries.clear();
+    text.clear();
+  }
+  Span add(std::string_view v) {
+    Span sp{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(v.size())};
+    text.append(v);
+    return sp;
+  }
+  std::string_view at(Span sp) const { return {text.data() + sp.at, sp.size}; }
+};
 
 struct Buffer {
   std::mutex mu;  // this worker and the writer thread only
-  std::vector<SpendRecord> items;
+  Batch batch;
   uint64_t dropped = 0;
-  // The writer's previous batch, emptied and handed back on its next swap: the worker appends
-  // into capacity that is already there instead of growing a new vector each interval.
-  std::vector<SpendRecord> spare;
 };
 
 struct WorkerSeen {
@@ -69,59 +103,84 @@ struct LimitsService::Impl {
   std::condition_variable writer_cv;
   bool stopping = false;
 
-  uint64_t next_record = 0;   // the writer thread's: numbers records taken without an id
+  // The writer thread's: the batches taken from the workers (by worker), their records as rows
+  // and the ids it numbered them with. Kept until written; while they wait (the database is
+  // down) nothing more is taken, so the workers' buffers bound the memory.
+  std::vector<Batch> taken;
+  std::vector<SpendRow> rows;
+  std::string ids;
+  uint64_t next_record = 0;
   std::string record_prefix;  // replica + "-w-"
 
-  void writeBatch(std::chrono::milliseconds interval, SharedLimiter* shared) {
-    LimitsStore ls(*store);
-    std::vector<SpendRecord> batch;
-    Buffer* origin = nullptr;  // the buffer whose vector `batch` is
-    for (auto& b : buffers) {
+  // Takes every worker's records and numbers those without an id.
+  void take() {
+    taken.resize(buffers.size());
+    size_t unnumbered = 0;
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      Buffer& b = *buffers[i];
       uint64_t dropped = 0;
       {
-        std::lock_guard lock(b->mu);
-        if (batch.empty()) {
-          if (!b->items.empty()) origin = b.get();
-          batch.swap(b->items);
-          b->items.swap(b->spare);  // empty, with the capacity of an earlier batch
-        } else {
-          batch.insert(batch.end(), std::make_move_iterator(b->items.begin()),
-                       std::make_move_iterator(b->items.end()));
-          b->items.clear();
-        }
-        std::swap(dropped, b->dropped);
+        std::lock_guard lock(b.mu);
+        b.batch.entries.swap(taken[i].entries);
+        b.batch.text.swap(taken[i].text);
+        std::swap(dropped, b.dropped);
       }
       if (dropped > 0) {
         log.error("spend log buffer full: records dropped",
                   {{"dropped", static_cast<int64_t>(dropped)}});
       }
+      for (const Entry& e : taken[i].entries) unnumbered += e.id.size == 0 ? 1 : 0;
     }
-    if (!batch.empty()) {
-      if (record_prefix.empty()) record_prefix = replica + "-w-";
-      char digits[24];
-      for (SpendRecord& r : batch) {
-        if (!r.id.empty()) continue;
-        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++next_record);
-        r.id.reserve(record_prefix.size() + static_cast<size_t>(end - digits));
-        r.id.append(record_prefix).append(digits, end);
-      }
-      if (Status s = ls.appendSpend(batch); !s) {
-        log.warn("writing the spend log failed; will retry",
-                 {{"error", s.message()}, {"records", static_cast<int64_t>(batch.size())}});
-        // Back into the first buffer, in front of newer records.
-        std::lock_guard lock(buffers[0]->mu);
-        auto& items = buffers[0]->items;
-        if (batch.size() + items.size() <= kMaxBufferedPerWorker * buffers.size()) {
-          items.insert(items.begin(), std::make_move_iterator(batch.begin()),
-                       std::make_move_iterator(batch.end()));
+    if (record_prefix.empty()) record_prefix = replica + "-w-";
+    ids.clear();
+    ids.reserve(unnumbered * (record_prefix.size() + 20));  // no reallocation: views below
+    rows.clear();
+    for (const Batch& t : taken) {
+      for (const Entry& e : t.entries) {
+        SpendRow r;
+        if (e.id.size == 0) {
+          char digits[24];
+          auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++next_record);
+          const size_t at = ids.size();
+          ids.append(record_prefix).append(digits, end);
+          r.id = std::string_view(ids.data() + at, ids.size() - at);
         } else {
-          buffers[0]->dropped += batch.size();
+          r.id = t.at(e.id);
         }
-      } else if (origin != nullptr && batch.capacity() <= kKeptCapacity) {
-        batch.clear();
-        std::lock_guard lock(origin->mu);
-        if (origin->spare.capacity() < batch.capacity()) origin->spare.swap(batch);
+        r.request_id = t.at(e.request_id);
+        r.ts_ms = e.ts_ms;
+        r.key_id = t.at(e.key_id);
+        r.team = t.at(e.team);
+        r.caller = t.at(e.caller);
+        r.provider = t.at(e.provider);
+        r.model = t.at(e.model);
+        r.prompt_tokens = e.prompt_tokens;
+        r.completion_tokens = e.completion_tokens;
+        r.cached_tokens = e.cached_tokens;
+        r.reasoning_tokens = e.reasoning_tokens;
+        r.cost_nano = e.cost_nano;
+        r.status = e.status;
+        r.latency_ms = e.latency_ms;
+        rows.push_back(r);
       }
+    }
+  }
+
+  void writeBatch(std::chrono::milliseconds interval, SharedLimiter* shared) {
+    LimitsStore ls(*store);
+    // A batch that failed before is written first; once it is in, the newer records follow.
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool retry = !rows.empty();
+      if (!retry) take();
+      if (rows.empty()) break;
+      if (Status s = ls.appendSpend(std::span<const SpendRow>(rows)); !s) {
+        log.warn("writing the spend log failed; will retry",
+                 {{"error", s.message()}, {"records", static_cast<int64_t>(rows.size())}});
+        break;
+      }
+      rows.clear();
+      for (Batch& t : taken) t.clear();
+      if (!retry) break;
     }
     if (shared != nullptr) {
       // Drain the shared journal until it is empty or the interval is used up.
@@ -227,16 +286,36 @@ const ModelPrice* LimitsService::price(std::string_view provider, std::string_vi
   return nullptr;
 }
 
-void LimitsService::record(SpendRecord r, unsigned worker) {
+void LimitsService::record(const SpendRow& r, unsigned worker) {
   Impl& s = *impl_;
   if (worker >= s.buffers.size()) worker = 0;
   Buffer& b = *s.buffers[worker];
   std::lock_guard lock(b.mu);
-  if (b.items.size() >= kMaxBufferedPerWorker) {
+  Batch& batch = b.batch;
+  const size_t text = r.id.size() + r.request_id.size() + r.key_id.size() + r.team.size() +
+                      r.caller.size() + r.provider.size() + r.model.size();
+  if (batch.entries.size() >= kMaxBufferedPerWorker ||
+      batch.text.size() + text > kMaxBufferedTextPerWorker) {
     ++b.dropped;
     return;
   }
-  b.items.push_back(std::move(r));
+  Entry e;
+  e.id = batch.add(r.id);
+  e.request_id = batch.add(r.request_id);
+  e.key_id = batch.add(r.key_id);
+  e.team = batch.add(r.team);
+  e.caller = batch.add(r.caller);
+  e.provider = batch.add(r.provider);
+  e.model = batch.add(r.model);
+  e.ts_ms = r.ts_ms;
+  e.prompt_tokens = r.prompt_tokens;
+  e.completion_tokens = r.completion_tokens;
+  e.cached_tokens = r.cached_tokens;
+  e.reasoning_tokens = r.reasoning_tokens;
+  e.cost_nano = r.cost_nano;
+  e.latency_ms = r.latency_ms;
+  e.status = r.status;
+  batch.entries.push_back(e);
 }
 
 std::string LimitsService::newId(unsigned worker) {

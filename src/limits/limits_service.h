@@ -45,7 +45,8 @@ class SharedLimiter {
   virtual net::awaitable<Result<SubjectUsage>> usage(const SubjectLimits& subject, bool team,
                                                      int64_t now_ms, unsigned worker) = 0;
   // Spend writer's thread: moves up to `max` journal records into `store` (at most one replica
-  // at a time; records are re-inserted harmlessly if a drainer dies half-way). Returns how many.
+  // at a time; a drain repeated because the last one died before trimming the journal skips the
+  // records that one wrote: LimitsStore::appendJournal). Returns how many.
   virtual Result<size_t> drainJournal(LimitsStore& store, size_t max) = 0;
   // Closes the connections; called once the workers have stopped, before their io_contexts go.
   virtual void shutdown() = 0;
@@ -73,9 +74,9 @@ class LimitsService {
   // The price of provider/model; nullptr when the table has none (logged once per model).
   const ModelPrice* price(std::string_view provider, std::string_view model, unsigned worker);
 
-  // Queues one request's spend for the log. Never waits on the database. With Redis the record
-  // travels with settlement instead (SharedLimiter::settle).
-  void record(SpendRecord r, unsigned worker);
+  // Queues one request's spend for the log (copying its text). Never waits on the database. With
+  // Redis the record travels with settlement instead (SharedLimiter::settle).
+  void record(const SpendRow& r, unsigned worker);
 
   // Null without REDIS_URL.
   SharedLimiter* shared() { return shared_.get(); }

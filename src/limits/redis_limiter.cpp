@@ -261,7 +261,7 @@ class RedisLimiter final : public SharedLimiter {
           log_.warn("spend journal entry unreadable; skipped", {});
         }
       }
-      st = store.appendSpend(records);
+      st = store.appendJournal(records);
       if (st && n > 0) {
         auto trimmed = sync_->command({"LTRIM", kJournal, std::to_string(n), "-1"});
         if (!trimmed) st = trimmed.status();

@@ -36,8 +36,9 @@ Result<int64_t> SqlRunner::insertMany(const BulkInsert& b) {
         params.emplace_back(cell.is_text ? std::string(cell.text) : std::to_string(cell.integer));
       }
     }
-    if (b.skip_duplicates) {
-      sql += " ON CONFLICT DO NOTHING";
+    if (!b.on_conflict.empty()) {
+      sql += ' ';
+      sql += b.on_conflict;
     }
     auto res = run(sql, params);
     if (!res) return res.status();

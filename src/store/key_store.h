@@ -52,14 +52,15 @@ struct SqlCell {
   int64_t integer = 0;
   std::string_view text;
 };
-// Many rows into one table (the spend log), each backend its fastest way: SQLite steps
-// prepared statements with typed values; the default (PostgreSQL) sends 64 rows per
-// statement. With `skip_duplicates`, a row that would break a unique key already stored (the
-// spend log's record id) is skipped.
+// Many rows into one table (the spend log and its rollup), each backend its fastest way: SQLite
+// steps prepared statements with typed values; the default (PostgreSQL) sends 64 rows per
+// statement. `on_conflict`, when set, follows each statement's VALUES list ("ON CONFLICT DO
+// NOTHING" skips a row that would break a unique key; an upsert adds to the stored row). The rows
+// of one statement must not conflict with each other.
 struct BulkInsert {
   std::string_view table;
   std::span<const std::string_view> columns;
-  bool skip_duplicates = false;
+  std::string_view on_conflict;
   size_t rows = 0;
   // Writes row `row`'s values, one per column, into `out` (columns.size() cells). Text views must
   // stay valid until insertMany returns.
@@ -69,8 +70,10 @@ class SqlRunner {
  public:
   virtual ~SqlRunner() = default;
   virtual Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) = 0;
-  // Returns the rows inserted.
+  // Returns the rows inserted (and updated, for an upsert).
   virtual Result<int64_t> insertMany(const BulkInsert& b);
+  // PostgreSQL keeps the spend rollup with a trigger; with SQLite the writer keeps it.
+  virtual bool isPostgres() const { return false; }
 };
 
 class KeyStore {

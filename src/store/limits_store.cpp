@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <span>
+#include <tuple>
+#include <unordered_map>
 
 #include "store/row_codec.h"
 
@@ -172,32 +175,136 @@ Result<bool> LimitsStore::deleteTeam(std::string_view id) {
   return found;
 }
 
-Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
+namespace {
+
+constexpr std::string_view kSpendColumns[] = {"id",
+                                              "request_id",
+                                              "ts_ms",
+                                              "key_id",
+                                              "team",
+                                              "caller",
+                                              "provider",
+                                              "model",
+                                              "prompt_tokens",
+                                              "completion_tokens",
+                                              "cached_tokens",
+                                              "reasoning_tokens",
+                                              "cost_nano",
+                                              "status",
+                                              "latency_ms"};
+
+constexpr std::string_view kRollupColumns[] = {
+    "ts_s",          "key_id",           "team",          "provider",
+    "model",         "requests",         "prompt_tokens", "completion_tokens",
+    "cached_tokens", "reasoning_tokens", "cost_nano"};
+
+constexpr std::string_view kRollupUpsert =
+    "ON CONFLICT (key_id, ts_s, team, provider, model) DO UPDATE SET "
+    "requests = spend_rollup.requests + excluded.requests, "
+    "prompt_tokens = spend_rollup.prompt_tokens + excluded.prompt_tokens, "
+    "completion_tokens = spend_rollup.completion_tokens + excluded.completion_tokens, "
+    "cached_tokens = spend_rollup.cached_tokens + excluded.cached_tokens, "
+    "reasoning_tokens = spend_rollup.reasoning_tokens + excluded.reasoning_tokens, "
+    "cost_nano = spend_rollup.cost_nano + excluded.cost_nano";
+
+SqlCell text(std::string_view v) {
+  return SqlCell{true, 0, v};
+}
+SqlCell num(int64_t v) {
+  return SqlCell{false, v, {}};
+}
+
+// The second of a millisecond time, as the SQL of migration 4 and PostgreSQL's trigger compute it.
+int64_t secondOf(int64_t ts_ms) {
+  return ts_ms / 1000;
+}
+
+// One rollup row: a (second, key, team, provider, model) group of a batch and its sums.
+struct RollupGroup {
+  int64_t ts_s = 0;
+  std::string_view key_id, team, provider, model;
+  int64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0,
+          reasoning_tokens = 0, cost_nano = 0;
+
+  bool holds(const SpendRow& r) const {
+    return ts_s == secondOf(r.ts_ms) && key_id == r.key_id && model == r.model &&
+           provider == r.provider && team == r.team;
+  }
+  void add(const SpendRow& r) {
+    ++requests;
+    prompt_tokens += r.prompt_tokens;
+    completion_tokens += r.completion_tokens;
+    cached_tokens += r.cached_tokens;
+    reasoning_tokens += r.reasoning_tokens;
+    cost_nano += r.cost_nano;
+  }
+};
+
+struct GroupHash {
+  size_t operator()(const RollupGroup& g) const {
+    std::hash<std::string_view> h;
+    size_t v = std::hash<int64_t>()(g.ts_s);
+    for (std::string_view s : {g.key_id, g.team, g.provider, g.model}) {
+      v ^= h(s) + 0x9e3779b97f4a7c15ULL + (v << 6) + (v >> 2);
+    }
+    return v;
+  }
+};
+struct GroupEq {
+  bool operator()(const RollupGroup& a, const RollupGroup& b) const {
+    return a.ts_s == b.ts_s && a.key_id == b.key_id && a.team == b.team &&
+           a.provider == b.provider && a.model == b.model;
+  }
+};
+
+// The batch's groups. Consecutive records mostly share one (a busy key calling one model), so
+// the previous group is tried before the hash set.
+std::vector<RollupGroup> rollUp(std::span<const SpendRow> records) {
+  std::vector<RollupGroup> groups;
+  std::unordered_map<RollupGroup, size_t, GroupHash, GroupEq> index;
+  size_t last = 0;
+  for (const SpendRow& r : records) {
+    if (groups.empty() || !groups[last].holds(r)) {
+      RollupGroup g;
+      g.ts_s = secondOf(r.ts_ms);
+      g.key_id = r.key_id;
+      g.team = r.team;
+      g.provider = r.provider;
+      g.model = r.model;
+      auto [it, fresh] = index.try_emplace(g, groups.size());
+      if (fresh) groups.push_back(g);
+      last = it->second;
+    }
+    groups[last].add(r);
+  }
+  return groups;
+}
+
+// Writes records into the log. SQLite: the log has no unique key (ids are unique by
+// construction; appendJournal skips repeated journal records), and the rollup is upserted here.
+// PostgreSQL: the log keeps its id key (rows already stored are skipped) and its trigger keeps the
+// rollup; the batch goes in rollup-key order so that concurrent writers lock rollup rows in one
+// order.
+Status insertSpend(SqlRunner& db, std::span<const SpendRow> records) {
   if (records.empty()) return Status::ok();
-  static constexpr std::string_view kColumns[] = {"id",
-                                                  "request_id",
-                                                  "ts_ms",
-                                                  "key_id",
-                                                  "team",
-                                                  "caller",
-                                                  "provider",
-                                                  "model",
-                                                  "prompt_tokens",
-                                                  "completion_tokens",
-                                                  "cached_tokens",
-                                                  "reasoning_tokens",
-                                                  "cost_nano",
-                                                  "status",
-                                                  "latency_ms"};
+  std::vector<uint32_t> order;
+  if (db.isPostgres()) {
+    order.resize(records.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const SpendRow& x = records[a];
+      const SpendRow& y = records[b];
+      return std::forward_as_tuple(x.key_id, secondOf(x.ts_ms), x.team, x.provider, x.model) <
+             std::forward_as_tuple(y.key_id, secondOf(y.ts_ms), y.team, y.provider, y.model);
+    });
+  }
   BulkInsert b;
   b.table = "spend_log";
-  b.columns = kColumns;
-  b.skip_duplicates = true;
+  b.columns = kSpendColumns;
+  if (db.isPostgres()) b.on_conflict = "ON CONFLICT DO NOTHING";
   b.rows = records.size();
-  b.fill = [&records](size_t row, std::span<SqlCell> out) {
-    const SpendRecord& r = records[row];
-    auto text = [](std::string_view v) { return SqlCell{true, 0, v}; };
-    auto num = [](int64_t v) { return SqlCell{false, v, {}}; };
+  b.fill = [&records, &order](size_t row, std::span<SqlCell> out) {
+    const SpendRow& r = records[order.empty() ? row : order[row]];
     out[0] = text(r.id);
     out[1] = text(r.request_id);
     out[2] = num(r.ts_ms);
@@ -214,9 +321,122 @@ Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
     out[13] = num(r.status);
     out[14] = num(r.latency_ms);
   };
+  if (auto res = db.insertMany(b); !res) return res.status();
+  if (db.isPostgres()) return Status::ok();
+
+  const std::vector<RollupGroup> groups = rollUp(records);
+  BulkInsert u;
+  u.table = "spend_rollup";
+  u.columns = kRollupColumns;
+  u.on_conflict = kRollupUpsert;
+  u.rows = groups.size();
+  u.fill = [&groups](size_t row, std::span<SqlCell> out) {
+    const RollupGroup& g = groups[row];
+    out[0] = num(g.ts_s);
+    out[1] = text(g.key_id);
+    out[2] = text(g.team);
+    out[3] = text(g.provider);
+    out[4] = text(g.model);
+    out[5] = num(g.requests);
+    out[6] = num(g.prompt_tokens);
+    out[7] = num(g.completion_tokens);
+    out[8] = num(g.cached_tokens);
+    out[9] = num(g.reasoning_tokens);
+    out[10] = num(g.cost_nano);
+  };
+  auto res = db.insertMany(u);
+  return res ? Status::ok() : res.status();
+}
+
+}  // namespace
+
+SpendRecord SpendRecord::of(const SpendRow& r) {
+  SpendRecord o;
+  o.id = r.id;
+  o.request_id = r.request_id;
+  o.ts_ms = r.ts_ms;
+  o.key_id = r.key_id;
+  o.team = r.team;
+  o.caller = r.caller;
+  o.provider = r.provider;
+  o.model = r.model;
+  o.prompt_tokens = r.prompt_tokens;
+  o.completion_tokens = r.completion_tokens;
+  o.cached_tokens = r.cached_tokens;
+  o.reasoning_tokens = r.reasoning_tokens;
+  o.cost_nano = r.cost_nano;
+  o.status = r.status;
+  o.latency_ms = r.latency_ms;
+  return o;
+}
+
+SpendRow SpendRecord::row() const {
+  SpendRow r;
+  r.id = id;
+  r.request_id = request_id;
+  r.ts_ms = ts_ms;
+  r.key_id = key_id;
+  r.team = team;
+  r.caller = caller;
+  r.provider = provider;
+  r.model = model;
+  r.prompt_tokens = prompt_tokens;
+  r.completion_tokens = completion_tokens;
+  r.cached_tokens = cached_tokens;
+  r.reasoning_tokens = reasoning_tokens;
+  r.cost_nano = cost_nano;
+  r.status = status;
+  r.latency_ms = latency_ms;
+  return r;
+}
+
+namespace {
+std::vector<SpendRow> rowsOf(const std::vector<SpendRecord>& records) {
+  std::vector<SpendRow> rows;
+  rows.reserve(records.size());
+  for (const SpendRecord& r : records) rows.push_back(r.row());
+  return rows;
+}
+}  // namespace
+
+Status LimitsStore::appendSpend(std::span<const SpendRow> records) {
+  if (records.empty()) return Status::ok();
+  return store_.transact(false, [&](SqlRunner& db) { return insertSpend(db, records); });
+}
+
+Status LimitsStore::appendSpend(const std::vector<SpendRecord>& records) {
+  const std::vector<SpendRow> rows = rowsOf(records);
+  return appendSpend(std::span<const SpendRow>(rows));
+}
+
+Status LimitsStore::appendJournal(const std::vector<SpendRecord>& records) {
+  const std::vector<SpendRow> rows = rowsOf(records);
+  return appendJournal(std::span<const SpendRow>(rows));
+}
+
+Status LimitsStore::appendJournal(std::span<const SpendRow> records) {
+  if (records.empty()) return Status::ok();
   return store_.transact(false, [&](SqlRunner& db) -> Status {
-    auto res = db.insertMany(b);
-    return res ? Status::ok() : res.status();
+    auto mark = db.run("SELECT last_id FROM spend_journal_mark WHERE id = 1", {});
+    if (!mark) return mark.status();
+    size_t from = 0;
+    if (!mark->rows.empty() && mark->rows[0][0]) {
+      const std::string& last = *mark->rows[0][0];
+      for (size_t i = 0; i < records.size(); ++i) {
+        if (records[i].id == last) {
+          from = i + 1;
+          break;
+        }
+      }
+    }
+    const auto fresh = records.subspan(from);
+    if (fresh.empty()) return Status::ok();
+    if (Status s = insertSpend(db, fresh); !s) return s;
+    auto moved = db.run(
+        "INSERT INTO spend_journal_mark (id, last_id) VALUES (1, $1) "
+        "ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id",
+        {std::string(records.back().id)});
+    return moved ? Status::ok() : moved.status();
   });
 }
 
@@ -229,16 +449,16 @@ Result<std::vector<SpendTotal>> LimitsStore::querySpend(const SpendQuery& q) {
   } else if (q.group_by == "model") {
     group = "provider || '/' || model";
   } else if (q.group_by == "day") {
-    // Integer division: the UTC day's start in unix milliseconds; rendered as a date by the
-    // caller.
-    group = "(ts_ms / 86400000) * 86400000";
+    // Integer division: the UTC day's start in unix seconds; rendered as a date by the caller.
+    group = "(ts_s / 86400) * 86400";
   } else if (!q.group_by.empty()) {
     return invalidArgument("group_by must be key, team, model or day");
   }
   std::string sql = "SELECT " + (group.empty() ? std::string("''") : group) +
-                    " AS g, COALESCE(SUM(cost_nano), 0), COUNT(*), COALESCE(SUM(prompt_tokens), "
-                    "0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cached_tokens), 0), "
-                    "COALESCE(SUM(reasoning_tokens), 0) FROM spend_log WHERE 1 = 1";
+                    " AS g, COALESCE(SUM(cost_nano), 0), COALESCE(SUM(requests), 0), "
+                    "COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), "
+                    "COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(reasoning_tokens), 0) "
+                    "FROM spend_rollup WHERE 1 = 1";
   std::vector<SqlValue> params;
   auto cond = [&](std::string_view clause, std::string value) {
     params.push_back(std::move(value));
@@ -256,8 +476,8 @@ Result<std::vector<SpendTotal>> LimitsStore::querySpend(const SpendQuery& q) {
       cond("model =", q.model);
     }
   }
-  if (q.from_ms) cond("ts_ms >=", std::to_string(*q.from_ms));
-  if (q.to_ms) cond("ts_ms <", std::to_string(*q.to_ms));
+  if (q.from_s) cond("ts_s >=", std::to_string(*q.from_s));
+  if (q.to_s) cond("ts_s <", std::to_string(*q.to_s));
   if (!group.empty()) sql += " GROUP BY g ORDER BY g";
   std::vector<SpendTotal> out;
   Status st = store_.transact(false, [&](SqlRunner& db) -> Status {
@@ -281,13 +501,14 @@ Result<std::vector<SpendTotal>> LimitsStore::querySpend(const SpendQuery& q) {
   return out;
 }
 
-Result<int64_t> LimitsStore::spendSince(std::string_view value, bool team, int64_t from_ms) {
+Result<int64_t> LimitsStore::spendSince(std::string_view value, bool team, int64_t from_s) {
   int64_t total = 0;
   const std::string sql =
-      team ? "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE team = $1 AND ts_ms >= $2"
-           : "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_log WHERE key_id = $1 AND ts_ms >= $2";
+      team ? "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_rollup WHERE team = $1 AND ts_s >= $2"
+           : "SELECT COALESCE(SUM(cost_nano), 0) FROM spend_rollup WHERE key_id = $1 AND ts_s >= "
+             "$2";
   Status st = store_.transact(false, [&](SqlRunner& db) -> Status {
-    auto r = db.run(sql, {std::string(value), std::to_string(from_ms)});
+    auto r = db.run(sql, {std::string(value), std::to_string(from_s)});
     if (!r) return r.status();
     if (!r->rows.empty()) total = toInt(r->rows[0][0]);
     return Status::ok();

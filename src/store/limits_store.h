@@ -1,10 +1,12 @@
-// Teams and the spend log, kept in the key store's database (migration 2) through its generic
-// statements (KeyStore::transact): one implementation for SQLite and PostgreSQL. Blocking, like
+// Teams, the spend log and its per-second rollup, kept in the key store's database (migrations 2-4)
+// through its generic statements (KeyStore::transact): one implementation for SQLite and
+// PostgreSQL (where a trigger keeps the rollup). Blocking, like
 // the key store: called from service threads only.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,28 +33,45 @@ struct TeamPatch {
   std::optional<nlohmann::json> metadata;
 };
 
-// One request's spend (a row of spend_log).
-struct SpendRecord {
-  // Unique per record, so re-inserting is harmless. Empty from the request path: the spend writer
-  // numbers the record when it takes it (LimitsService).
-  std::string id;
-  std::string request_id;
+// One request's spend (a row of spend_log) as views: into a SpendRecord, a request's exchange or
+// the spend writer's buffers (which copy the text in, so that no record allocates on a worker and
+// is freed on the writer's thread).
+struct SpendRow {
+  std::string_view id;  // empty until the writer numbers the record (LimitsService)
+  std::string_view request_id;
   int64_t ts_ms = 0;  // unix milliseconds, when the request ended
-  std::string key_id, team, caller, provider, model;
+  std::string_view key_id, team, caller, provider, model;
   int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0, reasoning_tokens = 0;
   int64_t cost_nano = 0;
   int status = 0;
   int64_t latency_ms = 0;
 };
 
+// The same, owning its text (the Redis journal's records, tests).
+struct SpendRecord {
+  // Unique per record. Empty from the request path: the spend writer numbers the record when it
+  // takes it (LimitsService).
+  std::string id;
+  std::string request_id;
+  int64_t ts_ms = 0;
+  std::string key_id, team, caller, provider, model;
+  int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0, reasoning_tokens = 0;
+  int64_t cost_nano = 0;
+  int status = 0;
+  int64_t latency_ms = 0;
+
+  static SpendRecord of(const SpendRow& r);
+  SpendRow row() const;
+};
+
 struct SpendQuery {
-  std::string key_id, team, model;        // empty: any
-  std::optional<int64_t> from_ms, to_ms;  // [from, to)
-  std::string group_by;                   // "", "key", "team", "model" or "day"
+  std::string key_id, team, model;      // empty: any
+  std::optional<int64_t> from_s, to_s;  // [from, to), unix seconds
+  std::string group_by;                 // "", "key", "team", "model" or "day"
 };
 
 struct SpendTotal {
-  std::string group;  // the group's value ("" without group_by)
+  std::string group;  // the group's value ("" without group_by; a day: its start, unix seconds)
   int64_t cost_nano = 0;
   int64_t requests = 0;
   int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0, reasoning_tokens = 0;
@@ -69,11 +88,20 @@ class LimitsStore {
   Result<std::optional<TeamRecord>> updateTeam(std::string_view id, const TeamPatch& patch);
   Result<bool> deleteTeam(std::string_view id);
 
-  // Inserts records; ones whose id is already stored are skipped.
+  // Inserts fresh records (numbered by this replica's writer) into the spend log and adds them to
+  // the per-second totals, in one transaction.
+  Status appendSpend(std::span<const SpendRow> records);
   Status appendSpend(const std::vector<SpendRecord>& records);
+  // The same for records read from the head of the shared Redis journal: those up to and including
+  // the one the last committed drain ended with are skipped (a drain repeated because trimming
+  // the journal failed), and the mark moves to the last record, in the same transaction.
+  Status appendJournal(std::span<const SpendRow> records);
+  Status appendJournal(const std::vector<SpendRecord>& records);
+  // Totals from the per-second rollup: exact for whole-second ranges.
   Result<std::vector<SpendTotal>> querySpend(const SpendQuery& q);
-  // Spend of one key (or team) since `from_ms`: what its budget has used this period.
-  Result<int64_t> spendSince(std::string_view column_value, bool team, int64_t from_ms);
+  // Spend of one key (or team) since `from_s` (unix seconds): what its budget has used this
+  // period.
+  Result<int64_t> spendSince(std::string_view column_value, bool team, int64_t from_s);
 
  private:
   KeyStore& store_;

@@ -71,6 +71,78 @@ ALTER TABLE spend_log_v3 RENAME TO spend_log;
 CREATE INDEX spend_log_team ON spend_log (team, ts_ms);
 )sql";
 
+// Spend totals per second (docs/budgets.md): what budgets and GET /admin/spend read, so the spend
+// log itself needs no index for them. One row per (key, second, team, provider, model); the API's
+// time ranges are whole seconds, so sums over the rollup are exactly sums over the log. The
+// journal mark is the id of the last record of the last committed drain of the Redis spend
+// journal: a drain repeated after its trim failed skips what it already wrote.
+#define IGW_SPEND_ROLLUP_COLUMNS                                               \
+  "ts_s BIGINT NOT NULL, key_id TEXT NOT NULL, team TEXT NOT NULL,\n"          \
+  "  provider TEXT NOT NULL, model TEXT NOT NULL, requests BIGINT NOT NULL,\n" \
+  "  prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL,\n"      \
+  "  cached_tokens BIGINT NOT NULL, reasoning_tokens BIGINT NOT NULL,\n"       \
+  "  cost_nano BIGINT NOT NULL, PRIMARY KEY (key_id, ts_s, team, provider, model)"
+#define IGW_SPEND_ROLLUP_BACKFILL                                                  \
+  "INSERT INTO spend_rollup SELECT ts_ms / 1000, key_id, team, provider, model,\n" \
+  "  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),\n"  \
+  "  SUM(reasoning_tokens), SUM(cost_nano)\n"                                      \
+  "  FROM spend_log GROUP BY ts_ms / 1000, key_id, team, provider, model;\n"       \
+  "CREATE INDEX spend_rollup_team ON spend_rollup (team, ts_s);\n"                 \
+  "CREATE TABLE spend_journal_mark (id INTEGER PRIMARY KEY CHECK (id = 1),\n"      \
+  "  last_id TEXT NOT NULL);\n"
+
+// SQLite: the writer keeps the rollup (one upsert per group per batch), and the log becomes a plain
+// table appended to in time order with no index at all: a row goes into one B-tree, at its end.
+// Only the writer inserts, every column set, so the columns carry no NOT NULL checks (each is a
+// step per row and column).
+constexpr const char* kMigration4Sqlite = "CREATE TABLE spend_rollup (" IGW_SPEND_ROLLUP_COLUMNS
+                                          ") WITHOUT ROWID;\n" IGW_SPEND_ROLLUP_BACKFILL R"sql(
+CREATE TABLE spend_log_v4 (
+  id TEXT, request_id TEXT, ts_ms BIGINT, key_id TEXT, team TEXT, caller TEXT, provider TEXT,
+  model TEXT, prompt_tokens BIGINT, completion_tokens BIGINT, cached_tokens BIGINT,
+  reasoning_tokens BIGINT, cost_nano BIGINT, status INTEGER, latency_ms BIGINT
+);
+INSERT INTO spend_log_v4 SELECT id, request_id, ts_ms, key_id, team, caller, provider, model,
+  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano, status, latency_ms
+  FROM spend_log ORDER BY ts_ms;
+DROP TABLE spend_log;
+ALTER TABLE spend_log_v4 RENAME TO spend_log;
+)sql";
+
+// PostgreSQL: additive, for rolling upgrades. The log keeps its layout and indexes (replicas still
+// on the previous version read and write it) and a statement-level trigger keeps the rollup, so
+// rows written by any version are counted, each once: the transition table holds only the rows
+// an INSERT ... ON CONFLICT DO NOTHING really inserted. Groups are upserted in key order, and
+// writers sort their batches the same way, so two replicas' transactions take row locks in one
+// order and never deadlock. The log is locked while the rollup is filled, so no row committed in
+// between is missed.
+constexpr const char* kMigration4Postgres =
+    "LOCK TABLE spend_log IN SHARE ROW EXCLUSIVE MODE;\n"
+    "CREATE TABLE spend_rollup (" IGW_SPEND_ROLLUP_COLUMNS ");\n" IGW_SPEND_ROLLUP_BACKFILL R"sql(
+CREATE FUNCTION igw_spend_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO spend_rollup
+    SELECT ts_ms / 1000, key_id, team, provider, model, COUNT(*), SUM(prompt_tokens),
+      SUM(completion_tokens), SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_nano)
+    FROM inserted GROUP BY key_id, ts_ms / 1000, team, provider, model
+    ORDER BY key_id, ts_ms / 1000, team, provider, model
+  ON CONFLICT (key_id, ts_s, team, provider, model) DO UPDATE SET
+    requests = spend_rollup.requests + excluded.requests,
+    prompt_tokens = spend_rollup.prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = spend_rollup.completion_tokens + excluded.completion_tokens,
+    cached_tokens = spend_rollup.cached_tokens + excluded.cached_tokens,
+    reasoning_tokens = spend_rollup.reasoning_tokens + excluded.reasoning_tokens,
+    cost_nano = spend_rollup.cost_nano + excluded.cost_nano;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER spend_log_rollup AFTER INSERT ON spend_log REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION igw_spend_rollup();
+)sql";
+
+#undef IGW_SPEND_ROLLUP_COLUMNS
+#undef IGW_SPEND_ROLLUP_BACKFILL
+
 // igw_meta is one row (id = 1) holding the change counter that every write bumps.
 constexpr Migration kMigrations[] = {
     {1, "api_keys and igw_meta",
@@ -120,6 +192,8 @@ INSERT INTO igw_meta (id, change_counter) VALUES (1, 0);
 )sql"},
     {2, "limits, teams and spend_log", kMigration2, kMigration2},
     {3, "spend_log with two B-trees (SQLite)", kMigration3Sqlite, ""},
+    {4, "spend_rollup and the journal mark; spend_log without indexes (SQLite)", kMigration4Sqlite,
+     kMigration4Postgres},
 };
 
 }  // namespace

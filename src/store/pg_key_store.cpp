@@ -138,6 +138,7 @@ Result<std::optional<ApiKeyRecord>> fetchOne(PGconn* conn, const std::string& sq
 class PgRunner final : public SqlRunner {
  public:
   explicit PgRunner(PGconn* conn) : conn_(conn) {}
+  bool isPostgres() const override { return true; }
   Result<SqlResult> run(std::string_view sql, const std::vector<SqlValue>& params) override {
     auto res = exec(conn_, sql, params, "statement");
     if (!res) return res.status();

@@ -200,8 +200,9 @@ class SqliteRunner final : public SqlRunner {
         for (size_t c = 0; c < ncol; ++c) sql += c == 0 ? "?" : ", ?";
         sql += ")";
       }
-      if (b.skip_duplicates) {
-        sql += " ON CONFLICT DO NOTHING";
+      if (!b.on_conflict.empty()) {
+        sql += ' ';
+        sql += b.on_conflict;
       }
       return sql;
     };

@@ -1,5 +1,6 @@
-// The spend log's bulk insert (LimitsStore::appendSpend over SQLite): 64-row statements for the
-// bulk and single rows for the rest, typed values, and records already stored skipped.
+// The spend log over SQLite (LimitsStore): every record in the log once, the per-second rollup
+// that budgets and GET /admin/spend read, a repeated journal drain skipping what it wrote, and the
+// upgrade of older databases.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -15,20 +16,24 @@
 namespace igw {
 namespace {
 
+constexpr int64_t kBaseMs = 1'764'700'000'000;  // a whole second
+constexpr int64_t kBaseS = kBaseMs / 1000;
+
+// Four records a second, alternating between two keys of one team.
 SpendRecord record(int i) {
   SpendRecord r;
   r.id = "replica-0-" + std::to_string(i);
   r.request_id = "req-" + std::to_string(i);
-  r.ts_ms = 1'764'700'000'000 + i;
+  r.ts_ms = kBaseMs + 250 * i;
   r.key_id = i % 2 == 0 ? "key_even" : "key_odd";
   r.team = "research";
   r.caller = r.key_id;
   r.provider = "openai";
-  r.model = "gpt-4o-mini";
+  r.model = i % 3 == 0 ? "gpt-4o" : "gpt-4o-mini";
   r.prompt_tokens = i;
   r.completion_tokens = 2 * i;
   r.cached_tokens = 1;
-  r.reasoning_tokens = 0;
+  r.reasoning_tokens = i % 5;
   r.cost_nano = 1000 + i;
   r.status = 200;
   r.latency_ms = 5;
@@ -41,57 +46,173 @@ std::vector<SpendRecord> records(int from, int to) {
   return out;
 }
 
-TEST(SpendLog, BulkInsertWritesEveryRowOnceAcrossBatches) {
-  auto store = KeyStore::open("sqlite::memory:");
+int64_t costOf(int from, int to, int step = 1) {
+  int64_t sum = 0;
+  for (int i = from; i < to; i += step) sum += 1000 + i;
+  return sum;
+}
+
+// A database file in a fresh directory, removed at the end.
+class TempDb {
+ public:
+  TempDb() {
+    char tmpl[] = "/tmp/igw-spendlog-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  ~TempDb() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string path() const { return dir_ + "/gateway.db"; }
+
+  // The first column of the first row of `sql`, as an integer.
+  int64_t scalar(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    int64_t out = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      out = sqlite3_column_int64(st, 0);
+    } else {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  }
+
+ private:
+  std::string dir_;
+};
+
+TEST(SpendLog, TotalsCountEveryRecordOnceAcrossBatches) {
+  TempDb tmp;
+  auto store = KeyStore::open("sqlite://" + tmp.path());
   ASSERT_TRUE(store.isOk()) << store.status().message();
   LimitsStore ls(**store);
-  // 150 rows: two 64-row statements and 22 single rows.
+  // 150 rows: two 64-row statements and 22 single rows; then 100 more through the statements
+  // kept from the first call.
   ASSERT_TRUE(ls.appendSpend(records(0, 150)).isOk());
-  // A second batch overlapping the first (as a repeated journal drain would): 100..149 are
-  // skipped, 150..249 written, through the statements kept from the first call.
-  ASSERT_TRUE(ls.appendSpend(records(100, 250)).isOk());
-  ASSERT_TRUE(ls.appendSpend({}).isOk());
+  ASSERT_TRUE(ls.appendSpend(records(150, 250)).isOk());
+  ASSERT_TRUE(ls.appendSpend(std::vector<SpendRecord>{}).isOk());
 
   auto total = ls.querySpend({});
   ASSERT_TRUE(total.isOk()) << total.status().message();
   ASSERT_EQ(total->size(), 1u);
-  int64_t prompt = 0, cost = 0;
+  int64_t prompt = 0, reasoning = 0;
   for (int i = 0; i < 250; ++i) {
     prompt += i;
-    cost += 1000 + i;
+    reasoning += i % 5;
   }
   EXPECT_EQ((*total)[0].requests, 250);
   EXPECT_EQ((*total)[0].prompt_tokens, prompt);
   EXPECT_EQ((*total)[0].completion_tokens, 2 * prompt);
   EXPECT_EQ((*total)[0].cached_tokens, 250);
-  EXPECT_EQ((*total)[0].cost_nano, cost);
+  EXPECT_EQ((*total)[0].reasoning_tokens, reasoning);
+  EXPECT_EQ((*total)[0].cost_nano, costOf(0, 250));
 
   SpendQuery by_key;
   by_key.group_by = "key";
   auto groups = ls.querySpend(by_key);
   ASSERT_TRUE(groups.isOk());
   ASSERT_EQ(groups->size(), 2u);
-  EXPECT_EQ((*groups)[0].requests + (*groups)[1].requests, 250);
+  EXPECT_EQ((*groups)[0].group, "key_even");
   EXPECT_EQ((*groups)[0].requests, 125);
+  EXPECT_EQ((*groups)[0].cost_nano, costOf(0, 250, 2));
+  EXPECT_EQ((*groups)[1].requests, 125);
 
-  // Integers stay integers: the time range and the budget's sum read them as numbers.
-  auto since = ls.spendSince("key_even", false, 1'764'700'000'000 + 200);
+  // A budget's period starting at second 50: records 200.. (four a second).
+  auto since = ls.spendSince("key_even", false, kBaseS + 50);
   ASSERT_TRUE(since.isOk());
-  int64_t even = 0;
-  for (int i = 200; i < 250; i += 2) even += 1000 + i;
-  EXPECT_EQ(*since, even);
+  EXPECT_EQ(*since, costOf(200, 250, 2));
+  auto team = ls.spendSince("research", true, kBaseS + 50);
+  ASSERT_TRUE(team.isOk());
+  EXPECT_EQ(*team, costOf(200, 250));
+
+  // Every record is a row of the log; the rollup holds one row per key, second and model.
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM spend_log"), 250);
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(DISTINCT id) FROM spend_log"), 250);
+  EXPECT_LT(tmp.scalar("SELECT COUNT(*) FROM spend_rollup"), 250);
+  EXPECT_EQ(tmp.scalar("SELECT SUM(cost_nano) FROM spend_log"), costOf(0, 250));
+}
+
+// Ranges are whole seconds: a record at 12.750 s is inside [12, 13) and outside [13, 20).
+TEST(SpendLog, RangesAndGroupsFollowTheSecondsOfTheRecords) {
+  auto store = KeyStore::open("sqlite::memory:");
+  ASSERT_TRUE(store.isOk()) << store.status().message();
+  LimitsStore ls(**store);
+  ASSERT_TRUE(ls.appendSpend(records(0, 80)).isOk());  // seconds 0..19
+
+  SpendQuery q;
+  q.from_s = kBaseS + 12;
+  q.to_s = kBaseS + 13;
+  auto one = ls.querySpend(q);
+  ASSERT_TRUE(one.isOk());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].requests, 4);
+  EXPECT_EQ((*one)[0].cost_nano, costOf(48, 52));
+
+  q.group_by = "model";
+  q.from_s = kBaseS + 13;
+  q.to_s = kBaseS + 20;
+  auto models = ls.querySpend(q);
+  ASSERT_TRUE(models.isOk());
+  ASSERT_EQ(models->size(), 2u);
+  EXPECT_EQ((*models)[0].group, "openai/gpt-4o");
+  EXPECT_EQ((*models)[1].group, "openai/gpt-4o-mini");
+  int64_t big = 0, mini = 0;
+  for (int i = 52; i < 80; ++i) (i % 3 == 0 ? big : mini) += 1000 + i;
+  EXPECT_EQ((*models)[0].cost_nano, big);
+  EXPECT_EQ((*models)[1].cost_nano, mini);
+
+  SpendQuery bare;
+  bare.model = "gpt-4o";
+  bare.key_id = "key_odd";
+  auto odd = ls.querySpend(bare);
+  ASSERT_TRUE(odd.isOk());
+  ASSERT_EQ(odd->size(), 1u);
+  int64_t want = 0;
+  for (int i = 3; i < 80; i += 6) want += 1000 + i;  // odd and a multiple of 3
+  EXPECT_EQ((*odd)[0].cost_nano, want);
+
+  SpendQuery days;
+  days.group_by = "day";
+  auto d = ls.querySpend(days);
+  ASSERT_TRUE(d.isOk());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].group, std::to_string(kBaseS / 86400 * 86400));
+  EXPECT_EQ((*d)[0].requests, 80);
+}
+
+// The shared Redis journal is drained from its head: a drain whose trim failed is repeated with
+// the same records at the head, now followed by newer ones. Only the newer ones are written.
+TEST(SpendLog, RepeatedJournalDrainSkipsWhatItWrote) {
+  TempDb tmp;
+  auto store = KeyStore::open("sqlite://" + tmp.path());
+  ASSERT_TRUE(store.isOk()) << store.status().message();
+  LimitsStore ls(**store);
+  ASSERT_TRUE(ls.appendJournal(records(0, 100)).isOk());
+  ASSERT_TRUE(ls.appendJournal(records(0, 150)).isOk());    // trim failed: 0..99 again
+  ASSERT_TRUE(ls.appendJournal(records(100, 150)).isOk());  // and again, nothing new
+  ASSERT_TRUE(ls.appendJournal(records(150, 200)).isOk());  // trimmed: all new
+  auto total = ls.querySpend({});
+  ASSERT_TRUE(total.isOk());
+  ASSERT_EQ(total->size(), 1u);
+  EXPECT_EQ((*total)[0].requests, 200);
+  EXPECT_EQ((*total)[0].cost_nano, costOf(0, 200));
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM spend_log"), 200);
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(DISTINCT id) FROM spend_log"), 200);
 }
 
 // A database written by a gateway at schema version 2 (the spend log with a rowid, an id key and
-// three indexes) is rebuilt by migration 3 on open: every row kept, a key's and a team's spend
-// over time read as before, and a record already stored still skipped.
-TEST(SpendLog, MigrationThreeKeepsEveryRowOfAVersionTwoDatabase) {
-  char tmpl[] = "/tmp/igw-spendlog-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  const std::string path = dir + "/gateway.db";
+// three indexes) is upgraded on open (migrations 3 and 4): every row kept, and counted in the
+// rollup that a key's and a team's spend over time is read from.
+TEST(SpendLog, UpgradeKeepsAndCountsEveryRowOfAVersionTwoDatabase) {
+  TempDb tmp;
   {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open(tmp.path().c_str(), &db), SQLITE_OK);
     std::string sql =
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT "
         "NULL);";
@@ -106,7 +227,7 @@ TEST(SpendLog, MigrationThreeKeepsEveryRowOfAVersionTwoDatabase) {
           "INSERT INTO spend_log (id, request_id, ts_ms, key_id, team, provider, model, "
           "prompt_tokens, cost_nano, status) VALUES ('" +
           r.id + "', '" + r.request_id + "', " + std::to_string(r.ts_ms) + ", '" + r.key_id +
-          "', '" + r.team + "', 'openai', 'gpt-4o-mini', " + std::to_string(r.prompt_tokens) +
+          "', '" + r.team + "', 'openai', '" + r.model + "', " + std::to_string(r.prompt_tokens) +
           ", " + std::to_string(r.cost_nano) + ", 200);";
     }
     char* err = nullptr;
@@ -114,61 +235,44 @@ TEST(SpendLog, MigrationThreeKeepsEveryRowOfAVersionTwoDatabase) {
     sqlite3_close(db);
   }
   {
-    auto store = KeyStore::open("sqlite://" + path);
+    auto store = KeyStore::open("sqlite://" + tmp.path());
     ASSERT_TRUE(store.isOk()) << store.status().message();
     LimitsStore ls(**store);
-    // 30..39 were stored at version 2: skipped; 40..59 new.
-    ASSERT_TRUE(ls.appendSpend(records(30, 60)).isOk());
+    ASSERT_TRUE(ls.appendSpend(records(40, 60)).isOk());
     auto total = ls.querySpend({});
     ASSERT_TRUE(total.isOk()) << total.status().message();
     ASSERT_EQ(total->size(), 1u);
     EXPECT_EQ((*total)[0].requests, 60);
-    int64_t cost = 0;
-    for (int i = 0; i < 60; ++i) cost += 1000 + i;
-    EXPECT_EQ((*total)[0].cost_nano, cost);
+    EXPECT_EQ((*total)[0].cost_nano, costOf(0, 60));
 
-    auto odd = ls.spendSince("key_odd", false, 1'764'700'000'000 + 10);
+    // Second 2 starts at record 8.
+    auto odd = ls.spendSince("key_odd", false, kBaseS + 2);
     ASSERT_TRUE(odd.isOk());
-    int64_t want = 0;
-    for (int i = 11; i < 60; i += 2) want += 1000 + i;
-    EXPECT_EQ(*odd, want);
-    auto team = ls.spendSince("research", true, 1'764'700'000'000 + 50);
+    EXPECT_EQ(*odd, costOf(9, 60, 2));
+    auto team = ls.spendSince("research", true, kBaseS + 10);
     ASSERT_TRUE(team.isOk());
-    want = 0;
-    for (int i = 50; i < 60; ++i) want += 1000 + i;
-    EXPECT_EQ(*team, want);
+    EXPECT_EQ(*team, costOf(40, 60));
 
     SpendQuery range;
-    range.from_ms = 1'764'700'000'000 + 20;
-    range.to_ms = 1'764'700'000'000 + 45;
+    range.from_s = kBaseS + 5;
+    range.to_s = kBaseS + 11;
     range.group_by = "day";
     auto days = ls.querySpend(range);
     ASSERT_TRUE(days.isOk());
     ASSERT_EQ(days->size(), 1u);
-    EXPECT_EQ((*days)[0].requests, 25);
+    EXPECT_EQ((*days)[0].requests, 24);
   }
-  {
-    // The layout the writer's cost depends on: clustered on (key_id, ts_ms, id), one index.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db,
-                                 "SELECT (SELECT sql FROM sqlite_master WHERE name = 'spend_log'), "
-                                 "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
-                                 "tbl_name = 'spend_log'), (SELECT MAX(version) FROM "
-                                 "schema_migrations)",
-                                 -1, &st, nullptr),
-              SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    const std::string table = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    EXPECT_NE(table.find("WITHOUT ROWID"), std::string::npos) << table;
-    EXPECT_EQ(sqlite3_column_int(st, 1), 1);
-    EXPECT_EQ(sqlite3_column_int(st, 2), static_cast<int>(keyStoreMigrations().size()));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  // The log the writer appends to: a plain table with no index; the rollup with its team index.
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                       "'spend_log'"),
+            0);
+  EXPECT_EQ(tmp.scalar("SELECT instr(sql, 'WITHOUT ROWID') FROM sqlite_master WHERE name = "
+                       "'spend_log'"),
+            0);
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'spend_rollup_team'"), 1);
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM spend_log"), 60);
+  EXPECT_EQ(tmp.scalar("SELECT MAX(version) FROM schema_migrations"),
+            static_cast<int64_t>(keyStoreMigrations().size()));
 }
 
 }  // namespace
