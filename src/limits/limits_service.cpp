@@ -20,9 +20,10 @@ namespace {
 constexpr size_t kMaxBufferedPerWorker = 200000;
 constexpr size_t kMaxBufferedTextPerWorker = size_t{64} << 20;  // bytes; offsets are 32-bit
 constexpr size_t kDrainBatch = 2000;
-// A taken batch up to this many records (and 128 bytes of text each) keeps its memory for the
-// next swap; a larger one (after an outage) is freed.
-constexpr size_t kKeptRecords = 16384;
+// A batch's memory is kept for the next swap while the batches fill at least a quarter of it
+// (steady traffic: about 128 bytes a record plus its text), up to this many records; after a
+// burst or an outage, or when traffic stops, it is freed.
+constexpr size_t kKeptRecords = 65536;
 
 // A buffered record: its numbers, and its text as spans of the buffer's text.
 struct Span {
@@ -45,7 +46,8 @@ struct Batch {
   std::string text;
 
   void clear() {
-    if (entries.capacity() > kKeptRecords) {
+    const size_t cap = entries.capacity();
+    if (cap > kKeptRecords || (cap > 1024 && entries.size() < cap / 4)) {
       std::vector<Entry>().swap(entries);
       std::string().swap(text);
     }

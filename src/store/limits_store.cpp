@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <span>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -207,6 +208,8 @@ constexpr std::string_view kRollupUpsert =
     "reasoning_tokens = spend_rollup.reasoning_tokens + excluded.reasoning_tokens, "
     "cost_nano = spend_rollup.cost_nano + excluded.cost_nano";
 
+constexpr size_t kRowsPerChunk = 256;
+
 SqlCell text(std::string_view v) {
   return SqlCell{true, 0, v};
 }
@@ -302,8 +305,9 @@ Status insertSpend(SqlRunner& db, std::span<const SpendRow> records) {
   b.table = "spend_log";
   b.columns = kSpendColumns;
   if (db.isPostgres()) b.on_conflict = "ON CONFLICT DO NOTHING";
-  b.rows = records.size();
-  b.fill = [&records, &order](size_t row, std::span<SqlCell> out) {
+  size_t base = 0;  // the chunk's first record
+  b.fill = [&records, &order, &base](size_t row, std::span<SqlCell> out) {
+    row += base;
     const SpendRow& r = records[order.empty() ? row : order[row]];
     out[0] = text(r.id);
     out[1] = text(r.request_id);
@@ -321,7 +325,14 @@ Status insertSpend(SqlRunner& db, std::span<const SpendRow> records) {
     out[13] = num(r.status);
     out[14] = num(r.latency_ms);
   };
-  if (auto res = db.insertMany(b); !res) return res.status();
+  // In chunks, giving the CPU up between them: the writer usually shares a core with request
+  // workers, and a second's batch written in one go (tens of milliseconds) would hold their
+  // answers back for that long. Still one transaction.
+  for (; base < records.size(); base += b.rows) {
+    if (base > 0) std::this_thread::yield();
+    b.rows = std::min(kRowsPerChunk, records.size() - base);
+    if (auto res = db.insertMany(b); !res) return res.status();
+  }
   if (db.isPostgres()) return Status::ok();
 
   const std::vector<RollupGroup> groups = rollUp(records);

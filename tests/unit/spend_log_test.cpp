@@ -91,26 +91,27 @@ TEST(SpendLog, TotalsCountEveryRecordOnceAcrossBatches) {
   auto store = KeyStore::open("sqlite://" + tmp.path());
   ASSERT_TRUE(store.isOk()) << store.status().message();
   LimitsStore ls(**store);
-  // 150 rows: two 64-row statements and 22 single rows; then 100 more through the statements
-  // kept from the first call.
+  // 150 rows: two 64-row statements and 22 single rows; then 800 more through the statements
+  // kept from the first call, in chunks of 256 (one transaction).
+  constexpr int kN = 950;
   ASSERT_TRUE(ls.appendSpend(records(0, 150)).isOk());
-  ASSERT_TRUE(ls.appendSpend(records(150, 250)).isOk());
+  ASSERT_TRUE(ls.appendSpend(records(150, kN)).isOk());
   ASSERT_TRUE(ls.appendSpend(std::vector<SpendRecord>{}).isOk());
 
   auto total = ls.querySpend({});
   ASSERT_TRUE(total.isOk()) << total.status().message();
   ASSERT_EQ(total->size(), 1u);
   int64_t prompt = 0, reasoning = 0;
-  for (int i = 0; i < 250; ++i) {
+  for (int i = 0; i < kN; ++i) {
     prompt += i;
     reasoning += i % 5;
   }
-  EXPECT_EQ((*total)[0].requests, 250);
+  EXPECT_EQ((*total)[0].requests, kN);
   EXPECT_EQ((*total)[0].prompt_tokens, prompt);
   EXPECT_EQ((*total)[0].completion_tokens, 2 * prompt);
-  EXPECT_EQ((*total)[0].cached_tokens, 250);
+  EXPECT_EQ((*total)[0].cached_tokens, kN);
   EXPECT_EQ((*total)[0].reasoning_tokens, reasoning);
-  EXPECT_EQ((*total)[0].cost_nano, costOf(0, 250));
+  EXPECT_EQ((*total)[0].cost_nano, costOf(0, kN));
 
   SpendQuery by_key;
   by_key.group_by = "key";
@@ -118,23 +119,23 @@ TEST(SpendLog, TotalsCountEveryRecordOnceAcrossBatches) {
   ASSERT_TRUE(groups.isOk());
   ASSERT_EQ(groups->size(), 2u);
   EXPECT_EQ((*groups)[0].group, "key_even");
-  EXPECT_EQ((*groups)[0].requests, 125);
-  EXPECT_EQ((*groups)[0].cost_nano, costOf(0, 250, 2));
-  EXPECT_EQ((*groups)[1].requests, 125);
+  EXPECT_EQ((*groups)[0].requests, kN / 2);
+  EXPECT_EQ((*groups)[0].cost_nano, costOf(0, kN, 2));
+  EXPECT_EQ((*groups)[1].requests, kN / 2);
 
   // A budget's period starting at second 50: records 200.. (four a second).
   auto since = ls.spendSince("key_even", false, kBaseS + 50);
   ASSERT_TRUE(since.isOk());
-  EXPECT_EQ(*since, costOf(200, 250, 2));
+  EXPECT_EQ(*since, costOf(200, kN, 2));
   auto team = ls.spendSince("research", true, kBaseS + 50);
   ASSERT_TRUE(team.isOk());
-  EXPECT_EQ(*team, costOf(200, 250));
+  EXPECT_EQ(*team, costOf(200, kN));
 
   // Every record is a row of the log; the rollup holds one row per key, second and model.
-  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM spend_log"), 250);
-  EXPECT_EQ(tmp.scalar("SELECT COUNT(DISTINCT id) FROM spend_log"), 250);
-  EXPECT_LT(tmp.scalar("SELECT COUNT(*) FROM spend_rollup"), 250);
-  EXPECT_EQ(tmp.scalar("SELECT SUM(cost_nano) FROM spend_log"), costOf(0, 250));
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(*) FROM spend_log"), kN);
+  EXPECT_EQ(tmp.scalar("SELECT COUNT(DISTINCT id) FROM spend_log"), kN);
+  EXPECT_LT(tmp.scalar("SELECT COUNT(*) FROM spend_rollup"), kN);
+  EXPECT_EQ(tmp.scalar("SELECT SUM(cost_nano) FROM spend_log"), costOf(0, kN));
 }
 
 // Ranges are whole seconds: a record at 12.750 s is inside [12, 13) and outside [13, 20).
