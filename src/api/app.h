@@ -46,6 +46,15 @@ struct App {
   MetricsRegistry* metrics = nullptr;  // null when TELEMETRY_ENABLE is off; outlives App (/ui)
   RoutingService* routing = nullptr;   // null when ROUTING_ENABLED is off; outlives App
   std::shared_ptr<const ModelInfo> model_info;  // /v1/models?include= (api/model_info.h)
+
+  // Whether anything reads a request's token usage: the metrics, traces, the access log (info
+  // level), limits and the spend log. When nothing does, answers are not walked for it.
+  bool readsUsage() const {
+    return metrics != nullptr || limits != nullptr || config->telemetry.tracing_enable ||
+           log.enabled(LogLevel::kInfo);
+  }
+  // The names of the tool calls a model asked for feed only the tool-call metrics.
+  bool readsToolCalls() const { return metrics != nullptr; }
 };
 
 // GET /metrics on the telemetry listener.

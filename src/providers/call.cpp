@@ -164,11 +164,13 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
   SseParser parser;
   std::string translated;
   Status failure;
+  const bool usage = translator == nullptr && ex_.app.readsUsage();
+  const bool tool_calls = ex_.app.readsToolCalls();
   auto deliver = [&](std::string_view data, std::string_view raw) {
     if (!data.empty() && data != "[DONE]") {
       if (!info.first_token) info.first_token = RequestInfo::Clock::now();
-      if (translator == nullptr) extractUsage(data, info.usage);
-      extractToolCallNames(data, info.tool_calls);
+      if (usage) extractUsage(data, info.usage);
+      if (tool_calls) extractToolCallNames(data, info.tool_calls);
     }
     sink.event(data, raw);
   };
@@ -237,6 +239,7 @@ net::awaitable<void> ProviderCall::streamTo(ChatSink& sink, StreamTranslator* tr
 
 void ProviderCall::observe(UsageFormat format, std::string_view event, std::string_view data) {
   RequestInfo& info = ex_.info;
+  const bool usage = ex_.app.readsUsage();
   switch (format) {
     case UsageFormat::kNone:
       return;
@@ -244,13 +247,14 @@ void ProviderCall::observe(UsageFormat format, std::string_view event, std::stri
       if (!data.empty() && data != "[DONE]" && !info.first_token) {
         info.first_token = RequestInfo::Clock::now();
       }
-      extractUsage(data, info.usage);
+      if (usage) extractUsage(data, info.usage);
       return;
     case UsageFormat::kAnthropic:
       // The first token is the first content delta (message_start only opens the message).
       if (!info.first_token && event == "content_block_delta") {
         info.first_token = RequestInfo::Clock::now();
       }
+      if (!usage) return;
       if (!anthropic_) anthropic_ = std::make_unique<AnthropicUsageState>();
       if (extractAnthropicUsage(data, anthropic_->usage)) info.usage = anthropic_->usage.tokens();
       return;
@@ -260,7 +264,7 @@ void ProviderCall::observe(UsageFormat format, std::string_view event, std::stri
       if (!info.first_token && event.ends_with(".delta")) {
         info.first_token = RequestInfo::Clock::now();
       }
-      extractResponsesUsage(data, info.usage);
+      if (usage) extractResponsesUsage(data, info.usage);
       return;
   }
 }

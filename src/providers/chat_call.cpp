@@ -108,8 +108,8 @@ net::awaitable<void> callChatProvider(Exchange& ex, ChatTurn& turn, ChatSink& si
     }
     *body = std::move(translated.value());
   }
-  extractUsage(*body, ex.info.usage);
-  extractToolCallNames(*body, ex.info.tool_calls);
+  if (ex.app.readsUsage()) extractUsage(*body, ex.info.usage);
+  if (ex.app.readsToolCalls()) extractToolCallNames(*body, ex.info.tool_calls);
   co_await sink.answer(call.status(), h, *body);
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { startGateway, runGateway } from './helpers/gateway.mjs';
-import { startFakeOpenAI, closedPort, USAGE } from './fakes/openai_upstream.mjs';
+import { startFakeOpenAI, closedPort, USAGE, TOOL_CALLS } from './fakes/openai_upstream.mjs';
 import { startOtlpReceiver } from './fakes/otlp_receiver.mjs';
 import { request, chat, chatStream, eventually } from './helpers/http.mjs';
 import { scrapeMetrics } from './helpers/prom.mjs';
@@ -637,5 +637,51 @@ describe('traces', () => {
       // and the gateway still serves
       assert.equal((await chat(g.url, { model: 'openai/gpt-4o', messages })).status, 200);
     } finally { await g.kill(); }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The gateway reads token usage (and tool-call names) out of answers only when something uses
+// them: metrics, traces, the access log, limits. Each consumer alone, with the access log off,
+// still gets every count.
+describe('token usage with the access log off', () => {
+  let up;
+  before(async () => { up = await startFakeOpenAI(); });
+  after(async () => { await up?.close(); });
+
+  test('metrics alone (LOG_LEVEL=error) count the tokens and tool calls of plain and streamed answers', async () => {
+    const g = await startGateway({
+      LOG_LEVEL: 'error', TELEMETRY_ENABLE: 'true', TELEMETRY_METRICS_PORT: '0',
+      OPENAI_API_URL: up.url, OPENAI_API_KEY: 'sk-quiet-metrics',
+    }, { quiet: true });
+    try {
+      assert.equal((await chat(g.url, { model: 'openai/tools', messages })).status, 200);
+      await streamAll(g.url, { model: 'openai/tools', messages });
+      const l = { provider: 'openai', model: 'tools' };
+      const m = await eventually(async () => {
+        const s = await scrapeMetrics(g.metricsUrl);
+        return s.sum('llm_responses_total') >= 2 ? s : null;
+      }, { what: 'two responses counted' });
+      assert.equal(m.get('llm_usage_prompt_tokens_total', l), 2 * USAGE.prompt_tokens);
+      assert.equal(m.get('llm_usage_completion_tokens_total', l), 2 * USAGE.completion_tokens);
+      assert.equal(m.get('llm_usage_total_tokens_total', l), 2 * USAGE.total_tokens);
+      assert.equal(m.get('llm_tool_calls_total', { ...l, tool_type: 'standard_tool_use', tool_name: TOOL_CALLS[0].name }), 2);
+    } finally { await g.kill(); }
+  });
+
+  test('traces alone (LOG_LEVEL=error) carry the usage of the answer', async () => {
+    const o = await startOtlpReceiver();
+    const g = await startGateway({
+      LOG_LEVEL: 'error', TELEMETRY_TRACING_ENABLE: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: o.url,
+      TELEMETRY_TRACE_FLUSH_INTERVAL: '100ms', OPENAI_API_URL: up.url, OPENAI_API_KEY: 'sk-quiet-trace',
+    }, { quiet: true });
+    try {
+      const id = `quiet-trace-${hex(6)}`;
+      assert.equal((await chat(g.url, { model: 'openai/gpt-4o', messages }, { headers: { 'x-request-id': id } })).status, 200);
+      const client = await o.waitForSpan((s) => s.kind === 3 && s.attrs['gen_ai.usage.input_tokens'] !== undefined &&
+        o.spans().some((p) => p.spanId === s.parentSpanId && p.attrs['inference_gateway.request_id'] === id));
+      assert.equal(client.attrs['gen_ai.usage.input_tokens'], USAGE.prompt_tokens);
+      assert.equal(client.attrs['gen_ai.usage.output_tokens'], USAGE.completion_tokens);
+    } finally { await g.kill(); await o.close(); }
   });
 });
