@@ -140,29 +140,14 @@ struct LimitsService::Impl {
     for (const Batch& t : taken) {
       for (const Entry& e : t.entries) {
         SpendRow r;
+        copySpend(e, r, [&t](Span sp) { return t.at(sp); });
         if (e.id.size == 0) {
           char digits[24];
           auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++next_record);
           const size_t at = ids.size();
           ids.append(record_prefix).append(digits, end);
           r.id = std::string_view(ids.data() + at, ids.size() - at);
-        } else {
-          r.id = t.at(e.id);
         }
-        r.request_id = t.at(e.request_id);
-        r.ts_ms = e.ts_ms;
-        r.key_id = t.at(e.key_id);
-        r.team = t.at(e.team);
-        r.caller = t.at(e.caller);
-        r.provider = t.at(e.provider);
-        r.model = t.at(e.model);
-        r.prompt_tokens = e.prompt_tokens;
-        r.completion_tokens = e.completion_tokens;
-        r.cached_tokens = e.cached_tokens;
-        r.reasoning_tokens = e.reasoning_tokens;
-        r.cost_nano = e.cost_nano;
-        r.status = e.status;
-        r.latency_ms = e.latency_ms;
         rows.push_back(r);
       }
     }
@@ -302,21 +287,7 @@ void LimitsService::record(const SpendRow& r, unsigned worker) {
     return;
   }
   Entry e;
-  e.id = batch.add(r.id);
-  e.request_id = batch.add(r.request_id);
-  e.key_id = batch.add(r.key_id);
-  e.team = batch.add(r.team);
-  e.caller = batch.add(r.caller);
-  e.provider = batch.add(r.provider);
-  e.model = batch.add(r.model);
-  e.ts_ms = r.ts_ms;
-  e.prompt_tokens = r.prompt_tokens;
-  e.completion_tokens = r.completion_tokens;
-  e.cached_tokens = r.cached_tokens;
-  e.reasoning_tokens = r.reasoning_tokens;
-  e.cost_nano = r.cost_nano;
-  e.latency_ms = r.latency_ms;
-  e.status = r.status;
+  copySpend(r, e, [&batch](std::string_view v) { return batch.add(v); });
   batch.entries.push_back(e);
 }
 

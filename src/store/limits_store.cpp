@@ -363,41 +363,13 @@ Status insertSpend(SqlRunner& db, std::span<const SpendRow> records) {
 
 SpendRecord SpendRecord::of(const SpendRow& r) {
   SpendRecord o;
-  o.id = r.id;
-  o.request_id = r.request_id;
-  o.ts_ms = r.ts_ms;
-  o.key_id = r.key_id;
-  o.team = r.team;
-  o.caller = r.caller;
-  o.provider = r.provider;
-  o.model = r.model;
-  o.prompt_tokens = r.prompt_tokens;
-  o.completion_tokens = r.completion_tokens;
-  o.cached_tokens = r.cached_tokens;
-  o.reasoning_tokens = r.reasoning_tokens;
-  o.cost_nano = r.cost_nano;
-  o.status = r.status;
-  o.latency_ms = r.latency_ms;
+  copySpend(r, o, [](std::string_view v) { return std::string(v); });
   return o;
 }
 
 SpendRow SpendRecord::row() const {
   SpendRow r;
-  r.id = id;
-  r.request_id = request_id;
-  r.ts_ms = ts_ms;
-  r.key_id = key_id;
-  r.team = team;
-  r.caller = caller;
-  r.provider = provider;
-  r.model = model;
-  r.prompt_tokens = prompt_tokens;
-  r.completion_tokens = completion_tokens;
-  r.cached_tokens = cached_tokens;
-  r.reasoning_tokens = reasoning_tokens;
-  r.cost_nano = cost_nano;
-  r.status = status;
-  r.latency_ms = latency_ms;
+  copySpend(*this, r, [](const std::string& v) { return std::string_view(v); });
   return r;
 }
 

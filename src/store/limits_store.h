@@ -64,6 +64,27 @@ struct SpendRecord {
   SpendRow row() const;
 };
 
+// Copies a spend record between its shapes (SpendRecord, SpendRow, the spend writer's buffer
+// entries): the numbers as they are, each text field through `text`.
+template <class From, class To, class Text>
+void copySpend(const From& f, To& t, Text&& text) {
+  t.id = text(f.id);
+  t.request_id = text(f.request_id);
+  t.key_id = text(f.key_id);
+  t.team = text(f.team);
+  t.caller = text(f.caller);
+  t.provider = text(f.provider);
+  t.model = text(f.model);
+  t.ts_ms = f.ts_ms;
+  t.prompt_tokens = f.prompt_tokens;
+  t.completion_tokens = f.completion_tokens;
+  t.cached_tokens = f.cached_tokens;
+  t.reasoning_tokens = f.reasoning_tokens;
+  t.cost_nano = f.cost_nano;
+  t.status = f.status;
+  t.latency_ms = f.latency_ms;
+}
+
 struct SpendQuery {
   std::string key_id, team, model;      // empty: any
   std::optional<int64_t> from_s, to_s;  // [from, to), unix seconds

@@ -19,6 +19,7 @@
 #include "fake_upstream.h"
 #include "filters/filters.h"
 #include "pipeline/exchange.h"
+#include "telemetry/metrics.h"
 
 namespace igw {
 namespace {
@@ -51,7 +52,9 @@ class RecordInfo final : public Filter {
 // production order (plus a recorder), and a FakeUpstream in its WorkerContext.
 class Gateway {
  public:
-  explicit Gateway(std::map<std::string, std::string> env = {}) {
+  // `metrics`: the App has a metrics registry, so token usage and tool calls are read out of
+  // answers (App::readsUsage); without one (and with the log at error level) nothing reads them.
+  explicit Gateway(std::map<std::string, std::string> env = {}, bool metrics = true) {
     env.emplace("OPENAI_API_KEY", "sk-gateway");
     env.emplace("ANTHROPIC_API_KEY", "ak-gateway");
     auto cfg = loadConfig(envOf(env));
@@ -65,8 +68,9 @@ class Gateway {
     filters.push_back(makeTelemetryFilter(*config));
     filters.push_back(makeRouteFilter(*config));
     if (auto allow = makeModelAllowListFilter(*config)) filters.push_back(std::move(allow));
-    app = std::shared_ptr<const App>(
-        new App{config, std::move(table.value()), log, nullptr, FilterChain(std::move(filters))});
+    app = std::shared_ptr<const App>(new App{config, std::move(table.value()), log, nullptr,
+                                             FilterChain(std::move(filters)), nullptr, nullptr,
+                                             nullptr, metrics ? &registry : nullptr});
   }
 
   // Serves one request to completion on a local io_context.
@@ -115,6 +119,7 @@ class Gateway {
   const RequestInfo& lastInfo() const { return infos.back(); }
 
   Logger log{false, LogLevel::kError};
+  MetricsRegistry registry{1, "test"};
   std::vector<RequestInfo> infos;
   std::shared_ptr<const App> app;
   IdGenerator ids;
@@ -533,6 +538,22 @@ TEST(ProviderCall, UsageFromAStreamedOpenAIUsageChunk) {
   }
   // The chat route asks OpenAI-compatible providers for the usage chunk.
   EXPECT_NE(gw.upstream.log().requests[0].body.find("include_usage"), std::string::npos);
+}
+
+// Nothing reads usage (no metrics, no traces, no access log, no limits): the answer is relayed
+// as it is and not walked for usage or tool calls.
+TEST(ProviderCall, UsageIsNotReadWhenNothingUsesIt) {
+  Gateway gw({}, /*metrics=*/false);
+  ASSERT_FALSE(gw.app->readsUsage());
+  const std::string usage =
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o",)"
+      R"("choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}})";
+  gw.upstream.push(FakeOutcome::events({sse(chunk("Hi")), sse(usage) + sse("[DONE]")}));
+  auto res = gw.post("/v1/chat/completions", kChatStream);
+  EXPECT_EQ(res.status_code, 200);
+  EXPECT_NE(res.body.find(R"("prompt_tokens":12)"), std::string::npos);  // still relayed
+  EXPECT_FALSE(gw.lastInfo().usage.known());
+  EXPECT_TRUE(gw.lastInfo().first_token.has_value());
 }
 
 TEST(ProviderCall, UsageFromANativeAnthropicStream) {
