@@ -21,8 +21,8 @@ constexpr size_t kMaxBufferedPerWorker = 200000;
 constexpr size_t kMaxBufferedTextPerWorker = size_t{64} << 20;  // bytes; offsets are 32-bit
 constexpr size_t kDrainBatch = 2000;
 // A batch's memory is kept for the next swap while the batches fill at least a quarter of it
-// (steady traffic: about 128 bytes a record plus its text), up to this many records; after a
-// burst or an outage, or when traffic stops, it is freed.
+// (steady traffic: about 128 bytes a record plus its text), up to this many records (and 256
+// bytes of text each); after a burst or an outage, or when traffic stops, it is freed.
 constexpr size_t kKeptRecords = 65536;
 
 // A buffered record: its numbers, and its text as spans of the buffer's text.
@@ -47,7 +47,8 @@ struct Batch {
 
   void clear() {
     const size_t cap = entries.capacity();
-    if (cap > kKeptRecords || (cap > 1024 && entries.size() < cap / 4)) {
+    if (cap > kKeptRecords || text.capacity() > kKeptRecords * 256 ||
+        (cap > 1024 && entries.size() < cap / 4)) {
       std::vector<Entry>().swap(entries);
       std::string().swap(text);
     }

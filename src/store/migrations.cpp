@@ -112,10 +112,10 @@ ALTER TABLE spend_log_v4 RENAME TO spend_log;
 // PostgreSQL: additive, for rolling upgrades. The log keeps its layout and indexes (replicas still
 // on the previous version read and write it) and a statement-level trigger keeps the rollup, so
 // rows written by any version are counted, each once: the transition table holds only the rows
-// an INSERT ... ON CONFLICT DO NOTHING really inserted. Groups are upserted in key order, and
-// writers sort their batches the same way, so two replicas' transactions take row locks in one
-// order and never deadlock. The log is locked while the rollup is filled, so no row committed in
-// between is missed.
+// an INSERT ... ON CONFLICT DO NOTHING really inserted. Groups are upserted in key order (bytes,
+// COLLATE "C"), and writers sort their batches the same way, so two replicas' transactions take
+// row locks in one order and never deadlock. The log is locked while the rollup is filled, so no
+// row committed in between is missed.
 constexpr const char* kMigration4Postgres =
     "LOCK TABLE spend_log IN SHARE ROW EXCLUSIVE MODE;\n"
     "CREATE TABLE spend_rollup (" IGW_SPEND_ROLLUP_COLUMNS ");\n" IGW_SPEND_ROLLUP_BACKFILL R"sql(
@@ -125,7 +125,8 @@ BEGIN
     SELECT ts_ms / 1000, key_id, team, provider, model, COUNT(*), SUM(prompt_tokens),
       SUM(completion_tokens), SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_nano)
     FROM inserted GROUP BY key_id, ts_ms / 1000, team, provider, model
-    ORDER BY key_id, ts_ms / 1000, team, provider, model
+    ORDER BY key_id COLLATE "C", ts_ms / 1000, team COLLATE "C", provider COLLATE "C",
+      model COLLATE "C"
   ON CONFLICT (key_id, ts_s, team, provider, model) DO UPDATE SET
     requests = spend_rollup.requests + excluded.requests,
     prompt_tokens = spend_rollup.prompt_tokens + excluded.prompt_tokens,
