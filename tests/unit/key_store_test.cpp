@@ -17,6 +17,7 @@
 #include "pg_server.h"
 #include "store/key_store.h"
 #include "store/migrations.h"
+#include "temp_dir.h"
 
 namespace igw {
 namespace {
@@ -113,19 +114,6 @@ TEST(ApiKey, ConstantTimeEquals) {
 }
 
 // -------------------------------------------------------------------------------- backends
-
-// A fresh temporary directory per test, removed afterwards.
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/igw-keystore-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
 
 struct SqliteBackend {
   static constexpr const char* kName = "sqlite";

@@ -3,15 +3,14 @@
 // upgrade of older databases.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "store/key_store.h"
 #include "store/limits_store.h"
 #include "store/migrations.h"
+#include "temp_dir.h"
 
 namespace igw {
 namespace {
@@ -55,15 +54,7 @@ int64_t costOf(int from, int to, int step = 1) {
 // A database file in a fresh directory, removed at the end.
 class TempDb {
  public:
-  TempDb() {
-    char tmpl[] = "/tmp/igw-spendlog-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDb() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string path() const { return dir_ + "/gateway.db"; }
+  std::string path() const { return dir_.path + "/gateway.db"; }
 
   // The first column of the first row of `sql`, as an integer.
   int64_t scalar(const std::string& sql) const {
@@ -83,7 +74,7 @@ class TempDb {
   }
 
  private:
-  std::string dir_;
+  TempDir dir_;
 };
 
 TEST(SpendLog, TotalsCountEveryRecordOnceAcrossBatches) {
