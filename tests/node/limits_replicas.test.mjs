@@ -81,6 +81,13 @@ test('a replica killed with SIGKILL mid-load loses no spend of the requests it a
   let answered = 0;
   let failed = 0;
   const victim = gws[1];
+  // Requests the provider holds on the victim: they are certainly in flight when it dies, however
+  // fast the machine answers the rest of the load.
+  const slowBefore = up.requests.filter((r) => r.body?.model === 'slow-headers').length;
+  const held = Array.from({ length: 8 }, () => chatAs(victim.url, key.key, { model: 'openai/slow-headers' })
+    .then((r) => { if (r.status === 200) answered++; else failed++; }, () => { failed++; }));
+  const heldAtProvider = () => up.requests.filter((r) => r.body?.model === 'slow-headers').slice(slowBefore);
+  let killed;
   const load = Array.from({ length: 160 }, async (_, i) => {
     const g = gws[i % 2];
     try {
@@ -88,11 +95,17 @@ test('a replica killed with SIGKILL mid-load loses no spend of the requests it a
       if (r.status === 200) answered++;
       else failed++;
     } catch { failed++; }
-    if (i === 60) victim.kill();
+    if (i === 60) {
+      killed = eventually(() => heldAtProvider().length === 8, { what: 'the held requests at the provider' })
+        .then(() => victim.kill());
+    }
   });
   await Promise.all(load);
-  assert.ok(failed > 0, 'some requests were cut by the kill');
+  await killed;
+  await Promise.all(held);
+  for (const h of heldAtProvider()) h.release();
   gws[1] = await startGateway(env);
+  assert.ok(failed >= 8, `the requests in flight on the victim were cut by the kill (${failed} failed)`);
   // The victim may have died holding the journal's drain lock, which then lives out its 30 s.
   const spend = await eventually(async () => {
     const r = await admin('GET', `/admin/spend?key=${key.id}`);
