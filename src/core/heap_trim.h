@@ -8,13 +8,17 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/block_cache.h"
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 namespace igw {
 
+// This thread's cached blocks first (core/block_cache.h), then every arena's free pages.
 inline void returnFreedMemory() {
+  blocks::flushThisThread();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

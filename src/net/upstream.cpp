@@ -10,6 +10,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/decimal.h"
 #include "http/response_reader.h"
 #include "net/beast.h"
 #include "net/deadline.h"
@@ -87,6 +88,7 @@ struct UpstreamClient::Impl {
   const Logger& log;
   ssl::context tls_ctx{ssl::context::tls_client};
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+  std::string origin_key;  // takeIdle's scratch
   std::atomic<int64_t> idle_count{0};
   std::atomic<int64_t> opened{0};
 
@@ -121,8 +123,10 @@ struct UpstreamClient::Impl {
     }
   }
 
-  std::unique_ptr<Connection> takeIdle(const std::string& origin) {
-    auto it = idle.find(origin);
+  std::unique_ptr<Connection> takeIdle(const Url& url) {
+    origin_key.clear();  // reused: no allocation per request
+    url.appendOrigin(origin_key);
+    auto it = idle.find(origin_key);
     if (it == idle.end()) return nullptr;
     auto& list = it->second;
     auto now = Clock::now();
@@ -406,31 +410,32 @@ size_t UpstreamClient::idleConnections() const {
 namespace {
 
 std::string serializeRequest(const UpstreamRequest& req) {
+  using namespace std::string_view_literals;
   std::string head;
   head.reserve(256 + req.headers.size() * 48);
   head += req.method;
   head += ' ';
   head += req.url.target;
-  head += " HTTP/1.1\r\nHost: ";
-  head += req.url.hostHeader();
-  head += "\r\n";
+  head += " HTTP/1.1\r\nHost: "sv;
+  req.url.appendHostHeader(head);
+  head += "\r\n"sv;
   for (const auto& h : req.headers) {
     if (iequals(h.name, "accept-encoding")) continue;
     head += h.name;
-    head += ": ";
+    head += ": "sv;
     head += h.value;
-    head += "\r\n";
+    head += "\r\n"sv;
   }
   // The gateway relays and parses bodies as they are: no compressed answers.
-  head += "Accept-Encoding: identity\r\n";
+  head += "Accept-Encoding: identity\r\n"sv;
   bool has_body =
       !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   if (has_body) {
-    head += "Content-Length: ";
-    head += std::to_string(req.body.size());
-    head += "\r\n";
+    head += "Content-Length: "sv;
+    appendDecimal(head, req.body.size());
+    head += "\r\n"sv;
   }
-  head += "\r\n";
+  head += "\r\n"sv;
   return head;
 }
 
@@ -462,7 +467,7 @@ awaitable<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::send(
   // A reused connection may have been closed by the server while idle; if it fails before any
   // response byte arrives, the request never reached the application: retry once, fresh.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Connection> conn = attempt == 0 ? self.takeIdle(req.url.origin()) : nullptr;
+    std::unique_ptr<Connection> conn = attempt == 0 ? self.takeIdle(req.url) : nullptr;
     if (!conn) {
       auto fresh = co_await self.connect(req.url);
       if (!fresh) co_return fresh.status();

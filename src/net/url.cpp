@@ -2,17 +2,45 @@
 
 #include <cstdlib>
 
+#include "core/decimal.h"
+
 namespace igw {
 
-std::string Url::hostHeader() const {
+namespace {
+
+void appendHost(std::string& out, const std::string& host) {
   bool v6 = host.find(':') != std::string::npos;
-  std::string h = v6 ? "[" + host + "]" : host;
-  if ((tls && port == 443) || (!tls && port == 80)) return h;
-  return h + ":" + std::to_string(port);
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+}
+
+}  // namespace
+
+void Url::appendHostHeader(std::string& out) const {
+  appendHost(out, host);
+  if ((tls && port == 443) || (!tls && port == 80)) return;
+  out += ':';
+  appendDecimal(out, port);
+}
+
+void Url::appendOrigin(std::string& out) const {
+  out += tls ? "https://" : "http://";
+  out += host;
+  out += ':';
+  appendDecimal(out, port);
+}
+
+std::string Url::hostHeader() const {
+  std::string h;
+  appendHostHeader(h);
+  return h;
 }
 
 std::string Url::origin() const {
-  return (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  std::string o;
+  appendOrigin(o);
+  return o;
 }
 
 Result<Url> parseUrl(std::string_view s) {

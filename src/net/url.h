@@ -17,8 +17,10 @@ struct Url {
 
   // "host" or "host:port" as the Host header wants it.
   std::string hostHeader() const;
+  void appendHostHeader(std::string& out) const;
   // Pool key: scheme, host and port.
   std::string origin() const;
+  void appendOrigin(std::string& out) const;
 };
 
 Result<Url> parseUrl(std::string_view url);
