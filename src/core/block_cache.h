@@ -8,10 +8,9 @@
 // arena code (about 240 instructions each) and every free costs about 80 (bench/RESULTS.md,
 // "tenth session"). Here a block is a pop or a push on a singly linked list per size class.
 //
-// Bounded: a class keeps at most max(8, 32 KiB / its size) blocks (about 1.3 MiB per thread
-// when every class is full); more are handed to free(). flush() gives every cached block back,
-// and the heap trims (core/heap_trim.h) call it first, so memory held by a wave of closed
-// connections still goes back to the system.
+// Bounded: a thread keeps at most 8 MiB of blocks; more are handed to free(). flush() gives every
+// cached block back, and the heap trims (core/heap_trim.h) call it first, so memory held by a wave
+// of closed connections still goes back to the system.
 //
 // Blocks are classed by size: 16-byte steps up to 512, 64-byte steps up to 2,048, 256-byte steps
 // up to 4,096. A class's blocks are all at least its size. Blocks freed without their size are
@@ -48,10 +47,20 @@ constexpr unsigned classBelow(size_t usable) {
   return 64;
 }
 
-constexpr uint32_t classCap(unsigned c) {
-  size_t by_bytes = (size_t{32} << 10) / classSize(c);
-  return static_cast<uint32_t>(by_bytes < 8 ? 8 : by_bytes);
-}
+inline constexpr auto kClassSizes = [] {
+  struct Table {
+    uint32_t size[kClasses];
+  } t{};
+  for (unsigned c = 0; c < kClasses; ++c) t.size[c] = static_cast<uint32_t>(classSize(c));
+  return t;
+}();
+
+// All classes of one thread together: enough for a thousand requests in flight on one worker
+// (at 256 connections a worker frees and reallocates hundreds of blocks of a size in one burst;
+// a smaller cache sends the rest to malloc, whose arena code costs ~240 instructions a block).
+// glibc would keep these blocks in its arenas after such a peak too; both are given back by the
+// heap trims.
+inline constexpr size_t kMaxCachedBytes = size_t{8} << 20;
 
 // One thread's lists. Trivially constructible and destructible, so it can be a constinit
 // thread_local that is usable before and after the thread's C++ objects.
@@ -61,16 +70,18 @@ class ThreadBlockCache {
     Node* n = head_[c];
     if (n == nullptr) return nullptr;
     head_[c] = n->next;
-    --count_[c];
+    __builtin_prefetch(n->next);  // the next pop of this size reads it
+    bytes_ -= kClassSizes.size[c];
     return n;
   }
-  // False when the class is full: the caller frees the block.
+  // False when the cache is full: the caller frees the block.
   bool push(unsigned c, void* p) {
-    if (count_[c] >= classCap(c)) return false;
+    const size_t size = kClassSizes.size[c];
+    if (bytes_ + size > kMaxCachedBytes) return false;
     Node* n = static_cast<Node*>(p);
     n->next = head_[c];
     head_[c] = n;
-    ++count_[c];
+    bytes_ += size;
     return true;
   }
   // Hands every cached block to release (free).
@@ -80,17 +91,17 @@ class ThreadBlockCache {
         head_[c] = n->next;
         release(n);
       }
-      count_[c] = 0;
     }
+    bytes_ = 0;
   }
-  uint32_t count(unsigned c) const { return count_[c]; }
+  size_t bytes() const { return bytes_; }
 
  private:
   struct Node {
     Node* next;
   };
   Node* head_[kClasses];
-  uint32_t count_[kClasses];
+  size_t bytes_;
 };
 
 // A thread's cache and where it is in its life: 0 before its first operator new, 1 caching,

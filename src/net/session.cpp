@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <atomic>
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <span>
@@ -10,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/decimal.h"
 #include "core/heap_trim.h"
 #include "core/ids.h"
 #include "http/errors.h"
@@ -24,6 +26,7 @@
 namespace igw {
 
 using namespace igw::net;  // NOLINT: aliases only
+using namespace std::string_view_literals;
 
 namespace detail {
 
@@ -47,25 +50,25 @@ std::string_view reason(int status) {
 void appendHeaders(std::string& out, std::span<const Header> headers) {
   for (const auto& h : headers) {
     out += h.name;
-    out += ": ";
+    out += ": "sv;
     out += h.value;
-    out += "\r\n";
+    out += "\r\n"sv;
   }
 }
 
 // An HTTP/1.0 client keeps the connection only when told so (`Connection: keep-alive`).
 void appendHead(std::string& out, int status, const Headers& headers, bool keep_alive,
                 bool http10) {
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
+  out += "HTTP/1.1 "sv;
+  appendDecimal(out, static_cast<unsigned>(status));
   out += ' ';
   out += reason(status);
-  out += "\r\n";
+  out += "\r\n"sv;
   appendHeaders(out, headers);
   if (!keep_alive) {
-    out += "Connection: close\r\n";
+    out += "Connection: close\r\n"sv;
   } else if (http10) {
-    out += "Connection: keep-alive\r\n";
+    out += "Connection: keep-alive\r\n"sv;
   }
 }
 
@@ -162,13 +165,11 @@ class Session final : public SessionBase, public Responder {
     // A HEAD answer relayed from upstream has an empty body whatever the GET would have had:
     // then no Content-Length rather than a wrong one.
     if (!statusHasNoBody(status) && !(head_only_ && body.empty())) {
-      char len[24];
-      int n = std::snprintf(len, sizeof len, "%zu", body.size());
-      head_ += "Content-Length: ";
-      head_.append(len, static_cast<size_t>(n));
-      head_ += "\r\n";
+      head_ += "Content-Length: "sv;
+      appendDecimal(head_, body.size());
+      head_ += "\r\n"sv;
     }
-    head_ += "\r\n";
+    head_ += "\r\n"sv;
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
                                            asio::buffer(body.data(), no_body ? 0 : body.size())};
     if (!beginWrite()) co_return unavailable("client connection closed");
@@ -217,8 +218,14 @@ class Session final : public SessionBase, public Responder {
       co_return endWrite(ec);
     }
     char size_line[24];
-    int n = data.empty() ? 0 : std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    std::array<asio::const_buffer, 5> bufs{head, asio::buffer(size_line, static_cast<size_t>(n)),
+    size_t n = 0;
+    if (!data.empty()) {
+      n = static_cast<size_t>(std::to_chars(size_line, size_line + 20, data.size(), 16).ptr -
+                              size_line);
+      size_line[n++] = '\r';
+      size_line[n++] = '\n';
+    }
+    std::array<asio::const_buffer, 5> bufs{head, asio::buffer(size_line, n),
                                            asio::buffer(data.data(), data.size()),
                                            asio::buffer("\r\n", data.empty() ? 0 : 2),
                                            asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};

@@ -46,27 +46,21 @@ TEST(BlockCache, UnsizedFreesFindTheClassTheBlockWasAllocatedFor) {
   }
 }
 
-TEST(BlockCache, ListsAreBoundedAndFlushGivesEveryBlockBack) {
+TEST(BlockCache, ListsAreLastInFirstOutAndFlushGivesEveryBlockBack) {
   ThreadBlockCache cache{};
   const unsigned small = classFor(24);
   const unsigned large = classFor(4000);
-  EXPECT_EQ(classCap(small), 1024u);
-  EXPECT_EQ(classCap(large), 8u);
-
   std::vector<void*> blocks;
-  for (uint32_t i = 0; i < classCap(large); ++i) {
+  for (int i = 0; i < 10; ++i) {
     blocks.push_back(std::malloc(classSize(large)));
     ASSERT_TRUE(cache.push(large, blocks.back()));
   }
-  void* extra = std::malloc(classSize(large));
-  EXPECT_FALSE(cache.push(large, extra)) << "a full class refuses the block; the caller frees it";
-  std::free(extra);
-  EXPECT_EQ(cache.count(large), classCap(large));
-
+  EXPECT_EQ(cache.bytes(), 10 * classSize(large));
   // Last in, first out: the block most likely still in the CPU's cache is reused first.
   EXPECT_EQ(cache.pop(large), blocks.back());
+  EXPECT_EQ(cache.bytes(), 9 * classSize(large));
   EXPECT_TRUE(cache.push(large, blocks.back()));
-  EXPECT_EQ(cache.pop(small), nullptr);
+  EXPECT_EQ(cache.pop(small), nullptr) << "classes do not share blocks";
 
   static int released;
   released = 0;
@@ -74,9 +68,28 @@ TEST(BlockCache, ListsAreBoundedAndFlushGivesEveryBlockBack) {
     ++released;
     std::free(p);
   });
-  EXPECT_EQ(released, static_cast<int>(classCap(large)));
-  EXPECT_EQ(cache.count(large), 0u);
+  EXPECT_EQ(released, 10);
+  EXPECT_EQ(cache.bytes(), 0u);
   EXPECT_EQ(cache.pop(large), nullptr);
+}
+
+TEST(BlockCache, AThreadKeepsAtMostEightMebibytes) {
+  ThreadBlockCache cache{};
+  const unsigned c = classFor(4096);
+  const size_t fits = kMaxCachedBytes / classSize(c);
+  for (size_t i = 0; i < fits; ++i) ASSERT_TRUE(cache.push(c, std::malloc(classSize(c))));
+  EXPECT_EQ(cache.bytes(), kMaxCachedBytes);
+  void* extra = std::malloc(16);
+  EXPECT_FALSE(cache.push(classFor(16), extra))
+      << "a full cache refuses any block; the caller frees it";
+  std::free(extra);
+  void* popped = cache.pop(c);
+  EXPECT_NE(popped, nullptr);
+  std::free(popped);
+  void* again = std::malloc(16);
+  EXPECT_TRUE(cache.push(classFor(16), again)) << "room again after a pop";
+  cache.flush(std::free);
+  EXPECT_EQ(cache.bytes(), 0u);
 }
 
 }  // namespace
