@@ -195,7 +195,8 @@ class LimitsFilter final : public Filter {
           svc->record(rec.row(), worker);
         }
       };
-      net::asio::co_spawn(ex.limits.executor, work(), net::asio::detached);
+      // Set with every shared admission (onRequestAsync).
+      net::asio::co_spawn(*ex.limits.executor, work(), net::asio::detached);
       return;
     }
     if (ex.limits.admitted || !spend_log_) return;  // settled before the end (with its record)

@@ -17,6 +17,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "net/asio.h"
+
 namespace igw::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -25,6 +27,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
 inline auto useAwaitableEc(error_code& ec) {
-  return asio::redirect_error(asio::use_awaitable, ec);
+  return asio::redirect_error(useAwaitable, ec);
 }
 }  // namespace igw::net

@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/any_io_executor.hpp>
 #include "api/chat_body.h"
 #include "auth/identity.h"
 #include "core/status.h"
@@ -110,7 +109,7 @@ class Exchange {
     std::string ticket;       // Redis: this request's member in the in-flight sets
     uint64_t body_bytes = 0;  // written to the client, for a stream that ended without usage
     int status = 0;           // of the response about to go out
-    boost::asio::any_io_executor executor;  // Redis: where a late settlement runs
+    std::optional<net::Executor> executor;  // Redis: where a late settlement runs
     int64_t cost_nano = 0;                  // what settlement charged
   } limits;
 

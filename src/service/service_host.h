@@ -107,9 +107,10 @@ class ServiceHost {
   // resumes the caller on its own executor with the result. See the contract.
   template <class T>
   net::awaitable<Result<T>> call(net::awaitable<T> work) {
-    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result<T>)>(
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<net::Executor>&,
+                                       void(Result<T>)>(
         [this](auto handler, auto&& w) { launch<T>(std::move(handler), std::move(w)); },
-        boost::asio::use_awaitable, std::move(work));
+        net::useAwaitable, std::move(work));
   }
 
  private:

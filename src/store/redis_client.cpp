@@ -24,7 +24,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 auto useAwaitableEc(error_code& ec) {
-  return asio::redirect_error(asio::use_awaitable, ec);
+  return asio::redirect_error(net::useAwaitable, ec);
 }
 
 // One call waiting for its reply. The timer is both its deadline and its wake-up: the reader
@@ -50,7 +50,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
  public:
   enum class State { kIdle, kConnecting, kConnected, kDown };
 
-  Impl(asio::any_io_executor ex, RedisOptions opts)
+  Impl(net::Executor ex, RedisOptions opts)
       : ex_(std::move(ex)), opts_(std::move(opts)), endpoint_(opts_.endpoint()) {}
 
   net::awaitable<Result<RedisReply>> command(std::vector<std::string> args) {
@@ -297,7 +297,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
     c.writing_ = false;
   }
 
-  asio::any_io_executor ex_;
+  net::Executor ex_;
   RedisOptions opts_;
   std::string endpoint_;
   State state_ = State::kIdle;
@@ -312,7 +312,7 @@ class RedisConnection::Impl : public std::enable_shared_from_this<Impl> {
   Status last_error_;
 };
 
-RedisConnection::RedisConnection(boost::asio::any_io_executor ex, RedisOptions opts)
+RedisConnection::RedisConnection(net::Executor ex, RedisOptions opts)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts))) {}
 
 RedisConnection::~RedisConnection() {

@@ -39,7 +39,7 @@ namespace igw {
 
 class RedisConnection {
  public:
-  RedisConnection(boost::asio::any_io_executor ex, RedisOptions opts);
+  RedisConnection(net::Executor ex, RedisOptions opts);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;

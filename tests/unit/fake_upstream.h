@@ -114,7 +114,7 @@ class Waiter {
     timer_.expires_after(std::chrono::seconds(10));
     if (on_waiting) boost::asio::post(timer_.get_executor(), on_waiting);
     boost::system::error_code ec;
-    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    co_await timer_.async_wait(boost::asio::redirect_error(igw::net::useAwaitable, ec));
     co_return cancelled_;
   }
   void cancel() {

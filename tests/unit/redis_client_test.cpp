@@ -64,7 +64,7 @@ void runCo(asio::io_context& ioc, std::function<net::awaitable<void>()> body) {
 net::awaitable<void> pause(milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
-  co_await t.async_wait(asio::use_awaitable);
+  co_await t.async_wait(igw::net::useAwaitable);
 }
 
 // ------------------------------------------------------------------------------- REDIS_URL
@@ -307,7 +307,7 @@ TEST(RedisConnection, ThousandConcurrentCallsArePipelinedAndAnsweredInOrder) {
           asio::detached);
     }
     boost::system::error_code ec;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await all_done.async_wait(asio::redirect_error(igw::net::useAwaitable, ec));
   });
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   ASSERT_EQ(finished, kCalls);
@@ -544,7 +544,7 @@ TEST(RedisConnection, KilledServerFailsCallsQuicklyAndRecoversAfterRestart) {
     killed_at = Clock::now();
     server->kill();
     boost::system::error_code ec;
-    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await done.async_wait(asio::redirect_error(igw::net::useAwaitable, ec));
     // A new call: nothing listens, refused at once.
     auto t0 = Clock::now();
     Args ping{"PING"};
@@ -606,7 +606,7 @@ TEST(RedisConnection, TimeoutClosesTheConnectionAndFailsEveryPendingCall) {
           asio::detached);
     }
     boost::system::error_code ec;
-    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await done.async_wait(asio::redirect_error(igw::net::useAwaitable, ec));
     took = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
   });
   for (auto& r : got) {
@@ -693,7 +693,7 @@ TEST(RedisConnection, CloseFailsPendingCallsAndTheNextCallReconnects) {
     }
     redis.close();
     boost::system::error_code ec;
-    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await done.async_wait(asio::redirect_error(igw::net::useAwaitable, ec));
     Args ping{"PING"};
     after.emplace(co_await redis.command(std::move(ping)));
   });

@@ -42,7 +42,7 @@ net::awaitable<std::string> hang(asio::steady_timer* timer, std::promise<void>* 
   timer->expires_at(asio::steady_timer::time_point::max());
   started->set_value();
   boost::system::error_code ec;
-  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_await timer->async_wait(asio::redirect_error(igw::net::useAwaitable, ec));
   co_return ec ? std::string("woken: ") + ec.message() : std::string("expired");
 }
 
