@@ -1,5 +1,6 @@
 #include "http/json_scan.h"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -170,13 +171,17 @@ class Scanner {
       uint64_t below_space = (v - kOnes * 0x20) & ~v & kHigh;
       if (hasZero(v ^ (kOnes * '"')) | hasZero(v ^ (kOnes * '\\')) | below_space) break;
     }
-    while (i < n) {
-      auto c = static_cast<unsigned char>(p[i]);
-      if (c == '"' || c == '\\' || c < 0x20) break;
-      ++i;
-    }
+    while (i < n && !kStops[static_cast<unsigned char>(p[i])]) ++i;
     return i;
   }
+  // The bytes plainRun stops at.
+  static constexpr auto kStops = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = true;
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+  }();
 
   Status string(size_t* begin, size_t* end, bool* escaped = nullptr) {
     ++pos_;
