@@ -40,11 +40,10 @@ class WorkerContextIo : public asio::io_context {
 };
 
 struct Worker {
-  // One thread runs it, and only that thread starts, completes or closes operations on its
-  // sockets (the acceptor on worker 0 only registers an accepted socket, under the reactor's
-  // registration lock, before posting it here): the per-socket I/O locks are skipped. Posting
-  // to the worker from other threads stays locked.
-  WorkerContextIo ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  // Asio's per-socket I/O locks stay (concurrency hint 1, not UNSAFE_IO): the acceptor on
+  // worker 0 registers accepted sockets with this worker's reactor, whose recycled descriptor
+  // states the worker's thread may still be reading (ThreadSanitizer showed the race).
+  WorkerContextIo ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
   DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
