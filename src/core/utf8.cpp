@@ -1,5 +1,8 @@
 #include "core/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace igw {
 
 namespace {
@@ -45,6 +48,15 @@ size_t utf8Decode(std::string_view s, size_t i, uint32_t& cp) {
 bool isValidUtf8(std::string_view s) {
   uint32_t cp;
   for (size_t i = 0; i < s.size();) {
+    // ASCII runs (model names, ids, most text) eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((w & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    if (i >= s.size()) break;
     size_t n = utf8Decode(s, i, cp);
     if (n == 0) return false;
     i += n;

@@ -107,3 +107,33 @@ TEST(JsonScan, ForEachMemberStopsOnUnterminatedText) {
   // A stop requested by the callback is a complete walk.
   EXPECT_TRUE(igw::forEachMember(R"({"a":1,"b":2})", [](const igw::RawMember&) { return false; }));
 }
+
+// The validating scanner also reads strings sixteen bytes at a time: a control character, quote or
+// escape is found at every position of a block, and bytes from 0x80 up are plain text.
+TEST(JsonScan, StringsCheckEveryByteAtEveryAlignment) {
+  for (size_t pad = 0; pad <= 40; ++pad) {
+    for (size_t at = 0; at <= pad; ++at) {
+      std::string body(pad, 'x');
+      std::string control = body;
+      control.insert(at, 1, '\x1f');
+      auto bad = igw::scanObjectMembers("{\"k\":\"" + control + "\"}");
+      ASSERT_FALSE(bad.isOk()) << pad << " " << at;
+      EXPECT_NE(bad.status().message().find("control character in string at offset " +
+                                            std::to_string(6 + at)),
+                std::string::npos)
+          << bad.status().message();
+
+      std::string escaped = body;
+      escaped.insert(at, "\\\"\xc3\xa9\x7f");
+      std::string doc = "{\"k\":\"" + escaped + "\",\"n\":1}";
+      auto good = igw::scanObjectMembers(doc);
+      ASSERT_TRUE(good.isOk()) << good.status().message() << " " << doc;
+      ASSERT_EQ(good->size(), 2u);
+      EXPECT_EQ(doc.substr((*good)[0].value_begin, (*good)[0].value_end - (*good)[0].value_begin),
+                "\"" + escaped + "\"");
+
+      std::string unterminated = "{\"k\":\"" + body + "\\";
+      EXPECT_FALSE(igw::scanObjectMembers(unterminated).isOk()) << unterminated;
+    }
+  }
+}
