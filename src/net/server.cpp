@@ -4,12 +4,16 @@
 #include "net/worker.h"
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/heap_trim.h"
@@ -30,9 +34,26 @@ using namespace igw::net;  // NOLINT: aliases only
 using detail::serveConnection;
 using detail::Worker;
 
+// An accepted connection on its way to its worker: closed if the worker never takes it (a worker
+// stopped with the handoff still queued).
+class AcceptedFd {
+ public:
+  explicit AcceptedFd(int fd) : fd_(fd) {}
+  AcceptedFd(AcceptedFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  AcceptedFd& operator=(AcceptedFd&&) = delete;
+  ~AcceptedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
 struct Listener {
   std::string name;  // "api" | "metrics", for logs
   std::unique_ptr<tcp::acceptor> acceptor;
+  tcp protocol = tcp::v4();
   const Handler* handler = nullptr;
   ssl::context* tls = nullptr;
 };
@@ -54,26 +75,60 @@ struct Server::Impl {
 
   Worker& first() { return *workers.front(); }
 
+  // Accepts on worker 0 and hands each connection to a worker as a bare descriptor: the worker
+  // wraps it in a socket on its own thread, so no thread but the worker's ever touches a
+  // worker's reactor state for that socket (what lets worker io_contexts run without Asio's
+  // per-socket I/O locks, net/worker.h). Every connection waiting is taken per wake-up, up to
+  // kAcceptBatch, so one readiness event does not cost one epoll round per connection.
+  static constexpr int kAcceptBatch = 64;
+
   awaitable<void> acceptLoop(Listener& l) {
     size_t next = 0;
+    const tcp protocol = l.protocol;
     while (l.acceptor->is_open()) {
-      Worker& w = *workers[next++ % workers.size()];
-      tcp::socket sock(w.ioc);
       error_code ec;
-      co_await l.acceptor->async_accept(sock, useAwaitableEc(ec));
+      co_await l.acceptor->async_wait(tcp::acceptor::wait_read, useAwaitableEc(ec));
       if (ec) {
         if (!l.acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
-        // Out of descriptors and similar: back off briefly instead of spinning.
         log.warn("accept failed", {{"listener", l.name}, {"error", ec.message()}});
-        asio::steady_timer t(co_await asio::this_coro::executor);
-        t.expires_after(std::chrono::milliseconds(50));
-        co_await t.async_wait(useAwaitableEc(ec));
+        co_await backOff(ec);
         continue;
       }
-      asio::co_spawn(w.ioc,
-                     serveConnection(w, std::move(sock), l.tls, config->server, *l.handler, log),
-                     asio::detached);
+      for (int i = 0; i < kAcceptBatch && l.acceptor->is_open(); ++i) {
+        int fd =
+            ::accept4(l.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+          int err = errno;
+          if (err == EAGAIN || err == EWOULDBLOCK) break;
+          // The peer gave up before it was accepted: take the next one.
+          if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
+          // Out of descriptors and similar: back off briefly instead of spinning.
+          ec.assign(err, boost::system::system_category());
+          log.warn("accept failed", {{"listener", l.name}, {"error", ec.message()}});
+          co_await backOff(ec);
+          break;
+        }
+        Worker& w = *workers[next++ % workers.size()];
+        asio::post(w.ioc, [this, &w, &l, protocol, conn = AcceptedFd(fd)]() mutable {
+          tcp::socket sock(w.ioc);
+          error_code aec;
+          sock.assign(protocol, conn.release(), aec);
+          if (aec) {
+            log.warn("accept failed", {{"listener", l.name}, {"error", aec.message()}});
+            return;
+          }
+          asio::co_spawn(
+              w.ioc, serveConnection(w, std::move(sock), l.tls, config->server, *l.handler, log),
+              asio::detached);
+        });
+      }
     }
+  }
+
+  awaitable<void> backOff(error_code& ec) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(std::chrono::milliseconds(50));
+    co_await t.async_wait(useAwaitableEc(ec));
   }
 
   Result<Listener> listen(std::string name, const std::string& host, uint16_t port,
@@ -96,10 +151,12 @@ struct Server::Impl {
     l.handler = &handler;
     l.tls = tls_ctx;
     l.acceptor = std::make_unique<tcp::acceptor>(first().ioc);
+    l.protocol = ep.protocol();
     l.acceptor->open(ep.protocol(), ec);
     if (!ec) l.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) l.acceptor->bind(ep, ec);
     if (!ec) l.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) l.acceptor->non_blocking(true, ec);  // accept4 in acceptLoop must not block
     if (ec) {
       return unavailable(std::string(port_var) + ": cannot listen on " + host + ":" +
                          std::to_string(port) + ": " + ec.message());

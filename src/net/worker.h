@@ -40,10 +40,13 @@ class WorkerContextIo : public asio::io_context {
 };
 
 struct Worker {
-  // Asio's per-socket I/O locks stay (concurrency hint 1, not UNSAFE_IO): the acceptor on
-  // worker 0 registers accepted sockets with this worker's reactor, whose recycled descriptor
-  // states the worker's thread may still be reading (ThreadSanitizer showed the race).
-  WorkerContextIo ioc{1};
+  // One thread runs it, and only that thread creates, registers, operates on or closes its
+  // sockets: the acceptor hands over bare descriptors, which the worker wraps in sockets itself
+  // (Server::Impl::acceptLoop). So Asio's per-socket I/O locks are skipped (UNSAFE_IO). Posting
+  // to the worker from other threads, timers and descriptor registration stay locked. (Before,
+  // worker 0 registered accepted sockets with this reactor, racing with this thread's reads of
+  // recycled descriptor states: ThreadSanitizer showed it.)
+  WorkerContextIo ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
   DeadlineSweeper deadlines{ioc, std::chrono::milliseconds(50)};
   std::unique_ptr<UpstreamClient> upstream;
